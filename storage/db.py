@@ -1,0 +1,77 @@
+"""Engines, sessions and schema upgrades for SQLite (the embedded default) and PostgreSQL.
+
+People write database URLs the way they know them (`sqlite:///register.db`,
+`postgresql://…`); the async drivers are chosen here so nobody has to remember them.
+The schema always comes from the Alembic migrations, for the app and the tests alike.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+DEFAULT_DATABASE_URL = "sqlite:///commissioning.db"
+
+
+class DatabaseUrlNotSupported(ValueError):
+    """The URL names a database this product does not run on."""
+
+
+def async_url(url: str) -> str:
+    """`sqlite:///x.db` → `sqlite+aiosqlite:///x.db`; `postgresql://` → `postgresql+asyncpg://`."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif backend == "postgresql":
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    else:
+        raise DatabaseUrlNotSupported(
+            f"Database URLs must start sqlite:/// or postgresql+asyncpg://, not {backend}://"
+        )
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine; SQLite gets foreign keys on and a busy timeout for several writers."""
+    full = async_url(url)
+    if full.startswith("sqlite"):
+        engine = create_async_engine(full, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_async_engine(full, pool_pre_ping=True)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def _upgrade(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Bring the schema to `revision` with the project's migrations."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade, revision)

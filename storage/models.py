@@ -1,0 +1,289 @@
+"""SQLAlchemy 2 models: the register, monitoring, audit, bot state and the alert outbox.
+
+The schema is created and changed only by the Alembic migrations in `storage/migrations`;
+`tests/integration/test_migrations.py` checks that these models and the migrations agree.
+Money is stored as whole pence so that SQLite and PostgreSQL add up exactly the same.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Pence(TypeDecorator[Decimal]):
+    """Pounds as `Decimal` in Python, whole pence as an integer in the database."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> int | None:
+        return None if value is None else int((Decimal(value) * 100).to_integral_value())
+
+    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
+        return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Provider(Base):
+    """An organisation that delivers services; providers' users are linked to it by email."""
+
+    __tablename__ = "providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    org_id: Mapped[str] = mapped_column(String(100), default="")
+
+    agreements: Mapped[list[AgreementRow]] = relationship(back_populates="provider")
+
+
+class AgreementRow(Base):
+    """One register row. `reference` is the key imports upsert by."""
+
+    __tablename__ = "agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    provider_org_id: Mapped[str] = mapped_column(String(100), default="")
+    funding_stream: Mapped[str] = mapped_column(String(200), default="")
+    project_code: Mapped[str] = mapped_column(String(100), default="")
+    value: Mapped[Decimal | None] = mapped_column(Pence, nullable=True)
+    start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    award_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    extension_options: Mapped[str] = mapped_column(String(50), default="")
+    extended_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    area: Mapped[str] = mapped_column(String(200), default="")
+    category: Mapped[str] = mapped_column(String(200), default="")
+    contract_manager: Mapped[str] = mapped_column(String(320), default="")
+    monitoring: Mapped[str] = mapped_column(String(20), default="quarterly")
+    signed: Mapped[str] = mapped_column(String(10), default="")
+    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    missing_from_last_import: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_imported: Mapped[date] = mapped_column(Date)
+    last_import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    provider: Mapped[Provider] = relationship(back_populates="agreements", lazy="joined")
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", lazy="selectin", order_by="Contact.id"
+    )
+    kpis: Mapped[list[KpiRow]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", lazy="selectin", order_by="KpiRow.position"
+    )
+
+
+class Contact(Base):
+    """A provider's key contact for one agreement (`role` is `provider_contact`)."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(40), default="provider_contact")
+    name: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str] = mapped_column(String(320), default="", index=True)
+
+    agreement: Mapped[AgreementRow] = relationship(back_populates="contacts")
+
+
+class KpiRow(Base):
+    """A KPI target per monitoring period for one agreement."""
+
+    __tablename__ = "kpis"
+    __table_args__ = (UniqueConstraint("agreement_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    target: Mapped[str] = mapped_column(String(40))
+
+    agreement: Mapped[AgreementRow] = relationship(back_populates="kpis")
+
+
+class MonitoringPeriod(Base):
+    """A period an agreement owes a monitoring return for, with its due date."""
+
+    __tablename__ = "monitoring_periods"
+    __table_args__ = (UniqueConstraint("agreement_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(60))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date, index=True)
+
+
+class MonitoringReturn(Base):
+    """A provider's return for one period; drafts are saved answer by answer."""
+
+    __tablename__ = "monitoring_returns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("monitoring_periods.id", ondelete="CASCADE"), unique=True)
+    state: Mapped[str] = mapped_column(String(20), default="in_progress", index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    spend_in_period: Mapped[Decimal | None] = mapped_column(Pence, nullable=True)
+    spend_to_date: Mapped[Decimal | None] = mapped_column(Pence, nullable=True)
+    rag: Mapped[str] = mapped_column(String(10), default="")
+    started_by: Mapped[str] = mapped_column(String(320), default="")
+    submitted_by: Mapped[str] = mapped_column(String(320), default="")
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    assessed_by: Mapped[str] = mapped_column(String(320), default="")
+    assessed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    rating: Mapped[str] = mapped_column(String(40), default="")
+    assessment_comment: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReturnKpiActual(Base):
+    """One KPI's actual figure in a return, with the reason when it fell short."""
+
+    __tablename__ = "return_kpi_actuals"
+    __table_args__ = (UniqueConstraint("return_id", "kpi_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("monitoring_returns.id", ondelete="CASCADE"), index=True)
+    kpi_name: Mapped[str] = mapped_column(String(200))
+    target: Mapped[str] = mapped_column(String(40))
+    actual: Mapped[str] = mapped_column(String(40))
+    shortfall_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class ImportBatch(Base):
+    """One run of `import`: what file, when, and what it changed."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    filename: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(320), default="")
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    flagged_missing: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntry(Base):
+    """Who changed what and when: one entry per changed field or per action."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(320), default="")
+    action: Mapped[str] = mapped_column(String(60))
+    reference: Mapped[str] = mapped_column(String(100), default="", index=True)
+    field: Mapped[str] = mapped_column(String(100), default="")
+    old_value: Mapped[str] = mapped_column(Text, default="")
+    new_value: Mapped[str] = mapped_column(Text, default="")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), nullable=True)
+
+
+class ConversationRef(Base):
+    """Where the bot can speak later: a stored Bot Framework conversation reference."""
+
+    __tablename__ = "conversation_references"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(500), unique=True)
+    tenant_id: Mapped[str] = mapped_column(String(100), default="")
+    conversation_type: Mapped[str] = mapped_column(String(20), default="personal")
+    user_id: Mapped[str] = mapped_column(String(300), default="")
+    user_email: Mapped[str] = mapped_column(String(320), default="", index=True)
+    reference: Mapped[dict[str, Any]] = mapped_column(JSON)
+    is_alert_channel: Mapped[bool] = mapped_column(Boolean, default=False)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BotStateItem(Base):
+    """Bot Framework conversation/user/dialog state, with an e-tag for optimistic concurrency."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    etag: Mapped[str] = mapped_column(String(64))
+    data: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxItem(Base):
+    """An alert decided by a sweep and waiting to be (or already) delivered, exactly once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(300), unique=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    audience: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(500), default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    claimed_by: Mapped[str] = mapped_column(String(100), default="")
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SweepRun(Base):
+    """One run of the alert rules, so catch-up and `status` know when the last one was."""
+
+    __tablename__ = "sweep_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    swept_for: Mapped[date] = mapped_column(Date, index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    alerts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ExtensionDecision(Base):
+    """A recorded decision about an agreement's end: extend, re-commission or let it end."""
+
+    __tablename__ = "extension_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[str] = mapped_column(String(30))
+    for_end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    decided_by: Mapped[str] = mapped_column(String(320))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    comment: Mapped[str] = mapped_column(Text, default="")
