@@ -11,6 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from bot.commands.common import CommandFailed
 from storage.db import DEFAULT_DATABASE_URL
 
 # subcommand → (module under bot.commands, one-line help)
@@ -44,7 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.run(args) or 0)
+    try:
+        return int(args.run(args) or 0)
+    except CommandFailed as failure:
+        print(str(failure), file=sys.stderr)
+        return failure.code
 
 
 if __name__ == "__main__":  # pragma: no cover
