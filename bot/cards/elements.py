@@ -1,0 +1,101 @@
+"""Small builders for Adaptive Card JSON, kept to elements mobile Teams renders (1.2).
+
+Every card is schema version 1.5 (what Teams renders) but uses only TextBlock, ColumnSet,
+Column, FactSet, Container and Action.Submit/OpenUrl, so the essential content shows on
+clients that understand only 1.2. Cards are plain dicts, ready for
+`CardFactory.adaptive_card(card)`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+CARD_VERSION = "1.5"
+# Teams refuses bot messages over about 100 KB; keep each card well inside that.
+MAX_CARD_BYTES = 80 * 1024
+
+Element = dict[str, Any]
+
+
+def card(body: list[Element], actions: list[Element] | None = None, *, fallback_text: str = "") -> Element:
+    """A full-width Adaptive Card at the schema version Teams renders.
+
+    `fallback_text` is raw text (shown by clients that cannot render the card); it is
+    shortened and escaped here.
+    """
+    result: Element = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": CARD_VERSION,
+        "body": body,
+        "msteams": {"width": "Full"},
+    }
+    if actions:
+        result["actions"] = actions
+    if fallback_text:
+        from bot.cards.text import safe
+
+        result["fallbackText"] = safe(fallback_text, 200)
+    return result
+
+
+def text(value: str, **style: Any) -> Element:
+    """A wrapping TextBlock; `value` must already be escaped if it holds register text."""
+    return {"type": "TextBlock", "text": value, "wrap": True, **style}
+
+
+def heading(value: str) -> Element:
+    return text(value, size="Medium", weight="Bolder")
+
+
+def subtle(value: str, **style: Any) -> Element:
+    return text(value, isSubtle=True, **style)
+
+
+def column(items: list[Element], width: str | int = "stretch", **style: Any) -> Element:
+    return {"type": "Column", "width": width, "items": items, **style}
+
+
+def columns(cols: list[Element], **style: Any) -> Element:
+    return {"type": "ColumnSet", "columns": cols, **style}
+
+
+def container(items: list[Element], **style: Any) -> Element:
+    return {"type": "Container", "items": items, **style}
+
+
+def facts(pairs: list[tuple[str, str]]) -> Element:
+    """A FactSet; titles and values must already be escaped."""
+    return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs]}
+
+
+def ask_button(question: str, title: str | None = None) -> Element:
+    """A button that asks `question` as if the user had typed it.
+
+    Teams sends a messageBack: the chat shows the question as the user's message, the bot
+    receives it as `activity.text`, and `activity.value` carries the same data for clients
+    that send a plain submit.
+    """
+    data = {"action": "ask", "question": question}
+    return {
+        "type": "Action.Submit",
+        "title": title or question,
+        "data": {
+            **data,
+            "msteams": {"type": "messageBack", "displayText": question, "text": question, "value": data},
+        },
+    }
+
+
+def submit(title: str, data: dict[str, Any]) -> Element:
+    return {"type": "Action.Submit", "title": title, "data": data}
+
+
+def size_in_bytes(value: Element) -> int:
+    """Bytes on the wire, counted pessimistically (JSON with non-ASCII as \\u escapes)."""
+    return len(json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode("ascii"))
+
+
+def fits(value: Element) -> bool:
+    return size_in_bytes(value) <= MAX_CARD_BYTES

@@ -1,0 +1,56 @@
+"""Cards that are not answers: welcome on install, help, and "I didn't understand".
+
+Example questions are buttons: pressing one asks it, and Teams shows it in the chat as
+if the user had typed it.
+"""
+
+from __future__ import annotations
+
+from bot.cards import text as words
+from bot.cards.elements import Element, ask_button, card, container, facts, heading, subtle, text
+from bot.cards.text import EXAMPLE_QUESTIONS, escape_text, safe, shorten
+
+# Teams shows at most six card-level actions.
+MAX_BUTTONS = 6
+_QUESTION_LIMIT = 300
+
+
+def not_understood_card(answer: object) -> Element:
+    """An honest "I didn't understand", the question echoed, and examples that work."""
+    headline = getattr(answer, "headline", "") or "I didn't understand that question."
+    question = getattr(answer, "question", "")
+    examples = tuple(getattr(answer, "examples", ()) or EXAMPLE_QUESTIONS)
+    body: list[Element] = [heading(safe(headline, _QUESTION_LIMIT))]
+    if question:
+        body.append(subtle(escape_text(words.YOU_ASKED.format(question=shorten(question, _QUESTION_LIMIT))), spacing="None"))
+    for detail in getattr(answer, "details", ()):
+        body.append(text(safe(detail, _QUESTION_LIMIT)))
+    body.append(text(words.TRY_THESE, spacing="Medium"))
+    return card(body, _buttons(examples), fallback_text=headline)
+
+
+def welcome_card() -> Element:
+    """Sent when the app is installed: what the bot is for and what to ask first."""
+    body = [
+        heading(escape_text(words.WELCOME_TITLE)),
+        text(escape_text(words.WELCOME_TEXT)),
+        subtle(escape_text(words.WELCOME_CHANNEL_TIP), spacing="Small"),
+        subtle(escape_text(words.WELCOME_HELP_TIP), spacing="None"),
+    ]
+    return card(body, _buttons(EXAMPLE_QUESTIONS), fallback_text=words.WELCOME_TEXT)
+
+
+def help_card() -> Element:
+    """What kinds of question work, with examples of each, and the rules for dates."""
+    body = [
+        heading(escape_text(words.HELP_TITLE)),
+        facts([(escape_text(topic), escape_text(examples)) for topic, examples in words.HELP_TOPICS]),
+        container([subtle(escape_text(words.HELP_PERIODS)), subtle(escape_text(words.WELCOME_CHANNEL_TIP), spacing="Small")], spacing="Medium"),
+    ]
+    questions = tuple(q for q in EXAMPLE_QUESTIONS if q != "help")
+    return card(body, _buttons(questions), fallback_text=words.HELP_TITLE)
+
+
+def _buttons(questions: tuple[str, ...]) -> list[Element]:
+    return [ask_button(question) for question in questions[:MAX_BUTTONS]]
+

@@ -1,0 +1,132 @@
+"""Text that goes into cards: escaping register text and the words cards say.
+
+Register text (titles, provider names, notes) and text people type are shown in cards
+verbatim. Adaptive Card TextBlocks interpret a Markdown subset, the renderer expands
+`{{DATE(...)}}`, and Teams turns `<at>…</at>` into mentions, so every piece of such text
+goes through `escape_text` before it reaches a card: `**bold**`, `[click](http://evil)` and
+`<at>Everyone</at>` are shown exactly as typed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from domain.values import format_date, format_money
+
+# Characters a Markdown (CommonMark) renderer may treat as syntax, plus `{` `}` for the
+# Adaptive Cards date functions. `<`, `>` and `&` become HTML entities instead.
+_MARKDOWN_SPECIALS = frozenset("\\*_[]()#-+`~|!{}")
+_LEADING_LIST_NUMBER = re.compile(r"^(\d+)\.")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+ELLIPSIS = "…"
+
+
+def escape_text(value: object) -> str:
+    """Card-safe text that a Markdown renderer shows exactly as `value` reads.
+
+    Whitespace runs (including line breaks) become single spaces, because a line break
+    inside a cell would let a following `1.` or `-` start a list.
+    """
+    text = " ".join(str(value if value is not None else "").split())
+    parts: list[str] = []
+    for char in text:
+        if char in _ENTITIES:
+            parts.append(_ENTITIES[char])
+        elif char in _MARKDOWN_SPECIALS:
+            parts.append("\\" + char)
+        else:
+            parts.append(char)
+    return _LEADING_LIST_NUMBER.sub(r"\1\\.", "".join(parts))
+
+
+def shorten(value: object, limit: int) -> str:
+    """At most `limit` characters, ending in `…` when cut; whitespace runs become one space.
+
+    Only cell text is shortened; the list itself is never cut short silently.
+    """
+    text = " ".join(str(value if value is not None else "").split())
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 1)].rstrip() + ELLIPSIS
+
+
+def safe(value: object, limit: int) -> str:
+    """Shortened, then escaped: the form every piece of register text takes in a card."""
+    return escape_text(shorten(value, limit))
+
+
+def money(amount: Decimal | None) -> str:
+    """`£125,000`, or `no value` when the register has none."""
+    return format_money(amount) if amount is not None else NO_VALUE
+
+
+def day(value: date | None) -> str:
+    """`31 Mar 2027`, or `no date` when the register has none."""
+    return format_date(value) if value is not None else NO_DATE
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """`1 agreement`, `2 agreements`."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count:,} {word}"
+
+
+# --- Words the cards say (tests assert against these) ---------------------------------
+
+NO_VALUE = "no value"
+NO_DATE = "no date"
+NOT_RECORDED = "not recorded"
+ENDED = "ended"
+NOT_STARTED = "not started"
+NO_MATCHES = "No agreements match this question."
+SHOW_MORE = "Show more"
+SHOWING = "Showing {first}–{last} of {count}"
+WITHOUT_VALUE = "{count} without a value"
+TOTAL = "{agreements}, total {total}"
+COLUMN_REFERENCE = "Reference"
+COLUMN_AGREEMENT = "Agreement"
+COLUMN_ENDS = "Ends"
+COLUMN_VALUE = "Value"
+PROBLEMS_PREFIX = "Problems: "
+MORE_IN_TEXT = "…and {count} more not listed here. Ask in Teams and press “Show more”, or narrow the question."
+
+YOU_ASKED = "You asked: “{question}”"
+TRY_THESE = "Try one of these, or type help:"
+
+WELCOME_TITLE = "Commissioning register"
+WELCOME_TEXT = (
+    "Ask me about the register's contracts, grants and partnerships in plain English. "
+    "Every answer says exactly which dates and filters I used."
+)
+WELCOME_CHANNEL_TIP = "In a channel or group chat, @mention me before your question."
+WELCOME_HELP_TIP = "Type help at any time to see what I can answer."
+
+HELP_TITLE = "What you can ask"
+HELP_TOPICS: tuple[tuple[str, str], ...] = (
+    ("Ending soon", "which grants expire this quarter? · contracts ending in the next 90 days · what ends by 31/03/2027?"),
+    ("By place or provider", "what do we fund in Southwark? · grants to Safer London · LCPF grants over £100k"),
+    ("One agreement", "who is the contact for OPCC-2023-014? · tell me about the ISVA contract"),
+    ("Totals", "how many grants do we have? · what is the total value of VRU contracts?"),
+    ("Data quality", "data quality problems · which agreements have no contact?"),
+)
+HELP_PERIODS = (
+    "Quarters and “this year” are financial (1 April – 31 March) unless you say calendar. "
+    "Terminated and draft agreements are left out unless you ask for them."
+)
+
+# The questions offered as buttons, in the help and welcome cards and in the Teams app's
+# command list (manifest/manifest.template.json keeps the same list; a test checks).
+EXAMPLE_QUESTIONS: tuple[str, ...] = (
+    "which grants expire this quarter?",
+    "what do we fund in Southwark?",
+    "who is the contact for OPCC-2023-014?",
+    "data quality problems",
+    "help",
+)
+
+SIGNED_WORDS = {"both": "signed by both parties", "ours": "signed by us only", "none": "not signed"}
+KIND_WORDS = {"contract": "Contract", "grant": "Grant", "partnership": "Partnership"}
+STATUS_WORDS = {"active": "Active", "draft": "Draft", "terminated": "Terminated"}
