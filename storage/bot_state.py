@@ -1,0 +1,109 @@
+"""Bot conversation and dialog state in the `bot_state` table, with e-tags.
+
+Bot Framework state is last-writer-wins unless the store checks e-tags. These functions are
+the SQL half of the bot's `Storage` (the botbuilder half, which turns Python objects into
+JSON, lives in `dialogs/state_storage.py` because `storage/` never imports botbuilder).
+
+A write names, per key, the e-tag the writer last read: `None` or `"*"` overwrite
+whatever is there; any other e-tag writes only if the row still carries it, else the
+whole batch is refused with `EtagConflict` and nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage.db import session_factory
+from storage.models import BotStateItem
+
+ANY_ETAG = "*"
+
+
+class EtagConflict(Exception):
+    """Someone else wrote `key` since it was read: the write was refused, nothing changed."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"State for {key!r} changed since it was read")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """One key's JSON data and the e-tag of that version."""
+
+    etag: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """Data to store under a key, written only over `expected_etag` unless it is None or "*"."""
+
+    data: dict[str, Any]
+    expected_etag: str | None = None
+
+
+class BotStateTable:
+    """Reads and writes bot state rows; each call is its own transaction."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
+
+    async def read(self, keys: Iterable[str]) -> dict[str, StoredState]:
+        """The stored state of each key that exists; unknown keys are left out."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        async with self._sessions() as session:
+            rows = (await session.execute(select(BotStateItem).where(BotStateItem.key.in_(wanted)))).scalars()
+            return {row.key: StoredState(row.etag, json.loads(row.data)) for row in rows}
+
+    async def write(self, changes: dict[str, StateChange]) -> dict[str, str]:
+        """Store every change atomically; the new e-tag of each key, or `EtagConflict`."""
+        if not changes:
+            return {}
+        now = datetime.now(timezone.utc)
+        new_etags: dict[str, str] = {}
+        async with self._sessions() as session, session.begin():
+            for key, change in changes.items():
+                etag = uuid.uuid4().hex
+                text = json.dumps(change.data, separators=(",", ":"), sort_keys=True)
+                if change.expected_etag in (None, ANY_ETAG):
+                    await self._upsert(session, key, etag, text, now)
+                else:
+                    result = await session.execute(
+                        update(BotStateItem)
+                        .where(BotStateItem.key == key, BotStateItem.etag == change.expected_etag)
+                        .values(etag=etag, data=text, updated_at=now)
+                    )
+                    if result.rowcount != 1:  # type: ignore[attr-defined]
+                        raise EtagConflict(key)
+                new_etags[key] = etag
+        return new_etags
+
+    async def delete(self, keys: Iterable[str]) -> None:
+        """Remove the keys; keys that do not exist are ignored."""
+        wanted = list(keys)
+        if not wanted:
+            return
+        async with self._sessions() as session, session.begin():
+            await session.execute(delete(BotStateItem).where(BotStateItem.key.in_(wanted)))
+
+    async def _upsert(self, session: AsyncSession, key: str, etag: str, text: str, now: datetime) -> None:
+        insert = postgresql_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(BotStateItem).values(key=key, etag=etag, data=text, updated_at=now)
+        statement = statement.on_conflict_do_update(
+            index_elements=[BotStateItem.key], set_={"etag": etag, "data": text, "updated_at": now}
+        )
+        await session.execute(statement)
