@@ -1,0 +1,206 @@
+"""The composition root: `create_app(settings, local=…)` builds and wires everything once.
+
+Routes:
+- `POST /api/messages` — Bot Framework activities. Our own handler rather than
+  `CloudAdapter.process`, which serialises invoke bodies twice (TEAMS-NOTES trap 1). The request
+  is authenticated by the SDK's real JWT validation before the bot sees it; anything that fails
+  authentication is 401, a body that is not JSON 400, not an activity 400, too big 413, not JSON
+  content 415. A failing turn is logged and the user gets a polite apology; the server stays up.
+- `GET /healthz` — JSON: whether the database answers, plus whatever other parts register in
+  `app[HEALTH_CHECKS]` (the scheduler, the outbox backlog).
+
+Nothing here is module-level state: tests build as many apps as they like.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from botbuilder.core import TurnContext, serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity
+from botframework.connector.auth import ServiceClientCredentialsFactory
+from msrest.exceptions import DeserializationError
+from msrest.serialization import Model
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.answering import Assistant, QuestionEngine, default_engine
+from bot.conversations import ConversationBook, MemberDirectory
+from bot.handler import CommissioningBot
+from bot.roles import StaffRule
+from bot.settings import Settings
+from storage.db import create_engine, session_factory, upgrade
+from storage.register_cache import RegisterCache
+
+log = logging.getLogger(__name__)
+
+LONDON = ZoneInfo("Europe/London")
+SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
+
+ENGINE = web.AppKey("engine", AsyncEngine)
+SETTINGS = web.AppKey("settings", Settings)
+ADAPTER = web.AppKey("adapter", CloudAdapter)
+BOT = web.AppKey("bot", CommissioningBot)
+HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
+HEALTH_CHECKS = web.AppKey("health_checks", dict)
+
+
+def london_today() -> date:
+    return datetime.now(LONDON).date()
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    local: bool,
+    today: Callable[[], date] = london_today,
+    engine_for_questions: QuestionEngine = default_engine,
+    credentials_factory: ServiceClientCredentialsFactory | None = None,
+) -> web.Application:
+    """The aiohttp application: database, adapter, bot, routes, start-up and shutdown.
+
+    `credentials_factory` replaces the SDK's outbound credentials (a caching factory for bulk
+    sends, or a local stand-in in tests); by default the SDK's own, from `settings`.
+    """
+    if local:
+        settings = settings.for_local_mode()
+    app = web.Application(client_max_size=settings.max_request_bytes)
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    authentication = ConfigurationBotFrameworkAuthentication(settings, credentials_factory=credentials_factory)
+    adapter = CloudAdapter(authentication)
+    adapter.on_turn_error = _apologise
+    bot = CommissioningBot(
+        settings=settings,
+        local=local,
+        assistant=Assistant(
+            RegisterCache(sessions),
+            StaffRule.from_lists(settings.staff_emails, settings.staff_domains, local=local),
+            today,
+            engine_for_questions,
+        ),
+        directory=MemberDirectory(),
+        book=ConversationBook(sessions),
+    )
+    app[ENGINE] = engine
+    app[SETTINGS] = settings
+    app[ADAPTER] = adapter
+    app[BOT] = bot
+    app[HEALTH_CHECKS] = {"database": lambda: _database_health(engine)}
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.on_startup.append(_start)
+    app.on_cleanup.append(_stop)
+    return app
+
+
+async def _start(app: web.Application) -> None:
+    # The SDK sends replies through `requests` in the default executor: give it room for
+    # many slow connector calls at once rather than the default handful of threads.
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=32, thread_name_prefix="connector"))
+    await upgrade(app[ENGINE])
+
+
+async def _stop(app: web.Application) -> None:
+    await app[ENGINE].dispose()
+
+
+async def _apologise(turn_context: TurnContext, error: Exception) -> None:
+    """A turn failed: log what (never secrets or message text) and tell the user politely."""
+    activity = turn_context.activity
+    log.error(
+        "Turn failed for a %s activity in conversation %s: %s: %s",
+        activity.type,
+        activity.conversation.id if activity.conversation else "?",
+        type(error).__name__,
+        str(error).splitlines()[0][:300] if str(error) else "",
+        exc_info=(type(error), error, error.__traceback__) if log.isEnabledFor(logging.DEBUG) else None,
+    )
+    if activity.type != "message":
+        return
+    try:
+        await turn_context.send_activity(SORRY)
+    except Exception as second:  # noqa: BLE001 - the connector may be the thing that failed
+        log.error("Could not send the apology either: %s", type(second).__name__)
+
+
+def read_activity(body: Any) -> Activity | None:
+    """The activity in a request body, or None when the body is not one."""
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
+        return None
+    try:
+        activity = Activity().deserialize(body)
+    except (DeserializationError, ValueError, TypeError, AttributeError):
+        return None
+    if not activity.conversation or not activity.conversation.id:
+        return None
+    if not isinstance(activity.service_url, str) or not activity.service_url.startswith(("https://", "http://")):
+        return None
+    return activity
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    """`POST /api/messages`: one Bot Framework activity in, a status (and invoke body) out."""
+    if request.content_type != "application/json":
+        return _error(415, "Send activities as application/json.")
+    if request.content_length is not None and request.content_length > request.app[SETTINGS].max_request_bytes:
+        return _error(413, "The request is too large.")
+    try:
+        body = await request.json()
+    except web.HTTPRequestEntityTooLarge:
+        return _error(413, "The request is too large.")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _error(400, "The request body is not valid JSON.")
+    activity = read_activity(body)
+    if activity is None:
+        return _error(400, "The request body is not a Bot Framework activity (type, serviceUrl and conversation.id are needed).")
+    adapter = request.app[ADAPTER]
+    auth_header = request.headers.get("Authorization", "")
+    try:
+        authentication = await adapter.bot_framework_authentication.authenticate_request(activity, auth_header)
+    except Exception as error:  # noqa: BLE001 - every way a token can fail is "not authorised"
+        log.warning("Refused an unauthenticated request: %s", type(error).__name__)
+        return _error(401, "Unauthorized.")
+    try:
+        response = await adapter.process_activity(authentication, activity, request.app[BOT].on_turn)
+    except Exception as error:  # noqa: BLE001 - the turn's own errors were handled; this is the adapter's
+        log.error("Could not process a %s activity: %s: %s", activity.type, type(error).__name__, error)
+        return _error(500, "The bot could not process this activity.")
+    if response is None:
+        return web.Response(status=201)
+    body_out = serializer_helper(response.body) if isinstance(response.body, Model) else response.body
+    return web.json_response(body_out, status=response.status)
+
+
+async def _database_health(engine: AsyncEngine) -> dict[str, Any]:
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - reported, not raised
+        return {"ok": False, "error": type(error).__name__}
+    return {"ok": True}
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """`GET /healthz`: 200 when every check is fine, else 503; each check's own details."""
+    results: dict[str, Any] = {}
+    for name, check in request.app[HEALTH_CHECKS].items():
+        try:
+            results[name] = await asyncio.wait_for(check(), timeout=5)
+        except Exception as error:  # noqa: BLE001
+            results[name] = {"ok": False, "error": type(error).__name__}
+    healthy = all(result.get("ok", True) for result in results.values())
+    return web.json_response({"status": "ok" if healthy else "unhealthy", **results}, status=200 if healthy else 503)

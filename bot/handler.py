@@ -1,0 +1,159 @@
+"""The Teams activity handler: thin glue between Teams activities and the register.
+
+Each turn: refuse tenants not on the allow-list (the tenant comes from `channelData`, TEAMS-NOTES
+trap 2), remember the conversation for alerts, read what was asked (`bot/incoming.py`), answer it
+for the caller's role (`bot/answering.py`) and render a card (`bot/cards`). It answers in personal
+chat, and in channels and group chats only when @mentioned; it welcomes people when the app is
+installed; a card button arrives as a message with no text (trap 6) and is handled like a question.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+from botbuilder.schema.teams import TeamInfo
+
+from bot.answering import Assistant, Reply
+from bot.conversations import ConversationBook, MemberDirectory, TtlCache, conversation_record, conversation_type, tenant_of
+from bot.incoming import Ignore, Refuse, mentions_in, read_message
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TENANT_REFUSED = (
+    "Sorry, this app is not available to your organisation. "
+    "If you think it should be, ask your Teams administrator to contact the commissioning team."
+)
+WELCOME_REPEAT_SECONDS = 120
+
+
+def card_activity(card: dict[str, Any], *, text: str | None = None, summary: str | None = None) -> Activity:
+    """A message carrying one Adaptive Card (and a line of text above it, when given)."""
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(card), text=text)
+    if summary:
+        activity.summary = summary
+    return activity
+
+
+def reply_activity(reply: Reply) -> Activity:
+    """The message a user sees for a reply: an answer card or the help card."""
+    from bot import cards
+
+    if reply.answer is not None:
+        return card_activity(cards.answer_card(reply.answer, page=reply.page), summary=reply.answer.headline)
+    return card_activity(cards.help_card(), text=reply.note or None, summary="Help")
+
+
+def welcome_activity() -> Activity:
+    from bot import cards
+
+    return card_activity(cards.welcome_card(), summary="Welcome")
+
+
+class CommissioningBot(TeamsActivityHandler):
+    """Answers register questions in Teams for the people allowed to ask them."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        local: bool,
+        assistant: Assistant,
+        directory: MemberDirectory,
+        book: ConversationBook,
+    ) -> None:
+        super().__init__()
+        self._settings = settings
+        self._local = local
+        self._assistant = assistant
+        self._directory = directory
+        self._book = book
+        self._welcomed = TtlCache(WELCOME_REPEAT_SECONDS)
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        tenant = tenant_of(activity)
+        if not self._settings.tenant_allowed(tenant, local=self._local):
+            log.warning("Refused a %s activity from tenant %r: not on the allow-list", activity.type, tenant or None)
+            if activity.type == ActivityTypes.message and conversation_type(activity) == "personal":
+                await turn_context.send_activity(TENANT_REFUSED)
+            return
+        await super().on_turn(turn_context)
+
+    # --- messages -------------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        request = read_message(
+            activity.text,
+            activity.value,
+            conversation_type=conversation_type(activity),
+            mentions=mentions_in(activity.entities),
+            bot_id=activity.recipient.id if activity.recipient else "",
+        )
+        if isinstance(request, Ignore):
+            return
+        email = await self._directory.email_of_sender(turn_context)
+        await self._remember(activity, email)
+        if isinstance(request, Refuse):
+            await turn_context.send_activity(request.message)
+            return
+        reply = await self._assistant.respond(request, email)
+        await turn_context.send_activity(reply_activity(reply))
+
+    # --- installs -------------------------------------------------------------------------
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        email = await self._directory.email_of_sender(turn_context)
+        await self._remember(turn_context.activity, email)
+        if turn_context.activity.action == "add":
+            await self._welcome(turn_context)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        await self._forget(turn_context.activity)
+
+    async def on_teams_members_added_dispatch(
+        self, members_added: list[ChannelAccount], team_info: TeamInfo, turn_context: TurnContext
+    ) -> None:
+        # Only the bot's own arrival matters; the SDK's default would look up every member.
+        if self._is_bot_among(members_added, turn_context):
+            await self._remember(turn_context.activity, "")
+            await self._welcome(turn_context)
+
+    async def on_teams_members_removed_dispatch(
+        self, members_removed: list[ChannelAccount], team_info: TeamInfo, turn_context: TurnContext
+    ) -> None:
+        if self._is_bot_among(members_removed, turn_context):
+            await self._forget(turn_context.activity)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    @staticmethod
+    def _is_bot_among(members: list[ChannelAccount] | None, turn_context: TurnContext) -> bool:
+        recipient = turn_context.activity.recipient
+        return bool(recipient and any(member.id == recipient.id for member in members or ()))
+
+    async def _welcome(self, turn_context: TurnContext) -> None:
+        """One welcome per install: Teams sends both installationUpdate and conversationUpdate."""
+        conversation_id = turn_context.activity.conversation.id
+        if self._welcomed.get(conversation_id):
+            return
+        self._welcomed.put(conversation_id, True)
+        await turn_context.send_activity(welcome_activity())
+
+    async def _remember(self, activity: Activity, email: str) -> None:
+        """Store the conversation for alerts; a database hiccup must not cost the user an answer."""
+        try:
+            await self._book.remember(conversation_record(activity, email))
+        except Exception as error:  # noqa: BLE001 - logged, the turn goes on
+            log.error("Could not store the conversation reference: %s: %s", type(error).__name__, error)
+
+    async def _forget(self, activity: Activity) -> None:
+        try:
+            await self._book.forget(activity.conversation.id)
+        except Exception as error:  # noqa: BLE001
+            log.error("Could not mark the conversation as removed: %s: %s", type(error).__name__, error)

@@ -1,0 +1,100 @@
+"""Who is asking, and which agreements they may see.
+
+Three roles (DESIGN.md, security model):
+- `commissioner`: staff — an email in `STAFF_EMAILS` or a domain in `STAFF_DOMAINS` — sees
+  everything;
+- `provider`: the email is a provider contact on some agreement — sees only agreements whose
+  provider is that organisation, so the register is filtered *before* a question is answered
+  and no question, card or page can reach another provider's rows;
+- `unknown`: everyone else — help text only.
+
+Staff wins over provider when an address is both. In local mode with no staff list at all,
+everyone who is not a provider contact counts as staff, so Agents Playground's mocked user can
+try the bot; as soon as a staff list is set it applies, locally too.
+These are plain functions of an email, the register and the staff rule: no bot needed to test them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from domain.agreement import Agreement
+
+
+class Role(str, Enum):
+    COMMISSIONER = "commissioner"
+    PROVIDER = "provider"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class StaffRule:
+    """Which addresses are commissioning staff."""
+
+    emails: frozenset[str] = frozenset()
+    domains: frozenset[str] = frozenset()
+    # Local mode with no staff list: anyone not a provider contact counts as staff.
+    everyone: bool = False
+
+    @classmethod
+    def from_lists(cls, emails: Iterable[str], domains: Iterable[str], *, local: bool) -> StaffRule:
+        emails_set = frozenset(e.strip().lower() for e in emails if e.strip())
+        domains_set = frozenset(d.strip().lower().lstrip("@") for d in domains if d.strip())
+        return cls(emails_set, domains_set, everyone=local and not emails_set and not domains_set)
+
+    def covers(self, email: str) -> bool:
+        address = normalise_email(email)
+        if not address:
+            return False
+        return address in self.emails or address.rpartition("@")[2] in self.domains
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The person behind an activity, as far as the register is concerned."""
+
+    email: str
+    role: Role
+    # Provider organisations (names as the register writes them) a provider contact speaks for.
+    providers: frozenset[str] = frozenset()
+
+    @property
+    def may_ask(self) -> bool:
+        return self.role is not Role.UNKNOWN
+
+
+def normalise_email(email: str | None) -> str:
+    """Emails compare case-insensitively and without surrounding spaces."""
+    return (email or "").strip().lower()
+
+
+def _provider_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def identify(email: str | None, register: Sequence[Agreement], staff: StaffRule) -> Caller:
+    """The caller's role: staff, a provider contact on some agreement, or unknown."""
+    address = normalise_email(email)
+    if staff.covers(address):
+        return Caller(address, Role.COMMISSIONER)
+    providers = frozenset(
+        agreement.provider for agreement in register
+        if address and normalise_email(agreement.contact_email) == address
+    )
+    if providers:
+        return Caller(address, Role.PROVIDER, providers)
+    if staff.everyone:
+        return Caller(address, Role.COMMISSIONER)
+    return Caller(address, Role.UNKNOWN)
+
+
+def visible_register(caller: Caller, register: Sequence[Agreement]) -> list[Agreement]:
+    """The agreements this caller may see: all for staff, their own for a provider, none otherwise."""
+    if caller.role is Role.COMMISSIONER:
+        return list(register)
+    if caller.role is Role.PROVIDER:
+        own = {_provider_key(name) for name in caller.providers}
+        return [agreement for agreement in register if _provider_key(agreement.provider) in own]
+    return []

@@ -1,0 +1,53 @@
+"""The register, loaded once and reloaded only when it has changed.
+
+Loading 10,000 agreements with their contacts and KPIs takes far longer than a Teams user
+should wait, and every question needs the whole register. A cheap stamp — how many rows,
+the latest `updated_at`, the latest audit entry (every change is audited) — is read on each
+question; the register is reloaded only when the stamp differs. Several bot replicas sharing
+one PostgreSQL database therefore all see an import within one question.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.agreement import Agreement
+from storage.agreements import load_register
+from storage.models import AgreementRow, AuditEntry
+
+Stamp = tuple[object, ...]
+
+
+async def register_stamp(session: AsyncSession) -> Stamp:
+    """Something that changes whenever the register does."""
+    count, latest = (await session.execute(select(func.count(AgreementRow.id), func.max(AgreementRow.updated_at)))).one()
+    audit = await session.scalar(select(func.max(AuditEntry.id)))
+    return (count, str(latest), audit)
+
+
+class RegisterCache:
+    """Hands out the current register, reloading it when its stamp changes."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._stamp: Stamp | None = None
+        self._register: Sequence[Agreement] = ()
+        self._lock = asyncio.Lock()
+
+    async def current(self) -> Sequence[Agreement]:
+        async with self._sessions() as session:
+            stamp = await register_stamp(session)
+            if stamp == self._stamp:
+                return self._register
+        async with self._lock:
+            if stamp != self._stamp:
+                async with self._sessions() as session:
+                    # Read the stamp again inside the same session as the rows it describes.
+                    stamp = await register_stamp(session)
+                    register = tuple(await load_register(session))
+                self._register, self._stamp = register, stamp
+            return self._register
