@@ -1,0 +1,164 @@
+"""Answers and agreements built by hand for the card tests (unit and browser).
+
+They stand in for the question engine's output: plain `Answer`, `Match` and `Agreement`
+values, including hostile register text, so card tests need no parser or database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from domain.agreement import Agreement, Kpi
+from domain.answers import Answer, Match, Period
+
+TODAY = date(2026, 11, 22)
+Q3 = Period(date(2026, 10, 1), date(2026, 12, 31), "Q3 2026/27")
+INTERPRETATION = "Q3 2026/27: 1 Oct – 31 Dec 2026, grants, current end date"
+
+HOSTILE_TITLE = "**bold** <at>Everyone</at> [click](http://evil) & co"
+HOSTILE_PROVIDER = "_Evil_ # Provider <script>alert(1)</script>"
+HOSTILE_NOTES = "1. not a list\n- nor this\n> nor a quote `code` ~~struck~~ | pipe {{DATE(2017-02-14T06:08:39Z, SHORT)}}"
+
+PROVIDERS = ("Safer London", "Victim Support", "Solace Women's Aid", "Refuge", "St Giles Trust")
+AREAS = ("Southwark", "Lambeth", "Croydon", "Hackney", "pan-London")
+
+
+def agreement(number: int = 14, **overrides: object) -> Agreement:
+    """A realistic grant; `overrides` replace any field."""
+    fields: dict[str, object] = {
+        "reference": f"OPCC-2023-{number:03d}",
+        "kind": "grant",
+        "title": f"Independent Sexual Violence Advisers {number}",
+        "provider": PROVIDERS[number % len(PROVIDERS)],
+        "funding_stream": "Commissioner's Safety Fund",
+        "project_code": f"CSF{number:04d}",
+        "value": Decimal(100_000 + number * 1_000),
+        "start_date": date(2023, 4, 1),
+        "end_date": date(2026, 10, 1) + timedelta(days=number % 90),
+        "extension_options": (1, 1),
+        "area": AREAS[number % len(AREAS)],
+        "category": "sexual violence",
+        "contract_manager": "jo.bloggs@example.gov.uk",
+        "contact_name": "Sam Patel",
+        "contact_email": "sam.patel@example.org.uk",
+        "kpis": (Kpi("referrals", Decimal(120)), Kpi("sessions", Decimal(300))),
+        "signed": "both",
+    }
+    fields.update(overrides)
+    return Agreement(**fields)  # type: ignore[arg-type]
+
+
+def expiring_answer(count: int = 62, *, missing_values: int = 0, title: str | None = None, question: str = "which grants expire this quarter?") -> Answer:
+    """A list answer: `count` grants ending in Q3, the first one already ended, one not started."""
+    matches = []
+    for number in range(1, count + 1):
+        overrides: dict[str, object] = {}
+        if title is not None:
+            overrides["title"] = title
+        if number <= missing_values:
+            overrides["value"] = None
+        matches.append(Match(agreement(number, **overrides), ended=number == 1, not_started=number == 2))
+    return Answer(
+        question=question,
+        understood=True,
+        intent="expiring",
+        headline=f"{count} grants expire in Q3 2026/27",
+        interpretation=INTERPRETATION,
+        period=Q3,
+        matches=tuple(matches),
+        missing_values=missing_values,
+    )
+
+
+def short_answer() -> Answer:
+    """Three matches: one ended, one not started, one with a data-quality problem and no value."""
+    return Answer(
+        question="what do we fund in Southwark?",
+        understood=True,
+        intent="list",
+        headline="3 agreements in Southwark",
+        interpretation="area Southwark, active agreements",
+        matches=(
+            Match(agreement(1, end_date=date(2026, 10, 15)), ended=True),
+            Match(agreement(2, start_date=date(2027, 4, 1)), not_started=True),
+            Match(agreement(3, value=None, contact_email="info@example.org"), problems=("generic contact email",)),
+        ),
+        missing_values=1,
+    )
+
+
+def empty_answer() -> Answer:
+    return Answer(
+        question="which partnerships expire in March?",
+        understood=True,
+        intent="expiring",
+        headline="No partnerships expire in March 2027",
+        interpretation="1 Mar – 31 Mar 2027, partnerships, current end date",
+    )
+
+
+def hostile_answer() -> Answer:
+    """Register text written to look like Markdown, HTML and mentions."""
+    bad = agreement(7, reference="OPCC-**7**", title=HOSTILE_TITLE, provider=HOSTILE_PROVIDER, notes=HOSTILE_NOTES)
+    return Answer(
+        question="[click](http://evil) <at>Everyone</at>",
+        understood=True,
+        intent="list",
+        headline="1 agreement matches",
+        interpretation="provider “<at>Everyone</at>”",
+        matches=(Match(bad), Match(agreement(8))),
+    )
+
+
+def one_agreement_answer() -> Answer:
+    """A question about one agreement, with an extension taken and problems flagged."""
+    one = agreement(
+        14,
+        end_date=date(2026, 3, 31),
+        extended_to=date(2027, 3, 31),
+        contact_email="info@saferlondon.org.uk",
+        signed="ours",
+        notes="Year 2 extension agreed at panel, March 2026.",
+    )
+    return Answer(
+        question="who is the contact for OPCC-2023-014?",
+        understood=True,
+        intent="contact",
+        headline="Sam Patel (info@saferlondon.org.uk) is the contact for OPCC-2023-014",
+        interpretation="agreement OPCC-2023-014",
+        matches=(Match(one, problems=("generic contact email (info@)", "signed by us only")),),
+        about_one=True,
+    )
+
+
+def not_understood_answer() -> Answer:
+    return Answer(
+        question="what's the weather like?",
+        understood=False,
+        intent="unknown",
+        headline="I didn't understand that question.",
+        examples=(
+            "which grants expire this quarter?",
+            "what do we fund in Southwark?",
+            "who is the contact for OPCC-2023-014?",
+            "data quality problems",
+        ),
+    )
+
+
+def sample_cards() -> dict[str, dict]:
+    """One card of every type the bot sends, by name (the screenshot file names)."""
+    from bot.cards import answer_card, help_card, welcome_card
+
+    return {
+        "answer-list": answer_card(expiring_answer(), today=TODAY),
+        "answer-list-last-page": answer_card(expiring_answer(), page=4, today=TODAY),
+        "answer-short": answer_card(short_answer(), today=TODAY),
+        "answer-empty": answer_card(empty_answer(), today=TODAY),
+        "answer-escaped": answer_card(hostile_answer(), today=TODAY),
+        "agreement": answer_card(one_agreement_answer(), today=TODAY),
+        "not-understood": answer_card(not_understood_answer(), today=TODAY),
+        "welcome": welcome_card(),
+        "help": help_card(),
+    }
