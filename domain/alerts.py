@@ -1,0 +1,472 @@
+"""Deadline alert rules: which alerts a sweep owes today, as pure functions of the register.
+
+A sweep hands in the register, the monitoring returns, recorded decisions, snoozes, the
+idempotency keys already written to the outbox and the day of the last sweep; the rules
+answer with `Alert`s. Nothing here reads a clock or a database.
+
+The rules are *state based*: each asks "what should people have been told by today?" and
+leaves out what the outbox already holds. That is what makes catch-up after downtime
+automatic (a threshold crossed while the service was down is still owed) and what keeps an
+agreement that enters the register 20 days before its end from getting three expiry alerts:
+only the latest threshold crossed is owed. Idempotency keys (rule, agreement, threshold,
+due date, audience) make every alert deliverable once, across restarts and replicas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Container, Iterable, Sequence, Set
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Protocol
+
+from domain.agreement import Agreement
+from domain.monitoring import ACCEPTED, QUERIED, SUBMITTED, MonitoringPeriod, monitoring_periods
+from domain.periods import add_months
+from domain.values import format_date
+from domain.working_days import add_working_days, catch_up_days
+
+# Rules.
+EXPIRY = "expiry"
+EXTENSION_DECISION = "extension_decision"
+DECISION_OVERDUE = "decision_overdue"
+NOTICE_DUE = "notice_due"
+RETURN_DUE = "return_due"
+RETURN_OVERDUE = "return_overdue"
+ASSESSMENT_PENDING = "assessment_pending"
+DATA_QUALITY = "data_quality"
+WEEKLY_DIGEST = "weekly_digest"
+RULES: tuple[str, ...] = (
+    EXPIRY, EXTENSION_DECISION, DECISION_OVERDUE, NOTICE_DUE, RETURN_DUE, RETURN_OVERDUE,
+    ASSESSMENT_PENDING, DATA_QUALITY, WEEKLY_DIGEST,
+)
+
+# Audiences.
+CHANNEL = "channel"
+CONTRACT_MANAGER = "contract_manager"
+PROVIDER = "provider"
+
+# Decisions about an agreement's end.
+EXTEND = "extend"
+RECOMMISSION = "recommission"
+LET_END = "end"
+DECISIONS: tuple[str, ...] = (EXTEND, RECOMMISSION, LET_END)
+# Only an extension keeps a grant's funding going past its end date.
+CONTINUING_DECISIONS: frozenset[str] = frozenset({EXTEND})
+
+# A return counts as submitted once the provider has sent it, whatever staff did next.
+SUBMITTED_STATES: frozenset[str] = frozenset({SUBMITTED, QUERIED, ACCEPTED})
+
+# Messages people read (placeholders filled from the agreement).
+EXPIRY_MESSAGE = "{title} ({reference}) ends on {end}, in {days} days. Re-commissioning takes 3 to 6 months: decide what happens next."
+EXTENSION_DECISION_MESSAGE = "{title} ({reference}) ends on {end} and can still be extended ({options}). Decide whether to extend, re-commission or let it end."
+DECISION_OVERDUE_MESSAGE = "No decision yet on {title} ({reference}), which ends on {end}, in {days} days. Record whether to extend, re-commission or let it end."
+NOTICE_DUE_MESSAGE = "{title} ({reference}) ends on {end} with no decision to continue. Tell {provider} now: the Compact asks for 3 months' notice before grant funding ends."
+RETURN_DUE_MESSAGE = "Your {period} monitoring return for {title} ({reference}) is due on {due}. Say \"start my return\" to fill it in."
+RETURN_OVERDUE_MESSAGE = "Your {period} monitoring return for {title} ({reference}) was due on {due} and has not arrived. Say \"start my return\" to send it now."
+RETURN_OVERDUE_CHANNEL_MESSAGE = "{provider} has not sent the {period} monitoring return for {title} ({reference}), due on {due}: {days} days overdue."
+ASSESSMENT_PENDING_MESSAGE = "The {period} return for {title} ({reference}) was submitted on {submitted} and has not been assessed. It should have been by {due}."
+DATA_QUALITY_MESSAGE = "Register check: {count} problems in {agreements} agreements. Fix them in the register and re-import it."
+WEEKLY_DIGEST_MESSAGE = "This week: {expiring} agreements end and {returns} monitoring returns fall due in the next {horizon} days."
+NO_CONTRACT_MANAGER_NOTE = "No contract manager is recorded for this agreement, so this comes to the channel."
+NO_PROVIDER_CONTACT_NOTE = "No provider contact email is recorded, so this comes to the contract manager."
+
+
+class ProblemLike(Protocol):
+    """A data-quality problem: `domain.data_quality.Problem` has this shape."""
+
+    code: str
+    message: str
+
+
+QualityCheck = Callable[[Agreement, date], Sequence[ProblemLike]]
+
+
+@dataclass(frozen=True)
+class AlertThresholds:
+    """The configurable numbers behind the rules (defaults from the issue and DESIGN.md)."""
+
+    expiry_days: tuple[int, ...] = (180, 90, 30)
+    extension_decision_days: int = 120
+    decision_overdue_days: int = 60
+    notice_months: int = 3
+    return_due_days: int = 7
+    overdue_channel_days: int = 7
+    assessment_working_days: int = 10
+    digest_weekday: int = 0  # Monday
+    digest_horizon_days: int = 30
+    due_after_days: int = 15
+    count_from_first_import: bool = True
+
+
+@dataclass(frozen=True)
+class ReturnRecord:
+    """What the rules need to know about one stored monitoring return."""
+
+    reference: str
+    period_start: date
+    state: str
+    submitted_on: date | None = None
+    assessed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A recorded decision about how an agreement ends (`for_end_date` is the end it was about)."""
+
+    reference: str
+    decision: str
+    for_end_date: date | None
+    decided_by: str = ""
+    decided_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Snooze:
+    """Alerts of `rule` ("*" for all) about `reference` are held back until after `until`."""
+
+    reference: str
+    rule: str
+    until: date
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert owed to one audience. `details` are (label, text) lines for the card."""
+
+    rule: str
+    reference: str
+    due: date
+    audience: str
+    threshold: str
+    idempotency_key: str
+    message: str
+    details: tuple[tuple[str, str], ...] = ()
+    # "channel", or the email of the person it goes to.
+    recipient: str = CHANNEL
+
+
+@dataclass(frozen=True)
+class SweepInput:
+    """Everything a sweep reads, gathered by the caller."""
+
+    agreements: Sequence[Agreement]
+    returns: Sequence[ReturnRecord] = ()
+    decisions: Sequence[Decision] = ()
+    snoozes: Sequence[Snooze] = ()
+    sent_keys: Set[str] = frozenset()
+    last_sweep: date | None = None
+    bank_holidays: Container[date] = frozenset()
+    quality: QualityCheck | None = None
+
+
+def idempotency_key(rule: str, reference: str, threshold: str, due: date, audience: str) -> str:
+    """`expiry:OPCC-2023-014:30:2027-03-31:channel` — the same alert always has the same key."""
+    return f"{rule}:{reference or '-'}:{threshold}:{due.isoformat()}:{audience}"
+
+
+@dataclass
+class _Context:
+    """Indexes built once per sweep so each agreement's rules are cheap."""
+
+    today: date
+    thresholds: AlertThresholds
+    sweep: SweepInput
+    decisions: dict[str, list[Decision]] = field(default_factory=dict)
+    snoozes: dict[str, list[Snooze]] = field(default_factory=dict)
+    returns: dict[tuple[str, date], ReturnRecord] = field(default_factory=dict)
+    periods: dict[str, list[MonitoringPeriod]] = field(default_factory=dict)
+
+    def decision_for(self, agreement: Agreement) -> Decision | None:
+        """The latest decision about the agreement's current end date, if any."""
+        end = agreement.current_end_date
+        matching = [d for d in self.decisions.get(agreement.reference, ()) if d.for_end_date in (None, end)]
+        return matching[-1] if matching else None
+
+    def snoozed(self, reference: str, rule: str) -> bool:
+        return any(
+            s.until >= self.today and s.rule in (rule, "*") for s in self.snoozes.get(reference, ())
+        )
+
+    def periods_of(self, agreement: Agreement) -> list[MonitoringPeriod]:
+        if agreement.reference not in self.periods:
+            self.periods[agreement.reference] = monitoring_periods(
+                agreement,
+                self.today + timedelta(days=max(self.thresholds.return_due_days, self.thresholds.digest_horizon_days)),
+                due_after_days=self.thresholds.due_after_days,
+                count_from_first_import=self.thresholds.count_from_first_import,
+            )
+        return self.periods[agreement.reference]
+
+
+def alerts_due(sweep: SweepInput, today: date, thresholds: AlertThresholds | None = None) -> list[Alert]:
+    """Every alert owed today and not yet in the outbox, in a stable order."""
+    context = _context(sweep, today, thresholds or AlertThresholds())
+    live = [a for a in sweep.agreements if a.is_live]
+    owed: list[Alert] = []
+    for agreement in live:
+        owed.extend(_agreement_alerts(agreement, context))
+    owed.extend(_weekly_alerts(live, context))
+    return [alert for alert in owed if alert.idempotency_key not in sweep.sent_keys]
+
+
+def _context(sweep: SweepInput, today: date, thresholds: AlertThresholds) -> _Context:
+    context = _Context(today, thresholds, sweep)
+    for decision in sorted(sweep.decisions, key=lambda d: d.decided_on or date.min):
+        context.decisions.setdefault(decision.reference, []).append(decision)
+    for snooze in sweep.snoozes:
+        context.snoozes.setdefault(snooze.reference, []).append(snooze)
+    for record in sweep.returns:
+        context.returns[(record.reference, record.period_start)] = record
+    return context
+
+
+def _agreement_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
+    rules: tuple[Callable[[Agreement, _Context], list[Alert]], ...] = (
+        expiry_alerts, extension_decision_alerts, decision_overdue_alerts, notice_due_alerts,
+        return_alerts, assessment_alerts,
+    )
+    alerts: list[Alert] = []
+    for rule in rules:
+        alerts.extend(a for a in rule(agreement, context) if not context.snoozed(a.reference, a.rule))
+    return alerts
+
+
+def _alert(
+    rule: str, agreement: Agreement, threshold: str, due: date, audience: str, message: str,
+    details: tuple[tuple[str, str], ...] = (), recipient: str = CHANNEL,
+) -> Alert:
+    return Alert(
+        rule=rule,
+        reference=agreement.reference,
+        due=due,
+        audience=audience,
+        threshold=threshold,
+        idempotency_key=idempotency_key(rule, agreement.reference, threshold, due, audience),
+        message=message,
+        details=details,
+        recipient=recipient if audience != CHANNEL else CHANNEL,
+    )
+
+
+def _to_channel_and_manager(
+    rule: str, agreement: Agreement, threshold: str, due: date, message: str, details: tuple[tuple[str, str], ...]
+) -> list[Alert]:
+    alerts = [_alert(rule, agreement, threshold, due, CHANNEL, message, details)]
+    if agreement.contract_manager:
+        alerts.append(
+            _alert(rule, agreement, threshold, due, CONTRACT_MANAGER, message, details, agreement.contract_manager.lower())
+        )
+    return alerts
+
+
+def _to_manager_or_channel(
+    rule: str, agreement: Agreement, threshold: str, due: date, message: str, details: tuple[tuple[str, str], ...]
+) -> list[Alert]:
+    """To the contract manager; to the channel, saying why, when none is recorded."""
+    if agreement.contract_manager:
+        return [_alert(rule, agreement, threshold, due, CONTRACT_MANAGER, message, details, agreement.contract_manager.lower())]
+    return [_alert(rule, agreement, threshold, due, CHANNEL, message, details + (("Note", NO_CONTRACT_MANAGER_NOTE),))]
+
+
+def _agreement_details(agreement: Agreement) -> tuple[tuple[str, str], ...]:
+    lines = [("Reference", agreement.reference), ("Title", agreement.title), ("Provider", agreement.provider)]
+    if agreement.current_end_date:
+        lines.append(("Ends", format_date(agreement.current_end_date)))
+    if agreement.contract_manager:
+        lines.append(("Contract manager", agreement.contract_manager))
+    return tuple(lines)
+
+
+def _fields(agreement: Agreement, **extra: object) -> dict[str, object]:
+    return {
+        "title": agreement.title, "reference": agreement.reference, "provider": agreement.provider,
+        "end": format_date(agreement.current_end_date), **extra,
+    }
+
+
+def _days_left(agreement: Agreement, today: date) -> int | None:
+    end = agreement.current_end_date
+    return None if end is None else (end - today).days
+
+
+def expiry_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
+    """Only the latest threshold crossed (smallest one at or above the days left), once."""
+    days = _days_left(agreement, context.today)
+    end = agreement.current_end_date
+    if days is None or end is None or days < 0:
+        return []
+    crossed = [t for t in sorted(context.thresholds.expiry_days) if days <= t]
+    if not crossed:
+        return []
+    message = EXPIRY_MESSAGE.format(**_fields(agreement, days=days))
+    return _to_channel_and_manager(EXPIRY, agreement, str(crossed[0]), end, message, _agreement_details(agreement))
+
+
+def extension_decision_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
+    """Options remain, the end is within 120 days and nobody has decided: ask the channel once."""
+    days = _days_left(agreement, context.today)
+    end = agreement.current_end_date
+    if days is None or end is None or not (0 <= days <= context.thresholds.extension_decision_days):
+        return []
+    if not agreement.has_extension_options or context.decision_for(agreement) is not None:
+        return []
+    options = "+".join(str(years) for years in agreement.extension_options_left)
+    message = EXTENSION_DECISION_MESSAGE.format(**_fields(agreement, options=f"{options} years left"))
+    threshold = str(context.thresholds.extension_decision_days)
+    return [_alert(EXTENSION_DECISION, agreement, threshold, end, CHANNEL, message, _agreement_details(agreement))]
+
+
+def decision_overdue_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
+    """No decision 60 days before the end: every sweep day until one is recorded (key has the date)."""
+    days = _days_left(agreement, context.today)
+    end = agreement.current_end_date
+    if days is None or end is None or not (0 <= days <= context.thresholds.decision_overdue_days):
+        return []
+    if not agreement.has_extension_options or context.decision_for(agreement) is not None:
+        return []
+    message = DECISION_OVERDUE_MESSAGE.format(**_fields(agreement, days=days))
+    # The threshold part carries today's date, so each day's reminder is its own alert.
+    threshold = f"{context.thresholds.decision_overdue_days}@{context.today.isoformat()}"
+    return _to_channel_and_manager(DECISION_OVERDUE, agreement, threshold, end, message, _agreement_details(agreement))
+
+
+def notice_due_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
+    """A grant ending with no decision to continue, from 3 months before its end: tell the provider."""
+    end = agreement.current_end_date
+    if agreement.kind != "grant" or end is None:
+        return []
+    notice_from = add_months(end, -context.thresholds.notice_months)
+    if not (notice_from <= context.today <= end):
+        return []
+    decision = context.decision_for(agreement)
+    if decision is not None and decision.decision in CONTINUING_DECISIONS:
+        return []
+    message = NOTICE_DUE_MESSAGE.format(**_fields(agreement))
+    threshold = f"{context.thresholds.notice_months}m"
+    details = _agreement_details(agreement) + (("Notice from", format_date(notice_from)),)
+    return _to_manager_or_channel(NOTICE_DUE, agreement, threshold, end, message, details)
+
+
+def _submitted(record: ReturnRecord | None) -> bool:
+    return record is not None and (record.state in SUBMITTED_STATES or record.submitted_on is not None)
+
+
+def return_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
+    """Returns due within 7 days (provider), a day overdue (provider), a week overdue (channel too)."""
+    today, limits = context.today, context.thresholds
+    alerts: list[Alert] = []
+    for period in context.periods_of(agreement):
+        if _submitted(context.returns.get((agreement.reference, period.start))):
+            continue
+        fields = _fields(agreement, period=period.label, due=format_date(period.due), days=(today - period.due).days)
+        details = _agreement_details(agreement) + (("Period", period.label), ("Due", format_date(period.due)))
+        if today <= period.due <= today + timedelta(days=limits.return_due_days):
+            alerts.extend(_to_provider(RETURN_DUE, agreement, str(limits.return_due_days), period.due,
+                                       RETURN_DUE_MESSAGE.format(**fields), details))
+        if today >= period.due + timedelta(days=1):
+            alerts.extend(_to_provider(RETURN_OVERDUE, agreement, "1", period.due,
+                                       RETURN_OVERDUE_MESSAGE.format(**fields), details))
+        if today >= period.due + timedelta(days=limits.overdue_channel_days):
+            alerts.append(_alert(RETURN_OVERDUE, agreement, str(limits.overdue_channel_days), period.due, CHANNEL,
+                                 RETURN_OVERDUE_CHANNEL_MESSAGE.format(**fields), details))
+    return alerts
+
+
+def _to_provider(
+    rule: str, agreement: Agreement, threshold: str, due: date, message: str, details: tuple[tuple[str, str], ...]
+) -> list[Alert]:
+    """To the provider's contact; to the contract manager when no contact email is recorded."""
+    if agreement.contact_email:
+        return [_alert(rule, agreement, threshold, due, PROVIDER, message, details, agreement.contact_email.lower())]
+    if agreement.contract_manager:
+        return [_alert(rule, agreement, threshold, due, CONTRACT_MANAGER, message,
+                       details + (("Note", NO_PROVIDER_CONTACT_NOTE),), agreement.contract_manager.lower())]
+    return []
+
+
+def assessment_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
+    """A return submitted and still not assessed 10 working days later: tell the contract manager."""
+    alerts: list[Alert] = []
+    for period in context.periods_of(agreement):
+        record = context.returns.get((agreement.reference, period.start))
+        if record is None or record.submitted_on is None or record.assessed_on is not None:
+            continue
+        if record.state != SUBMITTED:
+            continue
+        limit = context.thresholds.assessment_working_days
+        due = add_working_days(record.submitted_on, limit, context.sweep.bank_holidays)
+        if context.today <= due:
+            continue
+        fields = _fields(agreement, period=period.label, submitted=format_date(record.submitted_on), due=format_date(due))
+        details = _agreement_details(agreement) + (("Period", period.label), ("Submitted", format_date(record.submitted_on)))
+        alerts.extend(_to_manager_or_channel(ASSESSMENT_PENDING, agreement, f"{limit}wd", due,
+                                             ASSESSMENT_PENDING_MESSAGE.format(**fields), details))
+    return alerts
+
+
+def digest_day(last_sweep: date | None, today: date, weekday: int = 0) -> date | None:
+    """The latest digest day (a Monday by default) this sweep stands in for, if any.
+
+    Easter Monday and a Monday the service was down are caught up by the next sweep.
+    """
+    days = [d for d in catch_up_days(last_sweep, today) if d.weekday() == weekday]
+    return days[-1] if days else None
+
+
+def _weekly_alerts(live: Sequence[Agreement], context: _Context) -> list[Alert]:
+    day = digest_day(context.sweep.last_sweep, context.today, context.thresholds.digest_weekday)
+    if day is None:
+        return []
+    alerts = [weekly_digest(live, context, day)]
+    quality = data_quality_digest(live, context, day)
+    if quality is not None:
+        alerts.append(quality)
+    return alerts
+
+
+def _digest(rule: str, day: date, message: str, details: Iterable[tuple[str, str]]) -> Alert:
+    return Alert(
+        rule=rule, reference="", due=day, audience=CHANNEL, threshold="weekly",
+        idempotency_key=idempotency_key(rule, "", "weekly", day, CHANNEL), message=message, details=tuple(details),
+    )
+
+
+def weekly_digest(live: Sequence[Agreement], context: _Context, day: date) -> Alert:
+    """What ends, and which returns fall due, in the next 30 days (and returns already overdue)."""
+    today = context.today
+    horizon = today + timedelta(days=context.thresholds.digest_horizon_days)
+    lines: list[tuple[str, str]] = []
+    ending = sorted((a for a in live if a.current_end_date and today <= a.current_end_date <= horizon),
+                    key=lambda a: (a.current_end_date, a.reference))
+    for agreement in ending:
+        lines.append((agreement.reference, f"ends {format_date(agreement.current_end_date)}: {agreement.title} ({agreement.provider})"))
+    due_count = 0
+    for agreement in live:
+        for period in context.periods_of(agreement):
+            if _submitted(context.returns.get((agreement.reference, period.start))):
+                continue
+            if today <= period.due <= horizon:
+                due_count += 1
+                lines.append((agreement.reference, f"{period.label} return due {format_date(period.due)} ({agreement.provider})"))
+            elif period.due < today:
+                lines.append((agreement.reference, f"{period.label} return overdue since {format_date(period.due)} ({agreement.provider})"))
+    message = WEEKLY_DIGEST_MESSAGE.format(expiring=len(ending), returns=due_count, horizon=context.thresholds.digest_horizon_days)
+    return _digest(WEEKLY_DIGEST, day, message, lines)
+
+
+def data_quality_digest(live: Sequence[Agreement], context: _Context, day: date) -> Alert | None:
+    """One card listing every register problem; none when the register is clean."""
+    check = context.sweep.quality
+    if check is None:
+        return None
+    lines: list[tuple[str, str]] = []
+    affected = 0
+    for agreement in sorted(live, key=lambda a: a.reference):
+        problems = check(agreement, context.today)
+        if problems:
+            affected += 1
+            lines.extend((agreement.reference, problem.message) for problem in problems)
+    if not lines:
+        return None
+    message = DATA_QUALITY_MESSAGE.format(count=len(lines), agreements=affected)
+    return _digest(DATA_QUALITY, day, message, lines)
