@@ -12,6 +12,7 @@ spend is over the agreement value or far behind a straight-line profile). The di
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -325,6 +326,21 @@ class MonitoringReturn:
     assessed_at: datetime | None = None
     rating: str = ""
     assessment_comment: str = ""
+    # The return for the period before, when there is one: "same as last quarter?" and the
+    # assessor's comparison read it.
+    previous: MonitoringReturn | None = None
+
+    @property
+    def questions(self) -> list[Question]:
+        return questions_for(self.agreement, self.period, self.answers, has_previous=self.previous is not None)
+
+    @property
+    def next_question(self) -> Question | None:
+        return next_question(self.questions, self.answers)
+
+    @property
+    def complete(self) -> bool:
+        return self.next_question is None
 
     @property
     def reference(self) -> str:
@@ -352,6 +368,37 @@ class MonitoringReturn:
     def spend_check(self) -> SpendCheck | None:
         to_date = self.money(SPEND_TO_DATE)
         return None if to_date is None else check_spend(self.agreement, self.period, to_date)
+
+
+def provider_key(name: str) -> str:
+    """Provider names compare ignoring case and spacing, as roles do."""
+    return " ".join(name.casefold().split())
+
+
+def belongs_to(agreement: Agreement, providers: Iterable[str]) -> bool:
+    """True when the agreement's provider is one of `providers`: the only authorisation test."""
+    return provider_key(agreement.provider) in {provider_key(name) for name in providers}
+
+
+def copy_from_previous(ret: MonitoringReturn) -> dict[str, str]:
+    """Answers after "same as last period": KPI actuals, reasons, period spend, RAG, risks, outcomes.
+
+    Spend to date and the case study are never copied: they are new every period.
+    """
+    if ret.previous is None:
+        return dict(ret.answers)
+    answers = dict(ret.answers)
+    answers[SAME_AS_LAST] = "yes"
+    previous = ret.previous.answers
+    for kpi in ret.agreement.kpis:
+        for key in (kpi_key(kpi.name), reason_key(kpi.name)):
+            if key in previous and key not in answers:
+                answers[key] = previous[key]
+    for key in COPIED_FROM_LAST:
+        if key in previous and key not in answers:
+            answers[key] = previous[key]
+    asked = {q.key for q in questions_for(ret.agreement, ret.period, answers, has_previous=True)}
+    return {k: v for k, v in answers.items() if k in asked}
 
 
 def return_flags(ret: MonitoringReturn) -> list[str]:

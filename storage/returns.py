@@ -1,0 +1,397 @@
+"""Monitoring periods, returns, KPI actuals and their audit trail in the database.
+
+Every answer a provider gives is written here as it is given (the draft is real data in
+`monitoring_returns.answers` and `return_kpi_actuals`, not only dialog state), so a bot
+restart, a crash or a second device loses nothing. Submission, acceptance and queries are
+audited with who and when, and a submission queues the contracts-channel notification in
+the outbox in the same transaction.
+
+`ReturnsRepository` opens its own transaction per call; `returns_overview` takes a session
+so the question engine can use it alongside its other queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from domain.agreement import Agreement
+from domain.monitoring import (
+    ACCEPTED,
+    DUE_AFTER_DAYS,
+    IN_PROGRESS,
+    OPEN_STATES,
+    QUERIED,
+    SUBMITTED,
+    MonitoringPeriod,
+    monitoring_periods,
+    return_state,
+)
+from domain.returns import (
+    RAG,
+    SPEND_IN_PERIOD,
+    SPEND_TO_DATE,
+    MonitoringReturn,
+    apply_answer,
+    belongs_to,
+    copy_from_previous,
+    kpi_key,
+    reason_key,
+)
+from storage.agreements import to_domain
+from storage.db import session_factory
+from storage.models import AgreementRow, AuditEntry, MonitoringPeriod as PeriodRow, MonitoringReturn as ReturnRow
+from storage.models import OutboxItem, ReturnKpiActual
+
+ACCEPT = "accept"
+QUERY = "query"
+
+
+class ReturnNotOpen(Exception):
+    """The return is submitted or accepted: answers can no longer change."""
+
+    def __init__(self, return_id: int, state: str) -> None:
+        super().__init__(f"Return {return_id} is {state}")
+        self.return_id = return_id
+        self.state = state
+
+
+class ReturnIncomplete(Exception):
+    """Submit was asked for while questions are still unanswered."""
+
+
+class UnknownReturn(LookupError):
+    """No such return, or no such period owed for that agreement."""
+
+
+class NotAwaitingAssessment(Exception):
+    """Only submitted returns can be accepted or queried."""
+
+
+@dataclass(frozen=True)
+class ReturnStatus:
+    """One owed return in an overview: where it stands and how the provider rated it."""
+
+    reference: str
+    provider: str
+    period_label: str
+    due: date
+    state: str
+    rag: str = ""
+    title: str = ""
+    period_start: date | None = None
+
+
+@dataclass(frozen=True)
+class OwedPeriod:
+    """A period an agreement owes a return for, with the state people see."""
+
+    period: MonitoringPeriod
+    state: str
+    return_id: int | None = None
+
+
+@dataclass(frozen=True)
+class MonitoringRules:
+    """Register-wide monitoring settings (register-format.md: 15 days; DESIGN.md: first import)."""
+
+    due_after_days: int = DUE_AFTER_DAYS
+    count_from_first_import: bool = True
+
+    def periods(self, agreement: Agreement, until: date) -> list[MonitoringPeriod]:
+        return monitoring_periods(
+            agreement, until, due_after_days=self.due_after_days, count_from_first_import=self.count_from_first_import
+        )
+
+
+async def returns_overview(session: AsyncSession, today: date, rules: MonitoringRules = MonitoringRules()) -> list[ReturnStatus]:
+    """Every return owed so far by live agreements, with its state, oldest due first.
+
+    Answers "which returns are overdue?" (state `overdue`), "which providers haven't
+    submitted Q2?" (period label, state not submitted/accepted) and "which services are red?".
+    """
+    rows = (await session.scalars(select(AgreementRow).where(AgreementRow.status == "active"))).unique().all()
+    stored = await _stored_returns(session, [row.id for row in rows])
+    statuses: list[ReturnStatus] = []
+    for row in rows:
+        agreement = to_domain(row)
+        for period in rules.periods(agreement, today):
+            ret = stored.get((row.id, period.start))
+            state = return_state(period, ret.state if ret else None, today)
+            statuses.append(
+                ReturnStatus(
+                    agreement.reference, agreement.provider, period.label, period.due, state,
+                    ret.rag if ret else "", agreement.title, period.start,
+                )
+            )
+    statuses.sort(key=lambda s: (s.due, s.reference))
+    return statuses
+
+
+async def _stored_returns(session: AsyncSession, agreement_ids: list[int]) -> dict[tuple[int, date], ReturnRow]:
+    if not agreement_ids:
+        return {}
+    result = await session.execute(
+        select(PeriodRow.agreement_id, PeriodRow.period_start, ReturnRow)
+        .join(ReturnRow, ReturnRow.period_id == PeriodRow.id)
+        .where(PeriodRow.agreement_id.in_(agreement_ids))
+    )
+    return {(agreement_id, start): ret for agreement_id, start, ret in result.all()}
+
+
+class ReturnsRepository:
+    """Providers' returns: open, answer, submit; staff: list and assess. One transaction per call."""
+
+    def __init__(self, engine: AsyncEngine, rules: MonitoringRules = MonitoringRules()) -> None:
+        self._sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
+        self.rules = rules
+
+    async def agreements_of(self, providers: Iterable[str]) -> list[Agreement]:
+        """Live agreements with monitoring whose provider is one of `providers`, by reference."""
+        names = list(providers)
+        async with self._sessions() as session:
+            rows = (await session.scalars(select(AgreementRow).where(AgreementRow.status == "active"))).unique().all()
+        agreements = [to_domain(row) for row in rows]
+        return sorted(
+            (a for a in agreements if a.monitoring != "none" and belongs_to(a, names)), key=lambda a: a.reference
+        )
+
+    async def agreement(self, reference: str) -> Agreement | None:
+        async with self._sessions() as session:
+            row = await _agreement_row(session, reference)
+            return to_domain(row) if row else None
+
+    async def owed_periods(self, reference: str, today: date) -> list[OwedPeriod]:
+        """The periods this agreement owes so far, newest first, with the state of each return."""
+        async with self._sessions() as session:
+            row = await _agreement_row(session, reference)
+            if row is None:
+                return []
+            stored = await _stored_returns(session, [row.id])
+        owed = []
+        for period in self.rules.periods(to_domain(row), today):
+            ret = stored.get((row.id, period.start))
+            owed.append(OwedPeriod(period, return_state(period, ret.state if ret else None, today), ret.id if ret else None))
+        return list(reversed(owed))
+
+    async def open_return(self, reference: str, period_start: date, actor: str, today: date, now: datetime | None = None) -> MonitoringReturn:
+        """The return for that owed period, created (state in_progress, audited) on first use."""
+        moment = now or datetime.now(timezone.utc)
+        async with self._sessions() as session, session.begin():
+            row = await _agreement_row(session, reference)
+            if row is None:
+                raise UnknownReturn(reference)
+            agreement = to_domain(row)
+            period = next((p for p in self.rules.periods(agreement, today) if p.start == period_start), None)
+            if period is None:
+                raise UnknownReturn(f"{reference} {period_start}")
+            period_row = await session.scalar(
+                select(PeriodRow).where(PeriodRow.agreement_id == row.id, PeriodRow.period_start == period.start)
+            )
+            if period_row is None:
+                period_row = PeriodRow(
+                    agreement_id=row.id, label=period.label, period_start=period.start,
+                    period_end=period.end, due_date=period.due,
+                )
+                session.add(period_row)
+                await session.flush()
+            ret = await session.scalar(select(ReturnRow).where(ReturnRow.period_id == period_row.id))
+            if ret is None:
+                ret = ReturnRow(period_id=period_row.id, state=IN_PROGRESS, answers={}, started_by=actor, updated_at=moment)
+                session.add(ret)
+                await session.flush()
+                _audit(session, moment, actor, "return_started", reference, "period", "", period.label)
+            return await _load(session, ret.id)
+
+    async def load(self, return_id: int) -> MonitoringReturn:
+        """A return with its agreement, period and previous return; `UnknownReturn` if absent."""
+        async with self._sessions() as session:
+            return await _load(session, return_id)
+
+    async def save_answer(self, return_id: int, key: str, value: str, actor: str, now: datetime | None = None) -> MonitoringReturn:
+        """Store one answer at once (and drop answers it made meaningless), audited."""
+        moment = now or datetime.now(timezone.utc)
+        async with self._sessions() as session, session.begin():
+            ret = await _load(session, return_id, for_update=True)
+            if ret.state not in OPEN_STATES:
+                raise ReturnNotOpen(return_id, ret.state)
+            answers = apply_answer(ret.agreement, ret.period, ret.answers, key, value, has_previous=ret.previous is not None)
+            await _write_answers(session, return_id, ret, answers, moment)
+            _audit(session, moment, actor, "return_answer", ret.reference, key, ret.answers.get(key, ""), value)
+            return await _load(session, return_id)
+
+    async def use_previous_figures(self, return_id: int, actor: str, now: datetime | None = None) -> MonitoringReturn:
+        """"Same as last period": copy last period's figures as the starting point."""
+        moment = now or datetime.now(timezone.utc)
+        async with self._sessions() as session, session.begin():
+            ret = await _load(session, return_id, for_update=True)
+            if ret.state not in OPEN_STATES:
+                raise ReturnNotOpen(return_id, ret.state)
+            answers = copy_from_previous(ret)
+            await _write_answers(session, return_id, ret, answers, moment)
+            _audit(session, moment, actor, "return_answer", ret.reference, "same_as_last", "", "yes")
+            return await _load(session, return_id)
+
+    async def submit(self, return_id: int, actor: str, notification: dict[str, Any] | None = None, now: datetime | None = None) -> MonitoringReturn:
+        """Mark the return submitted (audited) and queue the contracts-channel card."""
+        moment = now or datetime.now(timezone.utc)
+        async with self._sessions() as session, session.begin():
+            ret = await _load(session, return_id, for_update=True)
+            if ret.state not in (IN_PROGRESS, QUERIED):
+                raise ReturnNotOpen(return_id, ret.state)
+            if not ret.complete:
+                raise ReturnIncomplete(return_id)
+            row = await session.get(ReturnRow, return_id)
+            assert row is not None
+            row.state, row.submitted_by, row.submitted_at, row.updated_at = SUBMITTED, actor, moment, moment
+            _audit(session, moment, actor, "return_submitted", ret.reference, "state", ret.state, SUBMITTED)
+            if notification is not None:
+                session.add(
+                    OutboxItem(
+                        idempotency_key=f"return_submitted:{return_id}:{moment.isoformat()}",
+                        rule="return_submitted", reference=ret.reference, due=ret.period.due,
+                        audience="contracts_channel", recipient="", payload={"card": notification},
+                        state="pending", created_at=moment,
+                    )
+                )
+            return await _load(session, return_id)
+
+    async def awaiting_assessment(self) -> list[MonitoringReturn]:
+        """Submitted returns, oldest submission first."""
+        async with self._sessions() as session:
+            ids = (
+                await session.scalars(
+                    select(ReturnRow.id).where(ReturnRow.state == SUBMITTED).order_by(ReturnRow.submitted_at, ReturnRow.id)
+                )
+            ).all()
+            return [await _load(session, return_id) for return_id in ids]
+
+    async def returns_of(self, providers: Iterable[str]) -> list[MonitoringReturn]:
+        """Every stored return for these providers' agreements, newest period first."""
+        names = list(providers)
+        async with self._sessions() as session:
+            ids = (await session.scalars(select(ReturnRow.id))).all()
+            loaded = [await _load(session, return_id) for return_id in ids]
+        mine = [r for r in loaded if belongs_to(r.agreement, names)]
+        return sorted(mine, key=lambda r: (r.period.start, r.reference), reverse=True)
+
+    async def assess(
+        self, return_id: int, actor: str, decision: str, rating: str, comment: str, now: datetime | None = None
+    ) -> MonitoringReturn:
+        """Accept or query a submitted return with a rating and comment; audited field by field."""
+        moment = now or datetime.now(timezone.utc)
+        async with self._sessions() as session, session.begin():
+            ret = await _load(session, return_id, for_update=True)
+            if ret.state != SUBMITTED:
+                raise NotAwaitingAssessment(return_id)
+            new_state = ACCEPTED if decision == ACCEPT else QUERIED
+            row = await session.get(ReturnRow, return_id)
+            assert row is not None
+            row.state, row.assessed_by, row.assessed_at = new_state, actor, moment
+            row.rating, row.assessment_comment, row.updated_at = rating, comment, moment
+            action = "return_accepted" if new_state == ACCEPTED else "return_queried"
+            _audit(session, moment, actor, action, ret.reference, "state", SUBMITTED, new_state)
+            if rating:
+                _audit(session, moment, actor, action, ret.reference, "rating", ret.rating, rating)
+            if comment:
+                _audit(session, moment, actor, action, ret.reference, "comment", "", comment)
+            return await _load(session, return_id)
+
+    async def audit_trail(self, reference: str) -> list[AuditRecord]:
+        """Audit entries about returns for one agreement, oldest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.reference == reference, AuditEntry.action.like("return_%"))
+                .order_by(AuditEntry.id)
+            )
+            return [AuditRecord(r.at, r.actor, r.action, r.field, r.old_value, r.new_value) for r in rows]
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    at: datetime
+    actor: str
+    action: str
+    field: str
+    old_value: str
+    new_value: str
+
+
+async def _agreement_row(session: AsyncSession, reference: str) -> AgreementRow | None:
+    rows = await session.scalars(select(AgreementRow).where(AgreementRow.reference == reference))
+    return rows.unique().first()
+
+
+async def _load(session: AsyncSession, return_id: int, *, for_update: bool = False, with_previous: bool = True) -> MonitoringReturn:
+    statement = select(ReturnRow, PeriodRow).join(PeriodRow, ReturnRow.period_id == PeriodRow.id).where(ReturnRow.id == return_id)
+    if for_update:
+        statement = statement.with_for_update(of=ReturnRow)
+    found = (await session.execute(statement)).first()
+    if found is None:
+        raise UnknownReturn(str(return_id))
+    row, period_row = found
+    agreement_row = await session.get(AgreementRow, period_row.agreement_id)
+    assert agreement_row is not None
+    previous = None
+    if with_previous:
+        previous_id = await session.scalar(
+            select(ReturnRow.id)
+            .join(PeriodRow, ReturnRow.period_id == PeriodRow.id)
+            .where(
+                PeriodRow.agreement_id == period_row.agreement_id,
+                PeriodRow.period_start < period_row.period_start,
+                ReturnRow.state.in_((SUBMITTED, QUERIED, ACCEPTED)),
+            )
+            .order_by(PeriodRow.period_start.desc())
+            .limit(1)
+        )
+        if previous_id is not None:
+            previous = await _load(session, previous_id, with_previous=False)
+    period = MonitoringPeriod(period_row.label, period_row.period_start, period_row.period_end, period_row.due_date)
+    return MonitoringReturn(
+        id=row.id, agreement=to_domain(agreement_row), period=period, state=row.state,
+        answers={str(k): str(v) for k, v in (row.answers or {}).items()},
+        submitted_by=row.submitted_by, submitted_at=row.submitted_at, assessed_by=row.assessed_by,
+        assessed_at=row.assessed_at, rating=row.rating, assessment_comment=row.assessment_comment, previous=previous,
+    )
+
+
+async def _write_answers(session: AsyncSession, return_id: int, ret: MonitoringReturn, answers: dict[str, str], now: datetime) -> None:
+    """The answers JSON plus the columns and KPI rows staff queries read."""
+    row = await session.get(ReturnRow, return_id)
+    assert row is not None
+    row.answers = dict(answers)
+    row.spend_in_period = _money(answers.get(SPEND_IN_PERIOD))
+    row.spend_to_date = _money(answers.get(SPEND_TO_DATE))
+    row.rag = answers.get(RAG, "")
+    row.updated_at = now
+    existing = {a.kpi_name: a for a in (await session.scalars(select(ReturnKpiActual).where(ReturnKpiActual.return_id == return_id)))}
+    for kpi in ret.agreement.kpis:
+        actual = answers.get(kpi_key(kpi.name))
+        current = existing.pop(kpi.name, None)
+        if actual is None:
+            if current is not None:
+                await session.delete(current)
+            continue
+        if current is None:
+            current = ReturnKpiActual(return_id=return_id, kpi_name=kpi.name)
+            session.add(current)
+        current.target, current.actual = str(kpi.target), actual
+        current.shortfall_reason = answers.get(reason_key(kpi.name), "")
+    for stale in existing.values():
+        await session.delete(stale)
+
+
+def _money(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _audit(session: AsyncSession, at: datetime, actor: str, action: str, reference: str, field: str, old: str, new: str) -> None:
+    session.add(AuditEntry(at=at, actor=actor, action=action, reference=reference, field=field, old_value=old, new_value=new))
