@@ -287,3 +287,16 @@ class ExtensionDecision(Base):
     decided_by: Mapped[str] = mapped_column(String(320))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class AlertSnooze(Base):
+    """Alerts of one rule ("*" for all) about an agreement held back until after `until`."""
+
+    __tablename__ = "alert_snoozes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    until: Mapped[date] = mapped_column(Date)
+    snoozed_by: Mapped[str] = mapped_column(String(320))
+    snoozed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -176,6 +176,19 @@ def upgrade() -> None:
     with op.batch_alter_table('extension_decisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_extension_decisions_agreement_id'), ['agreement_id'], unique=False)
 
+    op.create_table('alert_snoozes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('agreement_id', sa.Integer(), nullable=False),
+    sa.Column('rule', sa.String(length=40), nullable=False),
+    sa.Column('until', sa.Date(), nullable=False),
+    sa.Column('snoozed_by', sa.String(length=320), nullable=False),
+    sa.Column('snoozed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agreement_id'], ['agreements.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('alert_snoozes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_snoozes_agreement_id'), ['agreement_id'], unique=False)
+
     op.create_table('kpis',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('agreement_id', sa.Integer(), nullable=False),
@@ -263,6 +276,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_kpis_agreement_id'))
 
     op.drop_table('kpis')
+    with op.batch_alter_table('alert_snoozes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alert_snoozes_agreement_id'))
+
+    op.drop_table('alert_snoozes')
     with op.batch_alter_table('extension_decisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_extension_decisions_agreement_id'))
 
