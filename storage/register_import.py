@@ -1,0 +1,325 @@
+"""Import a register file: all or nothing, upsert by reference, every change audited.
+
+A register import is trusted only if it is predictable: a file with one unreadable cell
+changes nothing (the report names every bad cell), a good file creates new agreements,
+updates changed ones with one audit entry per changed field, leaves unchanged ones alone,
+and flags (never deletes) agreements the file no longer lists. The whole write is one
+transaction, so a failure half-way leaves the register exactly as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from domain.agreement import Agreement, format_extension_options
+from domain.data_quality import MISSING_FROM_LAST_IMPORT, problems
+from domain.register_rows import COLUMNS, ParsedRegister, agreement_texts, format_kpis, parse_rows, plain_number
+from storage.agreements import PLAIN_FIELDS, to_domain
+from storage.db import session_factory
+from storage.models import AgreementRow, AuditEntry, Contact, ImportBatch, KpiRow, Provider
+from storage.register_sheets import FileRefused, ImportRefused, open_register, read_bytes_sha256
+
+__all__ = ["ImportRefused", "ImportSummary", "import_register", "read_register"]
+
+CHUNK = 500
+ACTION_CREATE = "import_create"
+ACTION_UPDATE = "import_update"
+ACTION_MISSING = "import_flag_missing"
+ACTION_REAPPEARED = "import_reappeared"
+DATABASE_REFUSED = "The database refused the import ({reason}); nothing was changed. Try the import again."
+
+AGREEMENTS = AgreementRow.__table__
+CONTACTS = Contact.__table__
+KPIS = KpiRow.__table__
+AUDIT = AuditEntry.__table__
+PROVIDERS = Provider.__table__
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did, and the data-quality gaps in what it loaded."""
+
+    filename: str
+    batch_id: int
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    flagged_missing: int
+    # data-quality code → references of the agreements with that problem
+    problems: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def problem_counts(self) -> dict[str, int]:
+        return {code: len(references) for code, references in self.problems.items() if references}
+
+
+def read_register(path: Path, *, today: date | None = None) -> ParsedRegister:
+    """Parse a register file without touching the database; `ImportRefused` if it is unusable."""
+    try:
+        sheet = open_register(path)
+        parsed = parse_rows(sheet.header, sheet.rows, first_imported=today)
+    except FileRefused as refused:
+        raise ImportRefused(reason=str(refused)) from None
+    if parsed.bad_cells:
+        raise ImportRefused(parsed.bad_cells)
+    return parsed
+
+
+async def import_register(engine: AsyncEngine, path: Path, *, today: date, actor: str = "") -> ImportSummary:
+    """Load `path` into the register in one transaction, or raise `ImportRefused` and change nothing."""
+    path = Path(path)
+    parsed = await asyncio.to_thread(read_register, path, today=today)
+    sha256 = await asyncio.to_thread(read_bytes_sha256, path)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            writer = _RegisterWriter(session, today=today, actor=actor)
+            return await writer.write(path.name, sha256, parsed)
+    except (IntegrityError, DBAPIError) as error:
+        reason = str(error.orig if getattr(error, "orig", None) else error).strip().splitlines()[0][:200]
+        raise ImportRefused(reason=DATABASE_REFUSED.format(reason=reason)) from None
+
+
+@dataclass
+class _Existing:
+    id: int
+    reference: str
+    missing: bool
+
+
+class _RegisterWriter:
+    """The write half of an import, inside the caller's transaction."""
+
+    def __init__(self, session: AsyncSession, *, today: date, actor: str) -> None:
+        self.session = session
+        self.today = today
+        self.actor = actor
+        self.now = datetime.now(timezone.utc)
+        self.batch_id = 0
+        self.audit: list[dict[str, Any]] = []
+        self.counts = {"created": 0, "updated": 0, "unchanged": 0, "flagged_missing": 0}
+        self.problems: dict[str, list[str]] = {}
+
+    async def write(self, filename: str, sha256: str, parsed: ParsedRegister) -> ImportSummary:
+        self.parsed = parsed
+        agreements = parsed.agreements
+        self.batch_id = await self._start_batch(filename, sha256)
+        existing = await self._existing()
+        providers = await self._providers(agreements)
+        for chunk in _chunks(agreements, CHUNK):
+            await self._write_chunk(chunk, existing, providers)
+        seen = {agreement.reference.casefold() for agreement in agreements}
+        absent = [row for key, row in existing.items() if key not in seen]
+        await self._flag_missing(absent)
+        await self._flush_audit()
+        await self._finish_batch(len(agreements))
+        return ImportSummary(
+            filename=filename,
+            batch_id=self.batch_id,
+            rows=len(agreements),
+            problems={code: tuple(references) for code, references in self.problems.items()},
+            **self.counts,
+        )
+
+    async def _start_batch(self, filename: str, sha256: str) -> int:
+        result = await self.session.execute(
+            insert(ImportBatch.__table__).returning(ImportBatch.__table__.c.id),
+            [{"imported_at": self.now, "filename": filename[:500], "sha256": sha256, "actor": self.actor[:320]}],
+        )
+        return int(result.scalar_one())
+
+    async def _finish_batch(self, rows: int) -> None:
+        await self.session.execute(
+            update(ImportBatch.__table__).where(ImportBatch.__table__.c.id == self.batch_id).values(rows=rows, **self.counts)
+        )
+
+    async def _existing(self) -> dict[str, _Existing]:
+        result = await self.session.execute(
+            select(AGREEMENTS.c.id, AGREEMENTS.c.reference, AGREEMENTS.c.missing_from_last_import)
+        )
+        return {ref.casefold(): _Existing(id_, ref, bool(missing)) for id_, ref, missing in result}
+
+    async def _providers(self, agreements: Iterable[Agreement]) -> dict[str, int]:
+        """Provider ids by name, creating providers the register has not seen before."""
+        org_ids: dict[str, str] = {}
+        for agreement in agreements:
+            if not org_ids.get(agreement.provider):
+                org_ids[agreement.provider] = agreement.provider_id
+        rows = await self.session.execute(select(PROVIDERS.c.id, PROVIDERS.c.name, PROVIDERS.c.org_id))
+        known = {name: (id_, org_id) for id_, name, org_id in rows}
+        new = [{"name": name, "org_id": org_id} for name, org_id in org_ids.items() if name not in known]
+        if new:
+            created = await self.session.execute(insert(PROVIDERS).returning(PROVIDERS.c.id, PROVIDERS.c.name), new)
+            for id_, name in created:
+                known[name] = (id_, "")
+        fill = [
+            {"_id": known[name][0], "org_id": org_id}
+            for name, org_id in org_ids.items()
+            if org_id and not known[name][1] and name not in {item["name"] for item in new}
+        ]
+        if fill:
+            await self.session.execute(
+                update(PROVIDERS).where(PROVIDERS.c.id == bindparam("_id")).values(org_id=bindparam("org_id")), fill
+            )
+        return {name: id_ for name, (id_, _) in known.items()}
+
+    async def _write_chunk(
+        self, chunk: Sequence[Agreement], existing: dict[str, _Existing], providers: dict[str, int]
+    ) -> None:
+        current = await self._load([existing[a.reference.casefold()].id for a in chunk if a.reference.casefold() in existing])
+        to_create: list[Agreement] = []
+        to_update: list[tuple[int, Agreement, Agreement | None]] = []
+        seen_ids: list[int] = []
+        for agreement in chunk:
+            found = existing.get(agreement.reference.casefold())
+            if found is None:
+                to_create.append(agreement)
+                self._note_problems(agreement)
+                continue
+            seen_ids.append(found.id)
+            old = current[found.id]
+            agreement = self.parsed.merged(old, agreement)
+            changes = _changes(old, agreement)
+            self._note_problems(agreement)
+            if found.missing:
+                self._audit(ACTION_REAPPEARED, agreement.reference, MISSING_FROM_LAST_IMPORT, "yes", "no")
+            for column, before, after in changes:
+                self._audit(ACTION_UPDATE, agreement.reference, column, before, after)
+            if changes or found.missing:
+                to_update.append((found.id, agreement, old))
+                self.counts["updated"] += 1
+            else:
+                self.counts["unchanged"] += 1
+        await self._create(to_create, providers)
+        await self._update(to_update, providers)
+        if seen_ids:
+            await self.session.execute(
+                update(AGREEMENTS).where(AGREEMENTS.c.id.in_(seen_ids)).values(last_import_batch_id=self.batch_id)
+            )
+        self.session.expunge_all()
+        if len(self.audit) >= 5_000:
+            await self._flush_audit()
+
+    async def _load(self, ids: list[int]) -> dict[int, Agreement]:
+        if not ids:
+            return {}
+        rows = await self.session.scalars(select(AgreementRow).where(AgreementRow.id.in_(ids)))
+        return {row.id: to_domain(row) for row in rows.unique()}
+
+    async def _create(self, agreements: list[Agreement], providers: dict[str, int]) -> None:
+        if not agreements:
+            return
+        values = [
+            {**self._row_values(agreement, providers), "first_imported": self.today, "created_at": self.now}
+            for agreement in agreements
+        ]
+        result = await self.session.execute(insert(AGREEMENTS).returning(AGREEMENTS.c.id, AGREEMENTS.c.reference), values)
+        ids = {reference: id_ for id_, reference in result}
+        await self._insert_children([(ids[a.reference], a) for a in agreements])
+        for agreement in agreements:
+            self._audit(ACTION_CREATE, agreement.reference, "", "", agreement.title)
+        self.counts["created"] += len(agreements)
+
+    async def _update(self, items: list[tuple[int, Agreement, Agreement | None]], providers: dict[str, int]) -> None:
+        if not items:
+            return
+        values = [{**self._row_values(agreement, providers), "_id": id_} for id_, agreement, _ in items]
+        columns = {name: bindparam(name) for name in values[0] if name != "_id"}
+        await self.session.execute(update(AGREEMENTS).where(AGREEMENTS.c.id == bindparam("_id")).values(columns), values)
+        replace = [
+            (id_, agreement)
+            for id_, agreement, old in items
+            if old is None
+            or (old.contact_name, old.contact_email) != (agreement.contact_name, agreement.contact_email)
+            or format_kpis(old.kpis) != format_kpis(agreement.kpis)
+        ]
+        if replace:
+            ids = [id_ for id_, _ in replace]
+            await self.session.execute(delete(CONTACTS).where(CONTACTS.c.agreement_id.in_(ids)))
+            await self.session.execute(delete(KPIS).where(KPIS.c.agreement_id.in_(ids)))
+            await self._insert_children(replace)
+
+    async def _insert_children(self, items: list[tuple[int, Agreement]]) -> None:
+        contacts = [
+            {"agreement_id": id_, "role": "provider_contact", "name": a.contact_name, "email": a.contact_email}
+            for id_, a in items
+            if a.contact_name or a.contact_email
+        ]
+        kpis = [
+            {"agreement_id": id_, "position": position, "name": kpi.name, "target": plain_number(kpi.target)}
+            for id_, a in items
+            for position, kpi in enumerate(a.kpis)
+        ]
+        if contacts:
+            await self.session.execute(insert(CONTACTS), contacts)
+        if kpis:
+            await self.session.execute(insert(KPIS), kpis)
+
+    def _row_values(self, agreement: Agreement, providers: dict[str, int]) -> dict[str, Any]:
+        values: dict[str, Any] = {name: getattr(agreement, name) for name in PLAIN_FIELDS}
+        values.update(
+            reference=agreement.reference,
+            provider_id=providers[agreement.provider],
+            provider_org_id=agreement.provider_id,
+            extension_options=format_extension_options(agreement.extension_options),
+            extra=dict(agreement.extra),
+            missing_from_last_import=False,
+            last_import_batch_id=self.batch_id,
+            updated_at=self.now,
+        )
+        return values
+
+    async def _flag_missing(self, absent: list[_Existing]) -> None:
+        newly = [row for row in absent if not row.missing]
+        self.counts["flagged_missing"] = len(absent)
+        for chunk in _chunks(newly, CHUNK):
+            await self.session.execute(
+                update(AGREEMENTS)
+                .where(AGREEMENTS.c.id.in_([row.id for row in chunk]))
+                .values(missing_from_last_import=True, updated_at=self.now)
+            )
+        for row in newly:
+            self._audit(ACTION_MISSING, row.reference, MISSING_FROM_LAST_IMPORT, "no", "yes")
+        for row in absent:
+            self.problems.setdefault(MISSING_FROM_LAST_IMPORT, []).append(row.reference)
+
+    def _note_problems(self, agreement: Agreement) -> None:
+        for problem in problems(agreement, self.today):
+            self.problems.setdefault(problem.code, []).append(agreement.reference)
+
+    def _audit(self, action: str, reference: str, column: str, before: str, after: str) -> None:
+        self.audit.append({
+            "at": self.now, "actor": self.actor[:320], "action": action, "reference": reference,
+            "field": column[:100], "old_value": before, "new_value": after, "batch_id": self.batch_id,
+        })
+
+    async def _flush_audit(self) -> None:
+        if self.audit:
+            await self.session.execute(insert(AUDIT), self.audit)
+            self.audit = []
+
+
+def _changes(old: Agreement, new: Agreement) -> list[tuple[str, str, str]]:
+    """(column, old text, new text) for every cell that differs, in register column order."""
+    before = agreement_texts(old)
+    after = agreement_texts(new)
+    extra = sorted((set(before) | set(after)) - set(COLUMNS))
+    return [
+        (column, before.get(column, ""), after.get(column, ""))
+        for column in (*COLUMNS, *extra)
+        if before.get(column, "") != after.get(column, "")
+    ]
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
