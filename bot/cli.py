@@ -31,13 +31,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="commissioning-bot", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
+        try:
+            module = importlib.import_module(f"bot.commands.{module_name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"bot.commands.{module_name}":
+                raise
+            continue  # a subcommand still being built is simply not offered
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
         sub.add_argument(
             "--db",
             default=None,
             help=f"database URL (default: $DATABASE_URL or {DEFAULT_DATABASE_URL})",
         )
-        module = importlib.import_module(f"bot.commands.{module_name}")
         module.add_arguments(name, sub)
         sub.set_defaults(run=getattr(module, "run"), module=module)
     return parser

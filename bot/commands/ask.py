@@ -1,0 +1,88 @@
+"""`commissioning-bot ask`: answer register questions without Teams.
+
+With a QUESTION, answers it; without, reads one question per line from standard input
+(blank lines are skipped). `--json` prints one JSON object per question for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+
+from bot.commands.common import add_today_argument, database_url, migrated_engine, run_async, today_from
+from domain.answers import Answer
+from domain.values import format_date, format_money
+
+
+def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("question", nargs="?", help="the question (default: one per line from standard input)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per question")
+    add_today_argument(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    today = today_from(args.today)
+    url = database_url(args)
+    questions: Iterable[str] = [args.question] if args.question is not None else _stdin_questions()
+    return run_async(_ask(url, questions, today, as_json=args.json))
+
+
+def _stdin_questions() -> Iterable[str]:
+    for line in sys.stdin:
+        if line.strip():
+            yield line.rstrip("\n")
+
+
+async def _ask(url: str, questions: Iterable[str], today, *, as_json: bool) -> int:  # type: ignore[no-untyped-def]
+    from bot.answer_json import answer_json
+    from bot.questions import QuestionEngine
+    from storage.agreements import load_register
+    from storage.db import session_factory
+
+    engine = await migrated_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            register = await load_register(session)
+    finally:
+        await engine.dispose()
+    questions_engine = QuestionEngine(register)
+    for question in questions:
+        answer = questions_engine.answer(question, today)
+        if as_json:
+            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
+        else:
+            print(render_text(answer), flush=True)
+    return 0
+
+
+def render_text(answer: Answer) -> str:
+    """The answer as a person reads it in a terminal."""
+    lines = [f"Q: {answer.question}", answer.headline]
+    if not answer.understood:
+        lines.append("Try, for example:")
+        lines.extend(f"  {example}" for example in answer.examples)
+        return "\n".join(lines) + "\n"
+    lines.append(f"Read as: {answer.interpretation}")
+    for match in answer.matches:
+        agreement = match.agreement
+        marks = [word for flag, word in ((match.ended, "ended"), (match.not_started, "not started")) if flag]
+        lines.append(
+            "  "
+            + " | ".join(
+                [
+                    agreement.reference,
+                    agreement.title,
+                    agreement.provider,
+                    format_date(agreement.current_end_date) or "no end date",
+                    format_money(agreement.value) or "no value",
+                ]
+                + ([", ".join(marks)] if marks else [])
+            )
+        )
+        for problem in match.problems:
+            lines.append(f"      - {problem}")
+    lines.extend(f"  {detail}" for detail in answer.details)
+    lines.append(f"{answer.count} found, total {format_money(answer.total_value) or '£0'}")
+    return "\n".join(lines) + "\n"

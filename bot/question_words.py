@@ -1,0 +1,139 @@
+"""The words and phrases questions are read by, kept apart from the reading code.
+
+Each cue is a compiled pattern over the lower-cased question. Order matters within a list:
+longer, more specific phrases come first so that "no extension options left" is not read
+as "extension options left".
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.names import STOPWORDS
+
+
+def _cues(*pairs: tuple[str | None, str]) -> list[tuple[str | None, re.Pattern[str]]]:
+    return [(name, re.compile(pattern)) for name, pattern in pairs]
+
+
+# Asking about one agreement: who to contact, who manages it, when it ends…
+ASPECT_CUES = _cues(
+    ("contact", r"\b(?:who(?:'s| is| are)? (?:the )?(?:key |main |provider'?s? )?contacts?(?: person)?(?: for| on| at)?|(?:key |main |provider )?contact (?:details|name|email)(?: for| of)?|who (?:do|should) i (?:contact|speak to|talk to)(?: about)?|contact for)\b"),
+    ("manager", r"\b(?:who(?:'s| is)? (?:the )?contract manager(?: for| of| on)?|who manages|who is managing|contract manager (?:for|of|on)|managed by whom)\b"),
+    ("end", r"\bwhen (?:does|do|did|will|is) (?=.*\b(?:end|expire|finish|run out|due to end|ending|expiring|finishing|come to an end)\b)"),
+    ("start", r"\bwhen (?:does|do|did|will|is) (?=.*\b(?:start|begin|commence|go live|starting|beginning)\b)"),
+    ("value", r"\b(?:how much is|what is|what's) (?=.*\bworth\b)|\bworth\b(?= *$)"),
+    ("details", r"\b(?:tell me about|details (?:of|for|on|about)|show me details (?:of|for)|what do you know about|information (?:on|about)|info (?:on|about)|look up|lookup)\b"),
+)
+
+# Data-quality questions; a named code narrows to that problem.
+DATA_QUALITY_CUES = _cues(
+    ("missing_end_date", r"\b(?:no|missing|without(?: an?)?|blank|empty) end dates?\b|\bend dates? (?:missing|blank)\b"),
+    ("missing_start_date", r"\b(?:no|missing|without(?: an?)?|blank|empty) start dates?\b|\bstart dates? (?:missing|blank)\b"),
+    ("missing_contact", r"\b(?:no|missing|without(?: an?| a)?|blank) (?:provider |key )?contacts?(?: details| names?)?\b"),
+    ("generic_contact_email", r"\bgeneric (?:contact )?e-?mails?(?: address(?:es)?)?\b|\binfo@\S*|\b(?:info|admin|enquiries|office) e-?mails?\b"),
+    ("unsigned", r"\bunsigned\b|\bnot (?:been |yet )?(?:fully )?signed\b|\bnot signed by both\b|\bsignatures? missing\b"),
+    ("missing_project_code", r"\b(?:no|missing|without(?: an?| a)?|blank) project codes?\b"),
+    ("missing_value", r"\b(?:no|missing|without(?: an?| a)?|blank) values?\b"),
+    ("missing_contract_manager", r"\b(?:no|missing|without(?: an?| a)?|blank) contract managers?\b"),
+    ("expired_but_active", r"\bexpired but (?:still )?(?:active|live|open)\b|\bstill (?:active|open|live) (?:after|past) (?:their |the )?end(?: date)?\b"),
+    ("missing_from_last_import", r"\bmissing from (?:the )?(?:last |latest |most recent )?import\b|\bnot in (?:the )?(?:last |latest )?import\b"),
+    (None, r"\bdata[- ]quality(?: problems?| issues?| gaps?| errors?| flags?| report| checks?)?\b|\b(?:problems?|issues?|errors?|gaps?|mistakes?) (?:in|with|on) (?:the )?(?:register|data|records?)\b|\bwhat(?:'s| is) wrong with (?:the )?(?:register|data)\b|\bregister (?:problems?|issues?|errors?|gaps?)\b|\bincomplete (?:records?|entries|rows)\b|\b(?:problems?|issues?|errors?|gaps?)\b"),
+)
+
+# Extension options and decisions.
+EXTENSION_CUES = _cues(
+    ("none_left", r"\bno (?:more )?extension options? (?:left|remaining)\b|\bno (?:more )?extensions? (?:left|remaining)\b|\bcan(?:not|'t| not) be extended(?: any ?further)?\b|\bout of extensions?\b"),
+    ("decision_needed", r"\b(?:needing|need|needs|requiring|require|requires|due|awaiting|with|for) (?:an? )?extension decisions?\b|\bextension decisions?(?: due| needed| required| pending)?\b|\bdecide (?:whether|if) to extend\b|\bdecisions? (?:on|about) (?:extending|extensions?)\b"),
+    ("extended", r"\b(?:have|has|had|been|were|was) (?:already )?(?:been )?extended\b|\bextensions? (?:used|exercised|taken)\b|\balready extended\b"),
+    ("options_left", r"\b(?:with |have |has |having )?(?:unused |remaining |available )?extension options?(?: (?:left|remaining|available|unused|still open|not yet used))?\b|\bcan (?:still )?be extended\b|\bcould (?:still )?be extended\b|\bextendable\b|\bextensions? (?:left|remaining|available|unused)\b|\boptions? to extend\b|\bwith extensions?\b"),
+)
+
+# How many / how much.
+INTENT_CUES = _cues(
+    ("count", r"\bhow many\b|\bnumber of\b|\bcount(?: of)?\b"),
+    ("total", r"\b(?:what is |what's )?(?:the )?total(?: value| spend| amount| cost)?(?: of)?\b|\bhow much(?: (?:is|are|do|does|did|will))?(?: we| it| they)?(?: (?:spend|fund|funding|worth|cost|costs))?\b|\bsum(?: of)?\b|\bcombined value\b|\b(?:what is |what's )?(?:the )?value of\b|\bworth in total\b"),
+)
+
+STATUS_CUES = _cues(
+    ("all", r"\b(?:including|include|incl\.?|and|or|with|plus) (?:the )?(?:terminated|drafts?|cancelled)(?: ones| agreements)?(?: (?:and|or) (?:terminated|drafts?))?\b|\b(?:all|any) status(?:es)?\b|\bwhatever (?:their )?status\b"),
+    ("terminated", r"\bterminated\b|\bcancelled\b|\bended early\b"),
+    ("draft", r"\bdrafts?\b|\bnot yet (?:signed off|approved|agreed)\b|\bin draft\b"),
+)
+
+# Whether the question is about agreements that have ended or that are running now.
+STATE_CUES = _cues(
+    ("ended", r"\b(?:have |has |had |already )?(?:expired|lapsed|ended|finished)\b|\bout of date\b|\bpast (?:their |its )?end dates?\b"),
+    ("current", r"\b(?:currently |still )?(?:running|live|in place|in force|operating|ongoing|current|active)\b|\bright now\b|\bat the moment\b|\bcurrently\b"),
+)
+
+DATE_FIELD_CUES = _cues(
+    ("end", r"\b(?:expir\w*|end|ends|ending|finish|finishes|finishing|run(?:s|ning)? out|lapse|lapses|lapsing|due to end|come to an end|comes to an end|coming to an end|renew\w*|due for renewal|up for renewal|close|closes|closing)\b"),
+    ("start", r"\b(?:start\w*|begin\w*|began|begun|commenc\w*|go(?:es)? live|went live|going live|kick(?:s|ed)? off|launch\w*|award(?:ed)?|new)\b"),
+    ("running", r"\b(?:fund|funds|funded|funding|pay|paying|paid for|support|supporting|commission|commissioned|commissioning|have|run)\b"),
+)
+
+# Kind words: None means "all kinds" (still a sign the question is about the register).
+KIND_WORDS: dict[str, str | None] = {
+    "contract": "contract", "contracts": "contract", "grant": "grant", "grants": "grant",
+    "partnership": "partnership", "partnerships": "partnership",
+    "agreement": None, "agreements": None, "everything": None, "anything": None,
+    "service": None, "services": None, "projects": None, "project": None, "awards": None,
+    "commissions": None, "register": None, "things": None, "ones": None,
+}
+
+# Words a question may contain that change nothing about the answer.
+FILLER = frozenset(
+    """a an the of for in on at to by with from and or but about as into than then
+    which what whats who whom whose where when how why that this these those there here
+    do does did done is are was were be been being am will would shall should can could may might must
+    we us our ours i me my you your they them their it its he she his her
+    show list give get find tell let see display please pls can could kindly me all any every each some
+    there's there're what's which's let's i'd i'm we've we're
+    have has had having got currently now still already yet just also only ever
+    up down out over due going go gonna set planned scheduled expected likely soon
+    total number value values amount worth money cost costs funded funding fund spend spent budget
+    register list lists record records row rows data details info information
+    our organisation organisations provider providers supplier suppliers organisation org orgs
+    local authority authorities council councils borough boroughs area areas
+    name names named called category categories type types kind kinds stream streams
+    victim victims service services support supporting programme programmes project projects scheme schemes
+    london crime police commissioner commissioners opcc mopac pcc office
+    date dates end ends start starts period periods time
+    any anything everything something overall altogether together combined
+    them those ones one ones ones
+    many much more most less least few
+    question questions answer
+    hi hello hey thanks thank cheers ok okay
+    """.split()
+) | STOPWORDS
+
+# Words that can only ever match a register name exactly (never as a typo).
+RESERVED = frozenset(KIND_WORDS) | frozenset(
+    "how many much total value worth when who what which contact manager end start expire expires expiring ended".split()
+)
+
+_AMOUNT = r"(?P<{name}>£?\s?\d[\d,]*(?:\.\d+)?\s?(?:k|m|bn|million|thousand)?)(?!\s*(?:days?|weeks?|months?|years?|%|/|-\d))"
+_WORTH = r"(?:(?:worth|valued at|with (?:a )?(?:total )?value|value|values|of value|costing|costs?)\s+)?"
+
+
+def _amount(name: str) -> str:
+    return _AMOUNT.format(name=name)
+
+
+MONEY_PATTERNS: list[tuple[re.Pattern[str], dict[str, tuple[str, bool]]]] = [
+    (re.compile(r"\b" + _WORTH + r"between\s+" + _amount("a") + r"\s+(?:and|to|-)\s+" + _amount("b")),
+     {"a": ("min", True), "b": ("max", True)}),
+    (re.compile(_WORTH + _amount("a") + r"\s+(?:or more|or above|or over|and above|and over|plus|\+|or higher)\b"),
+     {"a": ("min", True)}),
+    (re.compile(_WORTH + _amount("a") + r"\s+(?:or less|or below|or under|and below|and under|or lower)\b"),
+     {"a": ("max", True)}),
+    (re.compile(r"\b" + _WORTH + r"(?:at least|no less than|not less than|a minimum of|minimum of|min(?:imum)?)\s+" + _amount("a")),
+     {"a": ("min", True)}),
+    (re.compile(r"\b" + _WORTH + r"(?:at most|no more than|not more than|a maximum of|maximum of|max(?:imum)?|up to)\s+" + _amount("a")),
+     {"a": ("max", True)}),
+    (re.compile(r"\b" + _WORTH + r"(?:over|above|more than|greater than|exceeding|in excess of|bigger than|larger than|higher than|>)\s*" + _amount("a")),
+     {"a": ("min", False)}),
+    (re.compile(r"\b" + _WORTH + r"(?:under|below|less than|smaller than|lower than|<)\s*" + _amount("a")),
+     {"a": ("max", False)}),
+]

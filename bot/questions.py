@@ -1,0 +1,390 @@
+"""Reading a register question in English and answering it.
+
+`answer_question` is the one entry point for Teams and `ask`. It finds, in order, the
+agreement references, money limits, the period, the phrases that set the intent (data
+quality, extensions, one agreement's contact…), the register names (loosely), and the
+kind words. Anything left that is not a common filler word means the question was not
+fully understood, and the answer says so with examples instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from rapidfuzz import fuzz
+
+from bot.names import STOPWORDS, Hit, Vocabulary, normalise
+from bot.period_phrases import PeriodNotUnderstood, find_period
+from bot.question_words import (
+    ASPECT_CUES,
+    DATA_QUALITY_CUES,
+    DATE_FIELD_CUES,
+    EXTENSION_CUES,
+    FILLER,
+    INTENT_CUES,
+    KIND_WORDS,
+    MONEY_PATTERNS,
+    RESERVED,
+    STATUS_CUES,
+    STATE_CUES,
+)
+from domain.agreement import Agreement
+from domain.answers import Answer
+from domain.query import NameFilter, Query, run_query
+from domain.values import ValueNotUnderstood, parse_money
+
+MAX_QUESTION_LENGTH = 500
+EXAMPLES: tuple[str, ...] = (
+    "which grants expire this quarter?",
+    "what do we fund in Southwark?",
+    "how many contracts end in the next 90 days?",
+    "who is the contact for OPCC-2023-014?",
+    "which agreements have extension options left?",
+    "data quality problems",
+)
+NOT_UNDERSTOOD = "Sorry, I didn't understand that question."
+REFERENCE_LIKE = re.compile(r"(?<![\w-])[a-z]{2,10}[-_/]\d{2,4}[-_/]\d{1,5}[a-z]?(?![\w-])")
+# Words before a name that say which kind of name it is.
+AREA_CONTEXT = frozenset({"in", "across", "within", "around", "covering", "serving"})
+PROVIDER_CONTEXT = frozenset({"with", "to", "by", "from", "for", "does", "has", "have", "provider"})
+STREAM_CONTEXT = frozenset({"funded", "under", "through", "stream", "paid"})
+
+
+@dataclass
+class _Reading:
+    """The question as it is taken apart: what is still unread, and what was found."""
+
+    text: str
+    found: dict[str, object] = field(default_factory=dict)
+
+    def take(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+        """Every match of `pattern` in the unread text; the matched text is then read."""
+        matches = list(pattern.finditer(self.text))
+        for match in matches:
+            self.blank(match.span())
+        return matches
+
+    def blank(self, span: tuple[int, int]) -> None:
+        start, end = span
+        self.text = self.text[:start] + " " * (end - start) + self.text[end:]
+
+
+class QuestionEngine:
+    """Answers questions about one register; build once, ask many times."""
+
+    def __init__(self, register: Sequence[Agreement], *, fy_start_month: int = 4) -> None:
+        self.register = list(register)
+        self.vocabulary = Vocabulary(self.register)
+        self.fy_start_month = fy_start_month
+        self._references = {a.reference.lower(): a.reference for a in self.register}
+        self._reference_pattern = (
+            re.compile(
+                r"(?<![\w-])(" + "|".join(re.escape(r) for r in sorted(self._references, key=len, reverse=True)) + r")(?![\w-])"
+            )
+            if self._references
+            else None
+        )
+
+    def answer(self, question: str | None, today: date) -> Answer:
+        """The answer to `question` as of `today`; never raises for odd input."""
+        text = (question or "").strip()
+        if not text:
+            return not_understood(text, "Ask me a question about the register.")
+        if len(text) > MAX_QUESTION_LENGTH:
+            return not_understood(text[:100], f"That question is too long; keep it under {MAX_QUESTION_LENGTH} characters.")
+        try:
+            query = self.parse(text, today)
+        except _NotUnderstood as refusal:
+            return not_understood(text, str(refusal))
+        return run_query(query, self.register, today)
+
+    def parse(self, question: str, today: date) -> Query:
+        reading = _Reading(_lower(question))
+        references = self._take_references(reading)
+        money = _take_money(reading)
+        period = self._take_period(reading, today)
+        flags = _take_cues(reading)
+        hits, words = self._take_names(reading, flags)
+        kinds = _take_kinds(words)
+        leftovers = [w for w in words if w is not None and w not in FILLER]
+        anchors = references or money or period or hits or kinds or flags.get("anchor")
+        aspect = flags.get("aspect")
+        if aspect and not references and (hits or leftovers):
+            return self._named_query(question, aspect, hits, kinds, leftovers, flags)
+        if leftovers:
+            said = " ".join(leftovers)
+            raise _NotUnderstood(
+                f"I didn't understand “{said}”. If it is a name, I couldn't find it in the register "
+                "as a provider, funding stream, area or category."
+            )
+        if not anchors:
+            raise _NotUnderstood(NOT_UNDERSTOOD)
+        return _list_query(question, references, money, period, flags, hits, kinds, today)
+
+    def _take_references(self, reading: _Reading) -> tuple[str, ...]:
+        found: list[str] = []
+        if self._reference_pattern:
+            for match in reading.take(self._reference_pattern):
+                found.append(self._references[match.group(1)])
+        for match in reading.take(REFERENCE_LIKE):
+            found.append(match.group(0).upper())
+        return tuple(dict.fromkeys(found))
+
+    def _take_period(self, reading: _Reading, today: date) -> _FoundPeriodLike | None:
+        try:
+            found = find_period(reading.text, today, self.fy_start_month)
+        except PeriodNotUnderstood as error:
+            raise _NotUnderstood(f"I couldn't read “{error}” as a date or period. Try “by 31/03/2027” or “this quarter”.") from None
+        if found is None:
+            return None
+        for span in found.spans:
+            reading.blank(span)
+        return found
+
+    def _take_names(self, reading: _Reading, flags: dict[str, object]) -> tuple[list[Hit], list[str | None]]:
+        words: list[str | None] = list(normalise(reading.text).split())
+        hits = self.vocabulary.find(words, reserved=RESERVED)
+        chosen: list[Hit] = []
+        for hit in hits:
+            if any(words[i] is None for i in range(hit.start, hit.end)):
+                continue  # another field's reading of the same words was chosen
+            chosen.append(self._in_context(hit, words))
+            for index in range(hit.start, hit.end):
+                words[index] = None
+        return chosen, words
+
+    def _in_context(self, hit: Hit, words: Sequence[str | None]) -> Hit:
+        """Choose area, provider or stream for a name by the words just before it."""
+        options = self.vocabulary.all_fields_for(hit.said)
+        if len(options) <= 1:
+            return hit
+        before = {w for w in words[max(0, hit.start - 2) : hit.start] if w}
+        for context, field_name in ((STREAM_CONTEXT, "funding_stream"), (AREA_CONTEXT, "area"), (PROVIDER_CONTEXT, "provider")):
+            if before & context and field_name in options:
+                return Hit(field_name, options[field_name], hit.start, hit.end, hit.said, hit.score)
+        return hit
+
+    def _named_query(
+        self,
+        question: str,
+        aspect: object,
+        hits: list[Hit],
+        kinds: frozenset[str],
+        leftovers: list[str],
+        flags: dict[str, object],
+    ) -> Query:
+        """One agreement by a loose name: register names first, then words of its title."""
+        names = _name_filters(hits)
+        said = " ".join([h.said for h in hits] + leftovers)
+        statuses = flags.get("statuses") or frozenset({"active", "draft", "terminated"})
+        query = Query(
+            question=question,
+            intent="agreement",
+            kinds=kinds,
+            statuses=statuses,  # type: ignore[arg-type]
+            names=names,
+            aspect=str(aspect),
+            loose_name=said,
+        )
+        if leftovers:
+            titles = self._titles_like(" ".join(leftovers), kinds)
+            if not titles and not names:
+                raise _NotUnderstood(
+                    f"I couldn't find an agreement called “{' '.join(leftovers)}”. Try its reference, "
+                    "or ask “what do we fund?” to see them all."
+                )
+            if titles:
+                query = Query(
+                    question=question,
+                    intent="agreement",
+                    kinds=kinds,
+                    statuses=statuses,  # type: ignore[arg-type]
+                    names=names,
+                    aspect=str(aspect),
+                    references=tuple(titles),
+                    loose_name=said,
+                )
+        return query
+
+    def _titles_like(self, said: str, kinds: frozenset[str]) -> list[str]:
+        """References of agreements whose title contains words like `said`."""
+        wanted = normalise(said)
+        scored = []
+        for agreement in self.register:
+            if kinds and agreement.kind not in kinds:
+                continue
+            score = fuzz.partial_ratio(wanted, normalise(agreement.title))
+            if score >= 90:
+                scored.append((score, agreement.reference))
+        if not scored:
+            return []
+        best = max(score for score, _ in scored)
+        return sorted(ref for score, ref in scored if score == best)
+
+
+def answer_question(question: str | None, register: Sequence[Agreement], today: date) -> Answer:
+    """Answer one question about `register` as of `today` (builds the name index each call)."""
+    return QuestionEngine(register).answer(question, today)
+
+
+def not_understood(question: str, reason: str) -> Answer:
+    return Answer(
+        question=question,
+        understood=False,
+        intent="not_understood",
+        headline=reason,
+        interpretation="not understood",
+        examples=EXAMPLES,
+    )
+
+
+class _NotUnderstood(Exception):
+    """The question cannot be answered without guessing; the message says why."""
+
+
+_FoundPeriodLike = object
+
+
+def _lower(question: str) -> str:
+    text = question.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text)
+
+
+def _take_money(reading: _Reading) -> dict[str, tuple[Decimal, bool]]:
+    """Value limits: {"min": (amount, inclusive), "max": (amount, inclusive)}."""
+    limits: dict[str, tuple[Decimal, bool]] = {}
+    for pattern, bounds in MONEY_PATTERNS:
+        for match in reading.take(pattern):
+            for group, (side, inclusive) in bounds.items():
+                try:
+                    amount = parse_money(match.group(group).replace(" ", ""))
+                except ValueNotUnderstood:
+                    raise _NotUnderstood(f"I couldn't read “{match.group(group)}” as an amount of money.") from None
+                if amount is not None:
+                    limits[side] = (amount, inclusive)
+    if "min" in limits and "max" in limits and limits["min"][0] > limits["max"][0]:
+        raise _NotUnderstood("The lower amount is above the upper one; check the amounts and ask again.")
+    return limits
+
+
+def _take_cues(reading: _Reading) -> dict[str, object]:
+    """Phrases that set the intent, the date field, extensions, data quality and status."""
+    flags: dict[str, object] = {}
+    for name, pattern in ASPECT_CUES:
+        if reading.take(pattern):
+            flags.setdefault("aspect", name)
+            flags["anchor"] = True
+    codes: set[str] = set()
+    for code, pattern in DATA_QUALITY_CUES:
+        if reading.take(pattern):
+            flags["data_quality"] = True
+            flags["anchor"] = True
+            if code:
+                codes.add(code)
+    flags["problem_codes"] = frozenset(codes)
+    for name, pattern in EXTENSION_CUES:
+        if reading.take(pattern):
+            flags.setdefault("extension", name)
+            flags["anchor"] = True
+    for name, pattern in INTENT_CUES:
+        if reading.take(pattern):
+            flags.setdefault("intent", name)
+            flags["anchor"] = True
+    for name, pattern in STATUS_CUES:
+        if reading.take(pattern):
+            statuses = set(flags.get("statuses") or ())  # type: ignore[arg-type]
+            statuses |= {"active", "draft", "terminated"} if name == "all" else {name}
+            flags["statuses"] = frozenset(statuses)
+            flags["anchor"] = True
+    for name, pattern in STATE_CUES:
+        if reading.take(pattern):
+            flags.setdefault("state", name)
+            flags["anchor"] = True
+    for name, pattern in DATE_FIELD_CUES:
+        if reading.take(pattern):
+            flags.setdefault("date_field", name)
+            flags["anchor"] = True
+    return flags
+
+
+def _take_kinds(words: list[str | None]) -> frozenset[str]:
+    kinds: set[str] = set()
+    for index, word in enumerate(words):
+        if word in KIND_WORDS:
+            kind = KIND_WORDS[word]
+            if kind:
+                kinds.add(kind)
+            words[index] = None
+    return frozenset(kinds)
+
+
+def _name_filters(hits: Sequence[Hit]) -> tuple[NameFilter, ...]:
+    """Hits grouped by field: two areas mean either area; a provider and an area mean both."""
+    grouped: dict[str, tuple[list[str], set[str]]] = {}
+    for hit in hits:
+        said, values = grouped.setdefault(hit.field, ([], set()))
+        said.append(hit.said)
+        values |= hit.values
+    return tuple(NameFilter(name, " or ".join(said), frozenset(values)) for name, (said, values) in grouped.items())
+
+
+def _list_query(
+    question: str,
+    references: tuple[str, ...],
+    money: dict[str, tuple[Decimal, bool]],
+    found_period: object,
+    flags: dict[str, object],
+    hits: list[Hit],
+    kinds: frozenset[str],
+    today: date,
+) -> Query:
+    period = getattr(found_period, "period", None)
+    date_field = flags.get("date_field")
+    state = flags.get("state")
+    statuses = flags.get("statuses") or frozenset({"active"})
+    data_quality = bool(flags.get("data_quality"))
+    intent = str(flags.get("intent") or ("data_quality" if data_quality else "list"))
+    if references:
+        return Query(question=question, intent="agreement", references=references,
+                     aspect=str(flags.get("aspect") or "details"),
+                     statuses=frozenset({"active", "draft", "terminated"}))
+    if period is not None and date_field is None:
+        date_field = "running" if state == "current" else "end"
+    if period is not None and state == "ended" and date_field is None:
+        date_field = "end"
+    if data_quality and "statuses" not in flags:
+        statuses = frozenset({"active", "draft"})
+    ended_only = period is None and state == "ended"
+    current_only = (
+        period is None
+        and not ended_only
+        and not data_quality
+        and flags.get("extension") not in ("extended", "none_left")
+        and statuses == frozenset({"active"})
+    )
+    min_value = money.get("min")
+    max_value = money.get("max")
+    return Query(
+        question=question,
+        intent=intent,
+        date_field=str(date_field) if (date_field and period is not None) else None,
+        period=period,
+        kinds=kinds,
+        statuses=statuses,  # type: ignore[arg-type]
+        names=_name_filters(hits),
+        min_value=min_value[0] if min_value else None,
+        min_inclusive=min_value[1] if min_value else False,
+        max_value=max_value[0] if max_value else None,
+        max_inclusive=max_value[1] if max_value else False,
+        extension=flags.get("extension"),  # type: ignore[arg-type]
+        ended_only=ended_only,
+        current_only=current_only,
+        problem_codes=flags["problem_codes"] if data_quality else None,  # type: ignore[arg-type]
+    )
+
+
+__all__ = ["EXAMPLES", "QuestionEngine", "answer_question", "not_understood", "STOPWORDS"]

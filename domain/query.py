@@ -1,0 +1,347 @@
+"""The meaning of a parsed question, applied to the register.
+
+`bot/questions.py` turns English into a `Query`; `run_query` applies it to the
+agreements and builds the `Answer`. The rules here are the contract in DESIGN.md "What
+questions mean": the current end date is what expires, terminated and draft agreements
+are left out unless asked for, a period that has started includes agreements that have
+already ended in it (marked), and every answer says how it read the question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+
+from domain.agreement import Agreement
+from domain.answers import Answer, Match, Period
+from domain.data_quality import problems as data_quality_problems
+from domain.periods import describe_range
+from domain.values import format_date, format_money
+
+KIND_PLURALS = {"contract": "contracts", "grant": "grants", "partnership": "partnerships"}
+DATE_FIELD_WORDS = {"end": "current end date", "start": "start date", "running": "running during the period"}
+EXTENSION_DECISION_DAYS = 120
+
+
+@dataclass(frozen=True)
+class NameFilter:
+    """Register values a loosely named provider, stream, area or category resolved to."""
+
+    field: str  # "provider" | "funding_stream" | "area" | "category"
+    said: str
+    values: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a question asks, with every name already resolved to register values."""
+
+    question: str
+    intent: str = "list"  # list | count | total | agreement | data_quality
+    date_field: str | None = None  # end | start | running
+    period: Period | None = None
+    kinds: frozenset[str] = frozenset()
+    statuses: frozenset[str] = frozenset({"active"})
+    names: tuple[NameFilter, ...] = ()
+    min_value: Decimal | None = None
+    min_inclusive: bool = False
+    max_value: Decimal | None = None
+    max_inclusive: bool = False
+    extension: str | None = None  # options_left | decision_needed | extended | none_left
+    ended_only: bool = False
+    current_only: bool = False
+    problem_codes: frozenset[str] | None = None  # None: not a data-quality question
+    references: tuple[str, ...] = ()
+    aspect: str = "details"  # for one agreement: end | start | contact | manager | value | details
+    loose_name: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+
+def run_query(query: Query, register: Sequence[Agreement], today: date) -> Answer:
+    """Apply `query` to `register` as of `today`."""
+    if query.references or query.loose_name:
+        return _about_named(query, register, today)
+    candidates = [a for a in register if _wanted(query, a, today)]
+    candidates.sort(key=lambda a: _sort_key(query, a))
+    matches = tuple(_match(query, a, today) for a in candidates)
+    if query.problem_codes is not None:
+        matches = tuple(m for m in matches if m.problems)
+    return _list_answer(query, matches, today)
+
+
+def _wanted(query: Query, agreement: Agreement, today: date) -> bool:
+    if agreement.status not in query.statuses:
+        return False
+    if query.kinds and agreement.kind not in query.kinds:
+        return False
+    for name in query.names:
+        if getattr(agreement, name.field) not in name.values:
+            return False
+    if not _value_ok(query, agreement.value):
+        return False
+    if not _extension_ok(query, agreement, today):
+        return False
+    if query.ended_only and not agreement.has_ended(today):
+        return False
+    if query.current_only and agreement.has_ended(today):
+        return False
+    return _in_period(query, agreement)
+
+
+def _value_ok(query: Query, value: Decimal | None) -> bool:
+    if query.min_value is None and query.max_value is None:
+        return True
+    if value is None:
+        return False
+    if query.min_value is not None:
+        if value < query.min_value or (value == query.min_value and not query.min_inclusive):
+            return False
+    if query.max_value is not None:
+        if value > query.max_value or (value == query.max_value and not query.max_inclusive):
+            return False
+    return True
+
+
+def _extension_ok(query: Query, agreement: Agreement, today: date) -> bool:
+    if query.extension is None:
+        return True
+    if query.extension == "options_left":
+        return agreement.has_extension_options
+    if query.extension == "none_left":
+        return bool(agreement.extension_options) and not agreement.has_extension_options
+    if query.extension == "extended":
+        return agreement.extension_years_used > 0
+    if query.extension == "decision_needed":
+        end = agreement.current_end_date
+        if not agreement.has_extension_options or end is None:
+            return False
+        if query.period is not None:
+            return True  # the period filter narrows the end date
+        return today <= end <= today.fromordinal(today.toordinal() + EXTENSION_DECISION_DAYS)
+    raise ValueError(f"unknown extension filter {query.extension}")
+
+
+def _date_of(query: Query, agreement: Agreement) -> date | None:
+    if query.date_field == "start":
+        return agreement.start_date
+    return agreement.current_end_date
+
+
+def _in_period(query: Query, agreement: Agreement) -> bool:
+    period = query.period
+    if period is None:
+        return True
+    if query.date_field == "running":
+        start = agreement.start_date
+        end = agreement.current_end_date
+        return (start is None or start <= period.end) and (end is None or end >= period.start)
+    day = _date_of(query, agreement)
+    return day is not None and day in period
+
+
+def _sort_key(query: Query, agreement: Agreement) -> tuple[int, date, str]:
+    day = agreement.start_date if query.date_field == "start" else agreement.current_end_date
+    return (0 if day else 1, day or date.max, agreement.reference)
+
+
+def _match(query: Query, agreement: Agreement, today: date) -> Match:
+    found: tuple[str, ...] = ()
+    if query.problem_codes is not None:
+        found = tuple(
+            p.message
+            for p in data_quality_problems(agreement, today)
+            if not query.problem_codes or p.code in query.problem_codes
+        )
+    return Match(
+        agreement=agreement,
+        ended=agreement.has_ended(today),
+        not_started=not agreement.has_started(today),
+        problems=found,
+    )
+
+
+def _noun(query: Query, count: int) -> str:
+    if len(query.kinds) == 1:
+        kind = next(iter(query.kinds))
+        return KIND_PLURALS[kind] if count != 1 else kind
+    return "agreements" if count != 1 else "agreement"
+
+
+def interpretation(query: Query, today: date) -> str:
+    """How the question was read, in the words an officer would use to check it."""
+    parts: list[str] = []
+    if query.period is not None:
+        parts.append(f"{query.period.label}: {describe_range(query.period.start, query.period.end)}")
+    elif query.ended_only:
+        parts.append(f"ended before {format_date(today)}")
+    elif query.current_only:
+        parts.append(f"current (not ended by {format_date(today)})")
+    parts.append(" and ".join(KIND_PLURALS[k] for k in sorted(query.kinds)) if query.kinds else "all kinds")
+    for name in query.names:
+        label = name.field.replace("_", " ")
+        parts.append(f"{label} {' or '.join(sorted(name.values))}")
+    if query.min_value is not None:
+        parts.append(f"value {'at least' if query.min_inclusive else 'over'} {format_money(query.min_value)}")
+    if query.max_value is not None:
+        parts.append(f"value {'at most' if query.max_inclusive else 'under'} {format_money(query.max_value)}")
+    if query.extension == "options_left":
+        parts.append("extension options left")
+    elif query.extension == "none_left":
+        parts.append("no extension options left")
+    elif query.extension == "extended":
+        parts.append("extended at least once")
+    elif query.extension == "decision_needed":
+        parts.append(
+            "extension options left, ending"
+            + ("" if query.period else f" within {EXTENSION_DECISION_DAYS} days")
+        )
+    if query.problem_codes is not None:
+        parts.append("data-quality problems" + (f" ({', '.join(sorted(query.problem_codes))})" if query.problem_codes else ""))
+    if query.statuses != frozenset({"active"}):
+        parts.append("status " + " or ".join(sorted(query.statuses)))
+    if query.period is not None and query.date_field:
+        parts.append(DATE_FIELD_WORDS[query.date_field])
+    return ", ".join(parts + list(query.notes))
+
+
+def _list_answer(query: Query, matches: tuple[Match, ...], today: date) -> Answer:
+    total = sum((m.agreement.value or Decimal(0) for m in matches), Decimal(0))
+    missing = sum(1 for m in matches if m.agreement.value is None)
+    noun = _noun(query, len(matches))
+    if query.intent == "count":
+        headline = f"{len(matches)} {noun}."
+    elif query.intent == "data_quality":
+        headline = f"{len(matches)} {noun} with data-quality problems."
+    else:
+        headline = f"{len(matches)} {noun}, total value {format_money(total) or '£0'}."
+    if missing:
+        headline += f" {missing} {'has' if missing == 1 else 'have'} no value recorded."
+    ended = sum(1 for m in matches if m.ended)
+    if ended and query.period is not None:
+        headline += f" {ended} already ended."
+    return Answer(
+        question=query.question,
+        understood=True,
+        intent=query.intent,
+        headline=headline,
+        interpretation=interpretation(query, today),
+        period=query.period,
+        matches=matches,
+        missing_values=missing,
+    )
+
+
+def _about_named(query: Query, register: Sequence[Agreement], today: date) -> Answer:
+    """One agreement named by reference or by a loose name; several if the name fits several."""
+    by_reference = {a.reference.lower(): a for a in register}
+    found = [by_reference[r.lower()] for r in query.references if r.lower() in by_reference]
+    if query.references and not found:
+        missing = ", ".join(query.references)
+        return Answer(
+            question=query.question,
+            understood=True,
+            intent="agreement",
+            headline=f"There is no agreement {missing} in the register. Check the reference and try again.",
+            interpretation=f"agreement {missing}",
+            about_one=True,
+        )
+    if not query.references:
+        found = [a for a in register if _wanted(replace(query, names=query.names), a, today)]
+        found.sort(key=lambda a: (a.reference,))
+    matches = tuple(_match(query, a, today) for a in found)
+    said = ", ".join(query.references) or f"“{query.loose_name}”"
+    if len(matches) == 1:
+        agreement = matches[0].agreement
+        return Answer(
+            question=query.question,
+            understood=True,
+            intent="agreement",
+            headline=describe_aspect(agreement, query.aspect, today),
+            interpretation=f"agreement {agreement.reference} ({query.aspect})",
+            matches=matches,
+            about_one=True,
+            missing_values=0 if agreement.value is not None else 1,
+            details=tuple(_agreement_details(agreement, today)),
+        )
+    if not matches:
+        headline = f"No agreement matches {said}. Try its reference, or ask “what do we fund?”."
+    else:
+        headline = f"{len(matches)} agreements match {said}; say which one you mean (by reference)."
+    missing = sum(1 for m in matches if m.agreement.value is None)
+    return Answer(
+        question=query.question,
+        understood=True,
+        intent="agreement",
+        headline=headline,
+        interpretation=f"agreements named like {said} ({query.aspect})",
+        matches=matches,
+        missing_values=missing,
+    )
+
+
+def describe_aspect(agreement: Agreement, aspect: str, today: date) -> str:
+    """One sentence answering what was asked about a single agreement."""
+    name = f"{agreement.reference} {agreement.title} ({agreement.provider})"
+    if aspect == "end":
+        return _end_sentence(agreement, name, today)
+    if aspect == "start":
+        if agreement.start_date is None:
+            return f"{name} has no start date in the register."
+        verb = "starts" if agreement.start_date > today else "started"
+        return f"{name} {verb} on {format_date(agreement.start_date)}."
+    if aspect == "contact":
+        if not (agreement.contact_name or agreement.contact_email):
+            return f"No provider contact is recorded for {name}."
+        who = ", ".join(x for x in (agreement.contact_name, agreement.contact_email) if x)
+        return f"The provider contact for {name} is {who}."
+    if aspect == "manager":
+        if not agreement.contract_manager:
+            return f"No contract manager is recorded for {name}."
+        return f"{name} is managed by {agreement.contract_manager}."
+    if aspect == "value":
+        if agreement.value is None:
+            return f"{name} has no value in the register."
+        return f"{name} is worth {format_money(agreement.value)} over its whole term."
+    return f"{name}: {agreement.kind}, {_end_sentence(agreement, 'it', today)}"
+
+
+def _end_sentence(agreement: Agreement, name: str, today: date) -> str:
+    end = agreement.current_end_date
+    if end is None:
+        return f"{name} has no end date in the register."
+    verb = "ended" if end < today else "ends"
+    sentence = f"{name} {verb} on {format_date(end)}"
+    if agreement.extension_years_used and agreement.end_date:
+        sentence += f" (extended from {format_date(agreement.end_date)})"
+    left = agreement.extension_options_left
+    if left:
+        options = ", ".join(f"{years} year" + ("s" if years != 1 else "") for years in left)
+        sentence += f"; extension options left: {options}"
+    elif agreement.extension_options:
+        sentence += "; no extension options left"
+    if agreement.status != "active":
+        sentence += f"; status {agreement.status}"
+    return sentence + "."
+
+
+def _agreement_details(agreement: Agreement, today: date) -> list[str]:
+    lines = [
+        f"Kind: {agreement.kind}",
+        f"Provider: {agreement.provider}",
+        f"Value: {format_money(agreement.value) or 'not recorded'}",
+        f"Start: {format_date(agreement.start_date) or 'not recorded'}",
+        f"Current end: {format_date(agreement.current_end_date) or 'not recorded'}",
+    ]
+    if agreement.funding_stream:
+        lines.append(f"Funding stream: {agreement.funding_stream}")
+    if agreement.area:
+        lines.append(f"Area: {agreement.area}")
+    if agreement.contact_name or agreement.contact_email:
+        lines.append(f"Provider contact: {', '.join(x for x in (agreement.contact_name, agreement.contact_email) if x)}")
+    if agreement.contract_manager:
+        lines.append(f"Contract manager: {agreement.contract_manager}")
+    for problem in data_quality_problems(agreement, today):
+        lines.append(f"Data quality: {problem.message}")
+    return lines
