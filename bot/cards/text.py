@@ -10,6 +10,7 @@ goes through `escape_text` before it reaches a card: `**bold**`, `[click](http:/
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from decimal import Decimal
 
@@ -28,9 +29,11 @@ def escape_text(value: object) -> str:
     """Card-safe text that a Markdown renderer shows exactly as `value` reads.
 
     Whitespace runs (including line breaks) become single spaces, because a line break
-    inside a cell would let a following `1.` or `-` start a list.
+    inside a cell would let a following `1.` or `-` start a list; other control characters
+    are dropped.
     """
-    text = " ".join(str(value if value is not None else "").split())
+    raw = str(value if value is not None else "")
+    text = " ".join("".join(c for c in raw if c.isspace() or unicodedata.category(c) != "Cc").split())
     parts: list[str] = []
     for char in text:
         if char in _ENTITIES:
