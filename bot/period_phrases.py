@@ -221,7 +221,7 @@ def _quarter(m: re.Match[str], today: date, fy: int) -> Period:
     quarter = int(number) if number.isdigit() else ORDINAL_QUARTERS[number]
     if not 1 <= quarter <= 4:
         raise PeriodNotUnderstood(m.group(0))
-    calendar_said = bool(m.group("cal1") or m.group("cal2"))
+    calendar_said = bool(m.group("cal1") or m.group("cal2") or m.group("cal3"))
     year_text = m.group("fyear")
     relative = m.group("qrel")
     if calendar_said:
@@ -276,7 +276,7 @@ PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(r"\b(?:in|within|over|during)?\s*(?:the\s+)?(?:last|past|previous)\s+(?P<n>" + _NUM + r")\s+" + _UNIT + r"\b"), _last_n),
     (re.compile(
         r"\b(?:(?P<cal1>calendar)\s+)?(?:(?P<qrel>next|last|this)\s+)?(?:q(?P<q>\d)|(?P<qword>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter|quarter\s+(?P<q2>\d))"
-        r"(?:\s+(?P<cal2>calendar))?" + _YEAR_SPEC + r"\b"
+        r"(?:\s+(?P<cal2>calendar))?" + _YEAR_SPEC + r"(?:\s+(?P<cal3>calendar))?\b"
     ), lambda m, t, f: _quarter(_QuarterMatch(m), t, f)),
     (re.compile(
         r"\b(?P<rel>this|current|the current|next|the next|coming|the coming|following|the following|last|the last|previous|the previous|past|the past)\s+"

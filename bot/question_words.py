@@ -84,7 +84,7 @@ KIND_WORDS: dict[str, str | None] = {
 
 # Words a question may contain that change nothing about the answer.
 FILLER = frozenset(
-    """a an the of for in on at to by with from and or but about as into than then
+    """a an the of for in on at to by with from and or but about as into than then through via under across within
     which what whats who whom whose where when how why that this these those there here
     do does did done is are was were be been being am will would shall should can could may might must
     we us our ours i me my you your they them their it its he she his her
@@ -103,7 +103,7 @@ FILLER = frozenset(
     any anything everything something overall altogether together combined
     them those ones one ones ones
     many much more most less least few
-    question questions answer
+    question questions answer contact contacts use uses using email emails e-mail address addresses mailbox mailboxes
     hi hello hey thanks thank cheers ok okay
     """.split()
 ) | STOPWORDS
