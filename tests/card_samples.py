@@ -127,7 +127,7 @@ def one_agreement_answer() -> Answer:
         intent="contact",
         headline="Sam Patel (info@saferlondon.org.uk) is the contact for OPCC-2023-014",
         interpretation="agreement OPCC-2023-014",
-        matches=(Match(one, problems=("generic contact email (info@)", "signed by us only")),),
+        matches=(Match(one, problems=("Extension decision due by 30 Sep 2026",)),),
         about_one=True,
     )
 

@@ -62,7 +62,7 @@ def _agreement_card(
     problems = _problems(match, today)
     if problems:
         shown = problems[:max_problems]
-        items = [text(escape_text(f"Data-quality problems ({len(problems)})"), weight="Bolder", color="Warning")]
+        items = [text(escape_text(f"Data-quality problems ({len(problems)})"), weight="Bolder")]
         items.extend(text("• " + safe(problem, field), spacing="None") for problem in shown)
         if len(problems) > len(shown):
             items.append(subtle(escape_text(f"…and {len(problems) - len(shown)} more"), spacing="None"))

@@ -127,7 +127,7 @@ def _match_row(match: Match) -> Element:
     middle = [text(safe(agreement.title, _TITLE_LIMIT), size="Small"), subtle(safe(agreement.provider, _PROVIDER_LIMIT), size="Small", spacing="None")]
     if match.problems:
         problems = words.PROBLEMS_PREFIX + "; ".join(match.problems)
-        middle.append(text(safe(problems, _PROBLEMS_LIMIT), size="Small", color="Warning", spacing="None"))
+        middle.append(text(safe(problems, _PROBLEMS_LIMIT), size="Small", spacing="None"))
     end = [text(words.day(agreement.current_end_date), size="Small")]
     if match.ended:
         end.append(text(words.ENDED, size="Small", color="Attention", weight="Bolder", spacing="None"))

@@ -88,6 +88,11 @@ def ask_button(question: str, title: str | None = None) -> Element:
     }
 
 
+def button_list(buttons: list[Element], **style: Any) -> Element:
+    """Buttons stacked one per line, so long questions are never cut off side by side."""
+    return container([{"type": "ActionSet", "actions": [button]} for button in buttons], **style)
+
+
 def submit(title: str, data: dict[str, Any]) -> Element:
     return {"type": "Action.Submit", "title": title, "data": data}
 

@@ -7,10 +7,10 @@ if the user had typed it.
 from __future__ import annotations
 
 from bot.cards import text as words
-from bot.cards.elements import Element, ask_button, card, container, facts, heading, subtle, text
+from bot.cards.elements import Element, ask_button, button_list, card, container, facts, heading, subtle, text
 from bot.cards.text import EXAMPLE_QUESTIONS, escape_text, safe, shorten
 
-# Teams shows at most six card-level actions.
+# More than six example buttons would bury the answer.
 MAX_BUTTONS = 6
 _QUESTION_LIMIT = 300
 
@@ -26,7 +26,8 @@ def not_understood_card(answer: object) -> Element:
     for detail in getattr(answer, "details", ()):
         body.append(text(safe(detail, _QUESTION_LIMIT)))
     body.append(text(words.TRY_THESE, spacing="Medium"))
-    return card(body, _buttons(examples), fallback_text=headline)
+    body.append(button_list(_buttons(examples), spacing="Small"))
+    return card(body, fallback_text=headline)
 
 
 def welcome_card() -> Element:
@@ -36,8 +37,9 @@ def welcome_card() -> Element:
         text(escape_text(words.WELCOME_TEXT)),
         subtle(escape_text(words.WELCOME_CHANNEL_TIP), spacing="Small"),
         subtle(escape_text(words.WELCOME_HELP_TIP), spacing="None"),
+        button_list(_buttons(EXAMPLE_QUESTIONS), spacing="Medium"),
     ]
-    return card(body, _buttons(EXAMPLE_QUESTIONS), fallback_text=words.WELCOME_TEXT)
+    return card(body, fallback_text=words.WELCOME_TEXT)
 
 
 def help_card() -> Element:
@@ -48,7 +50,8 @@ def help_card() -> Element:
         container([subtle(escape_text(words.HELP_PERIODS)), subtle(escape_text(words.WELCOME_CHANNEL_TIP), spacing="Small")], spacing="Medium"),
     ]
     questions = tuple(q for q in EXAMPLE_QUESTIONS if q != "help")
-    return card(body, _buttons(questions), fallback_text=words.HELP_TITLE)
+    body.append(button_list(_buttons(questions), spacing="Medium"))
+    return card(body, fallback_text=words.HELP_TITLE)
 
 
 def _buttons(questions: tuple[str, ...]) -> list[Element]:
