@@ -3,17 +3,21 @@
 The caller's role decides what they see: staff the whole register, a provider contact only
 their organisation's agreements (filtered before the question engine runs), anyone else
 only help. The reply is plain data; `bot/handler.py` turns it into a card.
+
+Building a question engine indexes the register's names, which is too slow to repeat for
+every question at 10,000 agreements, so engines are kept per (register version, view).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
 from bot.incoming import Ask, ShowHelp
-from bot.roles import Caller, StaffRule, identify, visible_register
+from bot.roles import Caller, Role, StaffRule, identify, visible_register
 from domain.agreement import Agreement
 from domain.answers import Answer
 
@@ -21,13 +25,26 @@ NOT_REGISTERED = (
     "I can only answer questions for commissioning staff and registered provider contacts. "
     "If you should have access, ask your contract manager to add your work email to the register."
 )
-NO_EMAIL = (
-    "I could not confirm who you are just now, so I can only show help. Please try again in a minute."
-)
+NO_EMAIL = "I could not confirm who you are just now, so I can only show help. Please try again in a minute."
+ENGINES_KEPT = 32
 
 
 class Register(Protocol):
     async def current(self) -> Sequence[Agreement]: ...
+
+
+class Engine(Protocol):
+    def answer(self, question: str | None, today: date) -> Answer: ...
+
+
+EngineFactory = Callable[[Sequence[Agreement]], Engine]
+
+
+def question_engine(register: Sequence[Agreement]) -> Engine:
+    """The question engine over `register` (imported when first used)."""
+    from bot.questions import QuestionEngine
+
+    return QuestionEngine(register)
 
 
 @dataclass(frozen=True)
@@ -36,18 +53,9 @@ class Reply:
 
     answer: Answer | None = None
     page: int = 0
+    page_size: int | None = None
     help: bool = False
     note: str = ""
-
-
-QuestionEngine = Callable[[str, Sequence[Agreement], date], Answer]
-
-
-def default_engine(text: str, register: Sequence[Agreement], today: date) -> Answer:
-    """The question engine (imported when first used, so the server starts without it)."""
-    from bot.questions import answer_question
-
-    return answer_question(text, register, today)
 
 
 class Assistant:
@@ -58,12 +66,18 @@ class Assistant:
         register: Register,
         staff: StaffRule,
         today: Callable[[], date],
-        engine: QuestionEngine = default_engine,
+        engine_factory: EngineFactory = question_engine,
     ) -> None:
         self._register = register
         self._staff = staff
         self._today = today
-        self._engine = engine
+        self._engine_factory = engine_factory
+        # key → (the register the engine was built from, engine); the register is kept so its
+        # id() cannot be reused by another object while the entry lives.
+        self._engines: OrderedDict[tuple[int, frozenset[str]], tuple[Sequence[Agreement], Engine]] = OrderedDict()
+
+    def today(self) -> date:
+        return self._today()
 
     async def caller(self, email: str) -> Caller:
         return identify(email, await self._register.current(), self._staff)
@@ -75,7 +89,18 @@ class Assistant:
         caller = identify(email, register, self._staff)
         if not caller.may_ask:
             return Reply(help=True, note=NOT_REGISTERED if email else NO_EMAIL)
-        visible = visible_register(caller, register)
-        answer = self._engine(request.question, visible, self._today())
-        return Reply(answer=answer, page=request.page)
+        answer = self._engine(caller, register).answer(request.question, self._today())
+        return Reply(answer=answer, page=request.page, page_size=request.page_size)
 
+    def _engine(self, caller: Caller, register: Sequence[Agreement]) -> Engine:
+        view = caller.providers if caller.role is Role.PROVIDER else frozenset()
+        key = (id(register), view)
+        kept = self._engines.get(key)
+        if kept is not None and kept[0] is register:
+            self._engines.move_to_end(key)
+            return kept[1]
+        engine = self._engine_factory(visible_register(caller, register))
+        self._engines[key] = (register, engine)
+        while len(self._engines) > ENGINES_KEPT:
+            self._engines.popitem(last=False)
+        return engine

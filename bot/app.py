@@ -33,7 +33,7 @@ from msrest.serialization import Model
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.answering import Assistant, QuestionEngine, default_engine
+from bot.answering import Assistant, EngineFactory, question_engine
 from bot.conversations import ConversationBook, MemberDirectory
 from bot.handler import CommissioningBot
 from bot.roles import StaffRule
@@ -67,7 +67,7 @@ def create_app(
     *,
     local: bool,
     today: Callable[[], date] = london_today,
-    engine_for_questions: QuestionEngine = default_engine,
+    engine_factory: EngineFactory = question_engine,
     credentials_factory: ServiceClientCredentialsFactory | None = None,
 ) -> web.Application:
     """The aiohttp application: database, adapter, bot, routes, start-up and shutdown.
@@ -90,7 +90,7 @@ def create_app(
             RegisterCache(sessions),
             StaffRule.from_lists(settings.staff_emails, settings.staff_domains, local=local),
             today,
-            engine_for_questions,
+            engine_factory,
         ),
         directory=MemberDirectory(),
         book=ConversationBook(sessions),

@@ -10,6 +10,7 @@ installed; a card button arrives as a message with no text (trap 6) and is handl
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
@@ -39,12 +40,16 @@ def card_activity(card: dict[str, Any], *, text: str | None = None, summary: str
     return activity
 
 
-def reply_activity(reply: Reply) -> Activity:
+def reply_activity(reply: Reply, today: date) -> Activity:
     """The message a user sees for a reply: an answer card or the help card."""
     from bot import cards
 
     if reply.answer is not None:
-        return card_activity(cards.answer_card(reply.answer, page=reply.page), summary=reply.answer.headline)
+        options: dict[str, Any] = {"page": reply.page, "today": today}
+        if reply.page_size:
+            options["page_size"] = reply.page_size
+        card = cards.answer_card(reply.answer, **options)
+        return card_activity(card, summary=reply.answer.headline)
     return card_activity(cards.help_card(), text=reply.note or None, summary="Help")
 
 
@@ -103,7 +108,7 @@ class CommissioningBot(TeamsActivityHandler):
             await turn_context.send_activity(request.message)
             return
         reply = await self._assistant.respond(request, email)
-        await turn_context.send_activity(reply_activity(reply))
+        await turn_context.send_activity(reply_activity(reply, self._assistant.today()))
 
     # --- installs -------------------------------------------------------------------------
 

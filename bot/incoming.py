@@ -4,9 +4,11 @@ Plain functions of plain values, so every rule here is tested without a bot:
 - in a channel or group chat the bot answers only when @mentioned, and the mention text
   (`<at>Commissioning</at>`) is removed before the question is read;
 - `help`, `?` or an empty mention show the help card;
-- a card's `Action.Submit` arrives with no text (TEAMS-NOTES trap 6) and its data in `value`:
-  `{"action": "show_more", "question": …, "page": N}` pages through a long answer and
-  `{"action": "ask", "question": …}` asks an example question; anything else is refused politely.
+- a card's `Action.Submit` arrives with no text (TEAMS-NOTES trap 6) and its data in `value`
+  (a messageBack button has text too, and no mention even in a channel):
+  `{"action": "show_more", "question": …, "page": N, "page_size": n}` pages through a long
+  answer and `{"action": "ask", "question": …}` asks an example question; anything else is
+  refused politely, never guessed at.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 MAX_QUESTION_CHARS = 500
 MAX_PAGE = 1000
+MAX_PAGE_SIZE = 50
 HELP_WORDS = frozenset({"help", "?", "/help", "menu", "commands", "what can you do", "what can you do?"})
 PERSONAL = "personal"
 
@@ -31,10 +34,15 @@ _TAGS = re.compile(r"<[^>]+>")
 
 @dataclass(frozen=True)
 class Ask:
-    """Answer `question`, showing page `page` (0 is the first) of a long answer."""
+    """Answer `question`, showing page `page` (0 is the first) of a long answer.
+
+    `page_size` comes from a "Show more" button: the card that made it may have used
+    fewer rows per page than usual to stay under Teams' size limit.
+    """
 
     question: str
     page: int = 0
+    page_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,9 @@ def read_message(
     bot_id: str = "",
 ) -> Request:
     """What this message asks the bot to do."""
-    if isinstance(value, Mapping) and not (text or "").strip():
+    if isinstance(value, Mapping) and ("action" in value or not (text or "").strip()):
+        # A card button: a plain submit has no text, a messageBack has text and data alike;
+        # neither carries an @mention, even in a channel.
         return read_card_submit(value)
     if value is not None and not (text or "").strip():
         return Refuse(NOT_A_VALID_BUTTON)
@@ -142,6 +152,13 @@ def read_card_submit(value: Mapping[str, Any]) -> Request:
     if action == "ask":
         return ShowHelp() if question.lower() in HELP_WORDS else Ask(question)
     page = value.get("page")
-    if isinstance(page, bool) or not isinstance(page, int) or not 0 <= page <= MAX_PAGE:
+    page_size = value.get("page_size")
+    if not _whole_number_between(page, 0, MAX_PAGE):
         return Refuse(NOT_A_VALID_BUTTON)
-    return Ask(question, page)
+    if page_size is not None and not _whole_number_between(page_size, 1, MAX_PAGE_SIZE):
+        return Refuse(NOT_A_VALID_BUTTON)
+    return Ask(question, page, page_size)
+
+
+def _whole_number_between(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high

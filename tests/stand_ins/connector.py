@@ -1,0 +1,124 @@
+"""A stand-in Bot Connector (v3 REST API) that records what the bot sends.
+
+Serves what the SDK calls during a turn:
+- `POST /v3/conversations/{id}/activities` and `…/activities/{replyToId}`: a message from the
+  bot; recorded in `sent` and answered with a new activity id;
+- `GET /v3/conversations/{id}/members/{memberId}`: a member with `email` and
+  `userPrincipalName` from `members` (404 `MemberNotFoundInConversation` otherwise).
+
+`fail_next(kind, times)` makes the next activity posts misbehave the way a real connector
+can: `"slow"` (answers after `delay` seconds), `"500"`, `"429"` or `"drop"` (closes the
+connection without an answer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Sent:
+    """One activity the bot posted."""
+
+    conversation_id: str
+    reply_to_id: str | None
+    activity: dict[str, Any]
+    authorization: str | None
+
+    @property
+    def text(self) -> str:
+        return self.activity.get("text") or ""
+
+    @property
+    def cards(self) -> list[dict[str, Any]]:
+        return [
+            a["content"]
+            for a in self.activity.get("attachments") or []
+            if a.get("contentType") == "application/vnd.microsoft.card.adaptive"
+        ]
+
+
+@dataclass
+class StandInConnector:
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    delay: float = 2.0
+    sent: list[Sent] = field(default_factory=list)
+    member_lookups: list[str] = field(default_factory=list)
+    url: str = ""
+    _faults: list[str] = field(default_factory=list)
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+
+    def add_member(self, member_id: str, name: str, email: str, aad_object_id: str = "") -> None:
+        self.members[member_id] = {
+            "id": member_id,
+            "name": name,
+            "email": email,
+            "userPrincipalName": email,
+            "aadObjectId": aad_object_id or f"aad-{member_id}",
+            "tenantId": "",
+        }
+
+    def fail_next(self, kind: str, times: int = 1) -> None:
+        assert kind in ("slow", "500", "429", "drop"), kind
+        self._faults.extend([kind] * times)
+
+    def sent_to(self, conversation_id: str) -> list[Sent]:
+        return [s for s in self.sent if s.conversation_id == conversation_id]
+
+    async def start(self) -> StandInConnector:
+        app = web.Application()
+        app.router.add_post("/v3/conversations/{conversation}/activities", self._post_activity)
+        app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._post_activity)
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._get_member)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _post_activity(self, request: web.Request) -> web.StreamResponse:
+        fault = self._faults.pop(0) if self._faults else None
+        if fault == "drop":
+            assert request.transport is not None
+            request.transport.abort()
+            raise ConnectionResetError("stand-in dropped the connection")
+        if fault == "500":
+            return web.json_response({"error": {"code": "ServiceError", "message": "stand-in failure"}}, status=500)
+        if fault == "429":
+            return web.json_response(
+                {"error": {"code": "Throttled", "message": "slow down"}}, status=429, headers={"Retry-After": "1"}
+            )
+        if fault == "slow":
+            await asyncio.sleep(self.delay)
+        body = await request.json()
+        self.sent.append(
+            Sent(
+                conversation_id=request.match_info["conversation"],
+                reply_to_id=request.match_info.get("reply_to"),
+                activity=body,
+                authorization=request.headers.get("Authorization"),
+            )
+        )
+        return web.json_response({"id": f"sent-{next(self._ids)}"}, status=201)
+
+    async def _get_member(self, request: web.Request) -> web.Response:
+        member_id = request.match_info["member"]
+        self.member_lookups.append(member_id)
+        member = self.members.get(member_id)
+        if member is None:
+            return web.json_response(
+                {"error": {"code": "MemberNotFoundInConversation", "message": "no such member"}}, status=404
+            )
+        return web.json_response(member)
