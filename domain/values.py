@@ -67,7 +67,10 @@ def parse_money(text: object) -> Decimal | None:
             raise ValueNotUnderstood(text, MONEY_EXPECTED) from error
     if not amount.is_finite() or amount < 0:
         raise ValueNotUnderstood(text, MONEY_EXPECTED)
-    return amount.quantize(Decimal("0.01"))
+    try:
+        return amount.quantize(Decimal("0.01"))
+    except InvalidOperation:  # more digits than pence can be counted in: not a register amount
+        raise ValueNotUnderstood(text, MONEY_EXPECTED) from None
 
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00(?:\.0+)?)?)?$")
@@ -109,7 +112,7 @@ def parse_date(text: object) -> date | None:
         if match:
             parts = dict(zip(order, (int(group) for group in match.groups())))
             year = parts["y"]
-            if year < 100:
+            if len(match.group(order.index("y") + 1)) == 2:  # `31/03/27` means 2027; `0027` does not
                 year += 2000
             return _checked_date(year, parts["m"], parts["d"], text)
     match = _WORDY.match(raw)
