@@ -262,6 +262,8 @@ class RowParser:
         self.first_imported = first_imported
         self.bad_cells: list[BadCell] = list(header.bad_cells)
         self._references: dict[str, int] = {}
+        # A required column missing from the header is reported once, on row 1, not on every row.
+        self._present = frozenset(header.columns.values())
         self.rows = 0
 
     def parse(self, row_number: int, cells: Sequence[object]) -> Agreement | None:
@@ -295,7 +297,7 @@ class RowParser:
             problem = _too_big(column, fields[column])
             if problem:
                 self.bad_cells.append(BadCell(row, column, cell_text(raw), problem))
-            elif column in REQUIRED and not fields[column]:
+            elif column in REQUIRED and not fields[column] and column in self._present:
                 self.bad_cells.append(BadCell(row, column, "", f"a {column.replace('_', ' ')} (every row needs one)"))
         reference = fields.get("reference")
         if isinstance(reference, str) and reference:
