@@ -339,7 +339,7 @@ class _Builder:
             "contact_email": email,
             "monitoring": monitoring,
             "kpis": kpis,
-            "signed": "none" if "unsigned" in gaps else (signed or ("none" if status == "draft" else rng.choice(("both", "both", "both", "both", "ours")))),
+            "signed": "none" if "unsigned" in gaps else (signed or ("none" if status == "draft" else rng.choice(("both",) * 9 + ("ours",)))),
             "status": status,
             "notes": notes,
         }
