@@ -10,17 +10,25 @@ installed; a card button arrives as a message with no text (trap 6) and is handl
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import date
+from http import HTTPStatus
 from typing import Any
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    AdaptiveCardInvokeValue,
+    ChannelAccount,
+)
 from botbuilder.schema.teams import TeamInfo
 
 from bot.answering import Assistant, Reply
 from bot.conversations import ConversationBook, MemberDirectory, TtlCache, conversation_record, conversation_type, tenant_of
-from bot.incoming import Ignore, Refuse, mentions_in, read_message
+from bot.incoming import NOT_A_VALID_BUTTON, Ignore, Refuse, mentions_in, read_card_submit, read_message
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,7 +37,10 @@ TENANT_REFUSED = (
     "Sorry, this app is not available to your organisation. "
     "If you think it should be, ask your Teams administrator to contact the commissioning team."
 )
+UNSUPPORTED_INVOKE = "This bot does not handle that kind of request."
 WELCOME_REPEAT_SECONDS = 120
+CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 
 
 def card_activity(card: dict[str, Any], *, text: str | None = None, summary: str | None = None) -> Activity:
@@ -109,6 +120,28 @@ class CommissioningBot(TeamsActivityHandler):
             return
         reply = await self._assistant.respond(request, email)
         await turn_context.send_activity(reply_activity(reply, self._assistant.today()))
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        response = await super().on_invoke_activity(turn_context)
+        if response is not None and response.status == int(HTTPStatus.NOT_IMPLEMENTED):
+            # An invoke this bot has no use for is the caller's mistake, not a server fault.
+            return InvokeResponse(status=int(HTTPStatus.BAD_REQUEST), body={"error": UNSUPPORTED_INVOKE})
+        return response
+
+    async def on_adaptive_card_invoke(
+        self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
+    ) -> AdaptiveCardInvokeResponse:
+        """`Action.Execute` (Universal Actions): the same buttons, answered with a card in place."""
+        action = invoke_value.action if invoke_value else None
+        data = action.get("data") if isinstance(action, Mapping) else getattr(action, "data", None)
+        request = read_card_submit(data) if isinstance(data, Mapping) else Refuse(NOT_A_VALID_BUTTON)
+        email = await self._directory.email_of_sender(turn_context)
+        await self._remember(turn_context.activity, email)
+        if isinstance(request, Refuse):
+            return AdaptiveCardInvokeResponse(status_code=200, type=MESSAGE_RESPONSE, value=request.message)
+        reply = await self._assistant.respond(request, email)
+        card = reply_activity(reply, self._assistant.today()).attachments[0].content
+        return AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=card)
 
     # --- installs -------------------------------------------------------------------------
 

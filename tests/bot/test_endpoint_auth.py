@@ -1,0 +1,84 @@
+"""With app credentials configured, /api/messages accepts only requests the SDK authenticates.
+
+Tokens are checked by the SDK's own JWT validation against a stand-in OpenID metadata and JWKS
+endpoint serving a local RSA key: a token signed with that key is accepted, anything else is 401.
+"""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+
+from conftest import APP_ID, OTHER_TENANT, RunningBot
+from stand_ins.credentials import STAND_IN_TOKEN
+from stand_ins.openid import new_key
+from teams_register import QUARTER_QUESTION
+from bot.handler import TENANT_REFUSED
+
+
+async def test_a_request_without_a_token_is_refused_with_401(secured_bot: RunningBot) -> None:
+    """No Authorization header: 401, and the bot does nothing."""
+    response = await secured_bot.post(secured_bot.activities.personal("help"), token=None)
+    assert response.status == 401
+    assert secured_bot.connector.sent == []
+
+
+async def test_a_token_signed_with_another_key_is_refused_with_401(secured_bot: RunningBot) -> None:
+    """A forged token (right claims, wrong key) is refused."""
+    activity = secured_bot.activities.personal("help")
+    forged = secured_bot.openid.token(app_id=APP_ID, service_url=activity["serviceUrl"], key=new_key())
+    response = await secured_bot.post(activity, token=forged)
+    assert response.status == 401
+    assert secured_bot.connector.sent == []
+
+
+async def test_tokens_with_wrong_claims_are_refused_with_401(secured_bot: RunningBot) -> None:
+    """Another bot's audience, another issuer, an expired token, a mismatched serviceUrl, garbage."""
+    activity = secured_bot.activities.personal("help")
+    url = activity["serviceUrl"]
+    openid = secured_bot.openid
+    now = int(time.time())
+    bad = [
+        openid.token(app_id="someone-elses-bot", service_url=url),
+        openid.token(app_id=APP_ID, service_url=url, iss="https://evil.example"),
+        openid.token(app_id=APP_ID, service_url=url, exp=now - 3600, nbf=now - 7200),
+        openid.token(app_id=APP_ID, service_url="https://smba.trafficmanager.net/other/"),
+        jwt.encode({"iss": "https://api.botframework.com", "aud": APP_ID}, "a-shared-secret-that-is-long-enough-for-hs256", algorithm="HS256"),
+        "not-a-jwt-at-all",
+    ]
+    for token in bad:
+        response = await secured_bot.post(activity, token=token)
+        assert response.status == 401, token
+    response = await secured_bot.post(activity, headers={"Authorization": "Basic dXNlcjpwYXNz"}, token=None)
+    assert response.status == 401
+    assert secured_bot.connector.sent == []
+
+
+async def test_a_correctly_signed_request_is_answered(secured_bot: RunningBot) -> None:
+    """A token from the (stand-in) Bot Framework is accepted and the reply is sent with a token."""
+    response = await secured_bot.post(secured_bot.activities.personal(QUARTER_QUESTION))
+    assert response.status in (200, 201)
+    [reply] = secured_bot.connector.sent
+    assert reply.cards
+    assert reply.authorization == f"Bearer {STAND_IN_TOKEN}"
+    assert any(path.startswith("/keys") for path in secured_bot.openid.requests)  # the SDK really checked
+
+
+async def test_another_tenant_is_refused_politely(secured_bot: RunningBot) -> None:
+    """A signed message from a tenant not on the allow-list gets a refusal, not an answer."""
+    secured_bot.activities.tenant = OTHER_TENANT
+    await secured_bot.post(secured_bot.activities.personal(QUARTER_QUESTION))
+    await secured_bot.post(secured_bot.activities.channel(QUARTER_QUESTION))
+    await secured_bot.post(secured_bot.activities.installation("add"))
+    assert [s.text for s in secured_bot.connector.sent] == [TENANT_REFUSED]
+    assert secured_bot.connector.member_lookups == []
+
+
+async def test_an_activity_without_a_tenant_is_refused(secured_bot: RunningBot) -> None:
+    """No channelData.tenant at all is not the app's tenant either."""
+    activity = secured_bot.activities.personal(QUARTER_QUESTION)
+    del activity["channelData"]["tenant"]
+    activity["conversation"].pop("tenantId")
+    await secured_bot.post(activity)
+    assert [s.text for s in secured_bot.connector.sent] == [TENANT_REFUSED]
