@@ -55,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandFailed as failure:
         print(str(failure), file=sys.stderr)
         return failure.code
+    except BrokenPipeError:  # the reader (`| head`) stopped listening: not an error of ours
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

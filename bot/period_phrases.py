@@ -29,7 +29,9 @@ NUMBER_WORDS = {
     "thirty": 30, "sixty": 60, "ninety": 90,
 }
 ORDINAL_QUARTERS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": 4}
-FAR_FUTURE = date(9999, 12, 31)
+FAR_FUTURE = date.max
+# "Soon" and "coming up": the recommissioning horizon a commissioner watches.
+SOON_DAYS = 90
 
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 _NUM = r"(?:\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty|sixty|ninety)"
@@ -260,6 +262,11 @@ def _month(m: re.Match[str], today: date, fy: int) -> Period:
     return p.next_whole_month_named(month, today)
 
 
+def _soon(m: re.Match[str], today: date, fy: int) -> Period:
+    period = p.within_next(today, SOON_DAYS, "day")
+    return Period(period.start, period.end, f"soon (the next {SOON_DAYS} days)")
+
+
 def _today(m: re.Match[str], today: date, fy: int) -> Period:
     day = today if m.group(0).strip() == "today" else today + timedelta(days=1)
     return Period(day, day, m.group(0).strip())
@@ -290,6 +297,7 @@ PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(r"\b(?P<m>may)\s+(?P<y>\d{4})\b"), _month),
     (re.compile(r"\bon\s+(?P<a>" + _DATE + r")\b"), _on),
     (re.compile(r"\b(?:today|tomorrow)\b"), _today),
+    (re.compile(r"\b(?:soon|shortly|coming up|upcoming|imminently|in the near future)\b"), _soon),
     (re.compile(r"(?<![\d/-])(?P<a>\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{1,2}-\d{1,2})(?![\d/-])"), _on),
     (re.compile(r"\b(?P<y>20\d{2})\b"), _calendar_year),
 ]

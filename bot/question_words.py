@@ -28,14 +28,14 @@ ASPECT_CUES = _cues(
 
 # Data-quality questions; a named code narrows to that problem.
 DATA_QUALITY_CUES = _cues(
-    ("missing_end_date", r"\b(?:no|missing|without(?: an?)?|blank|empty) end dates?\b|\bend dates? (?:missing|blank)\b"),
-    ("missing_start_date", r"\b(?:no|missing|without(?: an?)?|blank|empty) start dates?\b|\bstart dates? (?:missing|blank)\b"),
-    ("missing_contact", r"\b(?:no|missing|without(?: an?| a)?|blank) (?:provider |key )?contacts?(?: details| names?)?\b"),
+    ("missing_end_date", r"\b(?:no|missing|without|lacking|blank|empty)(?: an?)? end dates?\b|\bend dates? (?:missing|blank)\b"),
+    ("missing_start_date", r"\b(?:no|missing|without|lacking|blank|empty)(?: an?)? start dates?\b|\bstart dates? (?:missing|blank)\b"),
+    ("missing_contact", r"\b(?:no|missing|without|lacking|blank)(?: an?)? (?:provider |key )?contacts?(?: details| names?)?\b"),
     ("generic_contact_email", r"\bgeneric (?:contact )?e-?mails?(?: address(?:es)?)?\b|\binfo@\S*|\b(?:info|admin|enquiries|office) e-?mails?\b"),
     ("unsigned", r"\bunsigned\b|\bnot (?:been |yet )?(?:fully )?signed\b|\bnot signed by both\b|\bsignatures? missing\b"),
-    ("missing_project_code", r"\b(?:no|missing|without(?: an?| a)?|blank) project codes?\b"),
-    ("missing_value", r"\b(?:no|missing|without(?: an?| a)?|blank) values?\b"),
-    ("missing_contract_manager", r"\b(?:no|missing|without(?: an?| a)?|blank) contract managers?\b"),
+    ("missing_project_code", r"\b(?:no|missing|without|lacking|blank)(?: an?)? project codes?\b"),
+    ("missing_value", r"\b(?:no|missing|without|lacking|blank)(?: an?)? values?\b"),
+    ("missing_contract_manager", r"\b(?:no|missing|without|lacking|blank)(?: an?)? contract managers?\b"),
     ("expired_but_active", r"\bexpired but (?:still )?(?:active|live|open)\b|\bstill (?:active|open|live) (?:after|past) (?:their |the )?end(?: date)?\b"),
     ("missing_from_last_import", r"\bmissing from (?:the )?(?:last |latest |most recent )?import\b|\bnot in (?:the )?(?:last |latest )?import\b"),
     (None, r"\bdata[- ]quality(?: problems?| issues?| gaps?| errors?| flags?| report| checks?)?\b|\b(?:problems?|issues?|errors?|gaps?|mistakes?) (?:in|with|on) (?:the )?(?:register|data|records?)\b|\bwhat(?:'s| is) wrong with (?:the )?(?:register|data)\b|\bregister (?:problems?|issues?|errors?|gaps?)\b|\bincomplete (?:records?|entries|rows)\b|\b(?:problems?|issues?|errors?|gaps?)\b"),
@@ -91,7 +91,7 @@ FILLER = frozenset(
     show list give get find tell let see display please pls can could kindly me all any every each some
     there's there're what's which's let's i'd i'm we've we're
     have has had having got currently now still already yet just also only ever
-    up down out over due going go gonna set planned scheduled expected likely soon
+    up down out over due going go gonna set planned scheduled expected likely
     total number value values amount worth money cost costs funded funding fund spend spent budget
     register list lists record records row rows data details info information
     our organisation organisations provider providers supplier suppliers organisation org orgs

@@ -1,0 +1,191 @@
+"""Alert cards: one alert, or a digest of several for one chat, with the buttons that act on them.
+
+Built from outbox items (`storage.outbox.OutboxEntry`), so the sender can render exactly what
+it claimed. Buttons are `Action.Submit` with data `read_alert_action` understands:
+- staff: "Open agreement" (asks "tell me about REF"), "Snooze 7 days", and for extension
+  decisions "Extend by N years" / "Re-commission" / "Let it end";
+- providers: "Start my return" (the check-in dialog).
+Providers' cards carry no staff buttons and only their own agreement's alert. Register text
+is escaped like every other card; cards stay under Teams' size limit by trimming detail lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.cards.elements import ask_button, card, container, facts, fits, heading, subtle, submit, text
+from bot.cards.text import escape_text, plural, safe
+from domain.alerts import (
+    ASSESSMENT_PENDING,
+    DATA_QUALITY,
+    DECISION_OVERDUE,
+    DECISIONS,
+    EXPIRY,
+    EXTENSION_DECISION,
+    NOTICE_DUE,
+    PROVIDER,
+    RETURN_DUE,
+    RETURN_OVERDUE,
+    RULES,
+    WEEKLY_DIGEST,
+)
+from storage.outbox import OutboxEntry
+
+SNOOZE_DAYS = 7
+
+TITLES: dict[str, str] = {
+    EXPIRY: "Agreement ending soon",
+    EXTENSION_DECISION: "Decide whether to extend",
+    DECISION_OVERDUE: "Extension decision overdue",
+    NOTICE_DUE: "Tell the provider: grant ending",
+    RETURN_DUE: "Monitoring return due",
+    RETURN_OVERDUE: "Monitoring return overdue",
+    ASSESSMENT_PENDING: "Return waiting for assessment",
+    DATA_QUALITY: "Register check",
+    WEEKLY_DIGEST: "Weekly digest",
+}
+DIGEST_TITLE = "{alerts} for you"
+OPEN_AGREEMENT = "Open agreement"
+SNOOZE = f"Snooze {SNOOZE_DAYS} days"
+DECIDE = "Mark extension decided"
+EXTEND_BY = "Extend by {years}"
+RECOMMISSION = "Re-commission"
+LET_END = "Let it end"
+START_RETURN = "Start my return"
+MORE_LINES = "…and {count} more. Ask me \"data quality problems\" for the full list."
+NOTHING_DUE = "Nothing ends and no returns fall due in the next 30 days."
+DETAIL_LINES = 40
+
+# Card button data.
+ACTION_SNOOZE = "alert_snooze"
+ACTION_DECIDE = "alert_decide"
+ACTION_START_RETURN = "start_return"
+_DECISION_RULES = (EXTENSION_DECISION, DECISION_OVERDUE)
+
+
+def open_question(reference: str) -> str:
+    return f"tell me about {reference}"
+
+
+def _years(count: int) -> str:
+    return plural(count, "year")
+
+
+def _actions(entry: OutboxEntry) -> list[dict[str, Any]]:
+    """The buttons for one alert, by who receives it."""
+    if not entry.reference:
+        return []
+    if entry.audience == PROVIDER:
+        if entry.rule in (RETURN_DUE, RETURN_OVERDUE):
+            return [submit(START_RETURN, {"action": ACTION_START_RETURN, "reference": entry.reference})]
+        return []
+    buttons = [ask_button(open_question(entry.reference), OPEN_AGREEMENT)]
+    if entry.rule in _DECISION_RULES:
+        options = [int(o) for o in entry.payload.get("options_left", []) if str(o).isdigit()] or [1]
+        choices = [
+            submit(EXTEND_BY.format(years=_years(options[0])),
+                   {"action": ACTION_DECIDE, "reference": entry.reference, "decision": "extend", "years": options[0]}),
+            submit(RECOMMISSION, {"action": ACTION_DECIDE, "reference": entry.reference, "decision": "recommission"}),
+            submit(LET_END, {"action": ACTION_DECIDE, "reference": entry.reference, "decision": "end"}),
+        ]
+        buttons.append({"type": "Action.ShowCard", "title": DECIDE,
+                        "card": {"type": "AdaptiveCard", "body": [], "actions": choices}})
+    buttons.append(submit(SNOOZE, {"action": ACTION_SNOOZE, "reference": entry.reference, "rule": entry.rule}))
+    return buttons
+
+
+def _detail_facts(entry: OutboxEntry, limit: int) -> list[dict[str, Any]]:
+    lines = [(str(a), str(b)) for a, b in entry.payload.get("details", [])]
+    if not lines:
+        if entry.rule == WEEKLY_DIGEST:
+            return [text(NOTHING_DUE)]
+        return []
+    shown = lines[:limit]
+    elements: list[dict[str, Any]] = [facts([(safe(a, 40), safe(b, 200)) for a, b in shown])]
+    if len(lines) > limit:
+        elements.append(subtle(MORE_LINES.format(count=len(lines) - limit)))
+    return elements
+
+
+def _section(entry: OutboxEntry, limit: int, *, separator: bool) -> dict[str, Any]:
+    title = TITLES.get(entry.rule, entry.rule.replace("_", " ").capitalize())
+    if entry.reference:
+        title = f"{title}: {entry.reference}"
+    items = [heading(escape_text(title)), text(escape_text(entry.payload.get("message", "")))]
+    items += _detail_facts(entry, limit)
+    actions = _actions(entry)
+    if actions:
+        items.append({"type": "ActionSet", "actions": actions})
+    return container(items, separator=separator, spacing="Medium" if separator else "Default")
+
+
+def render(entries: Sequence[OutboxEntry]) -> dict[str, Any]:
+    """The card for one message: a ready-made card as it is, one alert, or a digest."""
+    if len(entries) == 1 and isinstance(entries[0].payload.get("card"), Mapping):
+        return dict(entries[0].payload["card"])
+    for limit in (DETAIL_LINES, 10, 3, 0):
+        built = _build(entries, limit)
+        if fits(built):
+            return built
+    return _build(entries, 0)
+
+
+def _build(entries: Sequence[OutboxEntry], limit: int) -> dict[str, Any]:
+    if len(entries) == 1:
+        entry = entries[0]
+        section = _section(entry, limit, separator=False)
+        return card(section["items"], fallback_text=entry.payload.get("message", ""))
+    body: list[dict[str, Any]] = [heading(escape_text(DIGEST_TITLE.format(alerts=plural(len(entries), "alert"))))]
+    body += [_section(entry, limit, separator=True) for entry in entries]
+    summary = "; ".join(TITLES.get(e.rule, e.rule) + (f" {e.reference}" if e.reference else "") for e in entries)
+    return card(body, fallback_text=summary)
+
+
+# --- reading the buttons back -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class SnoozeAlert:
+    reference: str
+    rule: str
+    days: int = SNOOZE_DAYS
+
+
+@dataclass(frozen=True)
+class DecideEnd:
+    reference: str
+    decision: str
+    years: int | None = None
+
+
+@dataclass(frozen=True)
+class StartReturn:
+    reference: str
+
+
+AlertAction = SnoozeAlert | DecideEnd | StartReturn
+
+
+def read_alert_action(value: Any) -> AlertAction | None:
+    """The alert button pressed, from `activity.value`; None when it is not one of ours or is malformed."""
+    if not isinstance(value, Mapping):
+        return None
+    action, reference = value.get("action"), value.get("reference")
+    if not isinstance(reference, str) or not reference.strip() or len(reference) > 100:
+        return None
+    reference = reference.strip()
+    if action == ACTION_SNOOZE:
+        rule = value.get("rule")
+        return SnoozeAlert(reference, rule) if rule in RULES else None
+    if action == ACTION_DECIDE:
+        decision = value.get("decision")
+        years = value.get("years")
+        if decision not in DECISIONS:
+            return None
+        if years is not None and (not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= 10):
+            return None
+        return DecideEnd(reference, decision, years)
+    if action == ACTION_START_RETURN:
+        return StartReturn(reference)
+    return None

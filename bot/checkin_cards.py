@@ -1,0 +1,233 @@
+"""Cards for monitoring returns: the provider's summary, the channel notice, assessment, outcome.
+
+Plain functions from a `MonitoringReturn` to Adaptive Card dicts (schema 1.5, 1.2 elements
+plus Input.Text/Input.ChoiceSet on the assessment form). Everything a provider typed and
+every register value is escaped, so staff see it exactly as typed and no text can become
+markup or a mention. Buttons carry `{"action": ..., "return_id": ...}`; the server checks
+every one against the stored return, never trusting the card.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from bot.cards.elements import card, container, facts, heading, size_in_bytes, submit, subtle, text
+from bot.cards.text import escape_text, shorten
+from dialogs.checkin_questions import answer_title, number
+from dialogs.intents import ASSESS_DECISION, ASSESS_RETURN, CHANGE_ANSWER, SAVE_RETURN, START_RETURN, SUBMIT_RETURN
+from domain.returns import (
+    CASE_STUDY,
+    OUTCOMES,
+    RAG,
+    RATINGS,
+    RISKS,
+    SAME_AS_LAST,
+    SPEND_EXPLANATION,
+    SPEND_IN_PERIOD,
+    SPEND_TO_DATE,
+    MonitoringReturn,
+    return_flags,
+)
+from domain.values import format_date, format_money
+
+Card = dict[str, Any]
+LONG_TEXT = 1500
+MAX_LISTED = 20
+RAG_COLOURS = {"Red": "Attention", "Amber": "Warning", "Green": "Good"}
+
+
+def summary_card(ret: MonitoringReturn) -> Card:
+    """Every answer, for the provider to check, with Submit / Change an answer / Save for later."""
+    body = [
+        heading(f"{escape_text(ret.period.label)} return \u2014 {escape_text(ret.reference)}"),
+        subtle(f"{escape_text(ret.agreement.title)} \u00b7 due {format_date(ret.period.due)}"),
+        facts(_answer_facts(ret)),
+    ]
+    flags = return_flags(ret)
+    if flags:
+        body.append(_flags_block(flags))
+    ids = {"return_id": ret.id}
+    actions = [
+        submit("Submit", {"action": SUBMIT_RETURN, **ids}),
+        submit("Change an answer", {"action": CHANGE_ANSWER, **ids}),
+        submit("Save for later", {"action": SAVE_RETURN, **ids}),
+    ]
+    return card(body, actions, fallback_text=f"{ret.period.label} return for {ret.reference}")
+
+
+def submission_notification(ret: MonitoringReturn) -> Card:
+    """The contracts channel's notice of a submitted return: RAG, KPIs vs targets, spend, flags."""
+    body = [
+        heading(f"Monitoring return submitted: {escape_text(ret.reference)}"),
+        subtle(f"{escape_text(ret.agreement.title)} \u00b7 {escape_text(ret.provider)}"),
+        facts(
+            [
+                ("Period", escape_text(ret.period.label)),
+                ("RAG", escape_text(ret.answers.get(RAG, ""))),
+                ("Submitted by", escape_text(ret.submitted_by or "")),
+            ]
+            + _kpi_facts(ret)
+            + _spend_facts(ret)
+        ),
+    ]
+    _rag_colour(body, ret)
+    flags = return_flags(ret)
+    body.append(_flags_block(flags) if flags else subtle("No flags."))
+    actions = [submit("Assess", {"action": ASSESS_RETURN, "return_id": ret.id})]
+    return card(body, actions, fallback_text=f"{ret.reference} {ret.period.label} return submitted")
+
+
+def assessment_card(ret: MonitoringReturn) -> Card:
+    """The return against targets and the previous period, with accept / query, rating and comment."""
+    previous = ret.previous
+    body = [
+        heading(f"Assess {escape_text(ret.period.label)} return \u2014 {escape_text(ret.reference)}"),
+        subtle(
+            f"{escape_text(ret.agreement.title)} \u00b7 {escape_text(ret.provider)} \u00b7 submitted "
+            f"{_when(ret.submitted_at)} by {escape_text(ret.submitted_by)}"
+        ),
+        facts(_kpi_facts(ret, previous) + _spend_facts(ret) + _text_facts(ret)),
+    ]
+    if previous is not None:
+        body.append(subtle(f"Previous period: {escape_text(previous.period.label)}, {escape_text(previous.state)}"))
+    else:
+        body.append(subtle("No previous return to compare with."))
+    flags = return_flags(ret)
+    if flags:
+        body.append(_flags_block(flags))
+    body += [
+        text("Rating (Procurement Act 2023 scale)", weight="Bolder"),
+        {
+            "type": "Input.ChoiceSet",
+            "id": "rating",
+            "style": "expanded",
+            "choices": [{"title": rating, "value": rating} for rating in RATINGS],
+        },
+        text("Comment for the provider (needed for a query)", weight="Bolder"),
+        {"type": "Input.Text", "id": "comment", "isMultiline": True, "maxLength": 2000},
+    ]
+    ids = {"action": ASSESS_DECISION, "return_id": ret.id}
+    actions = [submit("Accept", {**ids, "decision": "accept"}), submit("Query", {**ids, "decision": "query"})]
+    return card(body, actions, fallback_text=f"Assess {ret.reference} {ret.period.label}")
+
+
+def awaiting_card(returns: list[MonitoringReturn]) -> Card:
+    """Returns waiting for assessment, oldest first, each with an Assess button."""
+    body: list[Card] = [heading(f"Returns awaiting assessment: {len(returns)}")]
+    actions = []
+    for ret in returns[:MAX_LISTED]:
+        body.append(
+            container(
+                [
+                    text(f"**{escape_text(ret.reference)}** \u2014 {escape_text(ret.period.label)} \u2014 {escape_text(ret.provider)}"),
+                    subtle(f"Submitted {_when(ret.submitted_at)} \u00b7 RAG {escape_text(ret.answers.get(RAG, ''))}"),
+                ],
+                separator=True,
+            )
+        )
+        actions.append(submit(f"Assess {shorten(ret.reference, 30)} {shorten(ret.period.label, 12)}", {"action": ASSESS_RETURN, "return_id": ret.id}))
+    if len(returns) > MAX_LISTED:
+        body.append(subtle(f"And {len(returns) - MAX_LISTED} more: assess these first, then ask again."))
+    return card(body, actions[:MAX_LISTED], fallback_text=f"{len(returns)} returns awaiting assessment")
+
+
+def outcome_card(ret: MonitoringReturn) -> Card:
+    """The provider's feedback: accepted with a rating, or queried with the comment."""
+    accepted = ret.state == "accepted"
+    headline = "accepted" if accepted else "queried"
+    body = [
+        heading(f"Your {escape_text(ret.period.label)} return for {escape_text(ret.reference)} was {headline}"),
+        facts(
+            [("Rating", escape_text(ret.rating or "not given")), ("Assessed by", escape_text(ret.assessed_by))]
+            + ([("Comment", escape_text(shorten(ret.assessment_comment, LONG_TEXT)))] if ret.assessment_comment else [])
+        ),
+    ]
+    actions = []
+    if not accepted:
+        body.append(text("Change the answers that need it, then submit again."))
+        actions.append(
+            submit("Open my return", {"action": START_RETURN, "reference": ret.reference, "period": ret.period.label})
+        )
+    return card(body, actions, fallback_text=f"{ret.reference} {ret.period.label} return {headline}")
+
+
+def _answer_facts(ret: MonitoringReturn) -> list[tuple[str, str]]:
+    pairs = []
+    kpis = {kpi.name: kpi for kpi in ret.kpis}
+    for question in ret.questions:
+        if question.key == SAME_AS_LAST:
+            continue
+        value = ret.answers.get(question.key, "")
+        if question.key.startswith("kpi:"):
+            shown = _kpi_value(kpis[question.kpi])
+        elif question.key in (SPEND_IN_PERIOD, SPEND_TO_DATE):
+            shown = format_money(Decimal(value)) if value else ""
+        else:
+            shown = escape_text(shorten(value, LONG_TEXT)) if value else "none"
+        pairs.append((escape_text(answer_title(question)), shown))
+    return pairs
+
+
+def _kpi_value(kpi: Any, previous: MonitoringReturn | None = None) -> str:
+    if kpi.actual is None:
+        return ""
+    shown = f"{number(kpi.actual)} (target {number(kpi.target)}"
+    shown += f", {kpi.percent}%)" if kpi.percent is not None else ")"
+    if previous is not None:
+        before = next((k for k in previous.kpis if k.name == kpi.name), None)
+        if before is not None and before.actual is not None:
+            shown += f" \u00b7 last period {number(before.actual)}"
+    return shown
+
+
+def _kpi_facts(ret: MonitoringReturn, previous: MonitoringReturn | None = None) -> list[tuple[str, str]]:
+    pairs = []
+    for kpi in ret.kpis:
+        pairs.append((escape_text(kpi.name), _kpi_value(kpi, previous)))
+        if kpi.short and kpi.reason:
+            pairs.append((f"Reason for {escape_text(kpi.name)}", escape_text(shorten(kpi.reason, LONG_TEXT))))
+    return pairs
+
+
+def _spend_facts(ret: MonitoringReturn) -> list[tuple[str, str]]:
+    pairs = [("Spend in period", format_money(ret.money(SPEND_IN_PERIOD)))]
+    to_date = format_money(ret.money(SPEND_TO_DATE))
+    check = ret.spend_check
+    if check is not None and check.expected_to_date is not None:
+        to_date += f" ({check.percent_of_profile}% of the {format_money(check.expected_to_date)} profile)"
+    if ret.agreement.value is not None:
+        to_date += f" of {format_money(ret.agreement.value)}"
+    pairs.append(("Spend to date", to_date))
+    if ret.answers.get(SPEND_EXPLANATION):
+        pairs.append(("Spend explanation", escape_text(shorten(ret.answers[SPEND_EXPLANATION], LONG_TEXT))))
+    return pairs
+
+
+def _text_facts(ret: MonitoringReturn) -> list[tuple[str, str]]:
+    pairs = [("RAG", escape_text(ret.answers.get(RAG, "")))]
+    for key, title in ((RISKS, "Risks and issues"), (OUTCOMES, "Outcomes"), (CASE_STUDY, "Case study")):
+        pairs.append((title, escape_text(shorten(ret.answers.get(key, ""), LONG_TEXT)) or "none"))
+    return pairs
+
+
+def _flags_block(flags: list[str]) -> Card:
+    return container(
+        [text("Needs attention", weight="Bolder", color="Attention")] + [text(f"\u2022 {escape_text(flag)}") for flag in flags],
+        separator=True,
+    )
+
+
+def _rag_colour(body: list[Card], ret: MonitoringReturn) -> None:
+    colour = RAG_COLOURS.get(ret.answers.get(RAG, ""))
+    if colour:
+        body.insert(1, text(f"Self-assessed {escape_text(ret.answers[RAG])}", color=colour, weight="Bolder"))
+
+
+def _when(moment: datetime | None) -> str:
+    return format_date(moment.date()) if moment else "not yet"
+
+
+def card_bytes(value: Card) -> int:
+    return size_in_bytes(value)
