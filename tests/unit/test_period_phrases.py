@@ -112,4 +112,6 @@ def test_a_question_without_a_period_has_none() -> None:
 
 def test_the_modal_may_is_not_the_month() -> None:
     """'may' is only May when it is plainly a month."""
-    assert find_period("which grants may expire soon", date(2026, 11, 22)) is None
+    assert find_period("which grants may expire", date(2026, 11, 22)) is None
+    found = find_period("which grants may expire soon", date(2026, 11, 22))
+    assert found is not None and found.period.label == "soon (the next 90 days)"
