@@ -155,7 +155,8 @@ async def _export(url: str, output: Path | None, export_format: str) -> int:
     try:
         count = _write(agreements, output, export_format)
     except OSError as error:
-        raise CommandFailed(CANNOT_WRITE.format(path=output, reason=error.strerror or error), code=1) from None
+        print(CANNOT_WRITE.format(path=output, reason=error.strerror or error), file=sys.stderr)
+        return 1
     if output is not None:
         print(WROTE.format(count=count, path=output), file=sys.stderr)
     return 0
