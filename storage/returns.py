@@ -12,7 +12,7 @@ so the question engine can use it alongside its other queries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -252,14 +252,8 @@ class ReturnsRepository:
             row.state, row.submitted_by, row.submitted_at, row.updated_at = SUBMITTED, actor, moment, moment
             _audit(session, moment, actor, "return_submitted", ret.reference, "state", ret.state, SUBMITTED)
             if notification is not None:
-                session.add(
-                    OutboxItem(
-                        idempotency_key=f"return_submitted:{return_id}:{moment.isoformat()}",
-                        rule="return_submitted", reference=ret.reference, due=ret.period.due,
-                        audience="contracts_channel", recipient="", payload={"card": notification},
-                        state="pending", created_at=moment,
-                    )
-                )
+                key = f"return_submitted:{return_id}:{moment.isoformat()}"
+                _queue(session, key, "return_submitted", ret, "contracts_channel", "", notification, moment)
             return await _load(session, return_id)
 
     async def awaiting_assessment(self) -> list[MonitoringReturn]:
@@ -272,19 +266,39 @@ class ReturnsRepository:
             ).all()
             return [await _load(session, return_id) for return_id in ids]
 
-    async def returns_of(self, providers: Iterable[str]) -> list[MonitoringReturn]:
-        """Every stored return for these providers' agreements, newest period first."""
-        names = list(providers)
+    async def returns_of(self, providers: Iterable[str], states: Iterable[str] | None = None) -> list[MonitoringReturn]:
+        """Stored returns for these providers' agreements (optionally in `states`), newest period first."""
+        references = [a.reference for a in await self.agreements_of(providers)]
+        if not references:
+            return []
         async with self._sessions() as session:
-            ids = (await session.scalars(select(ReturnRow.id))).all()
-            loaded = [await _load(session, return_id) for return_id in ids]
-        mine = [r for r in loaded if belongs_to(r.agreement, names)]
-        return sorted(mine, key=lambda r: (r.period.start, r.reference), reverse=True)
+            statement = (
+                select(ReturnRow.id)
+                .join(PeriodRow, ReturnRow.period_id == PeriodRow.id)
+                .join(AgreementRow, PeriodRow.agreement_id == AgreementRow.id)
+                .where(AgreementRow.reference.in_(references))
+                .order_by(PeriodRow.period_start.desc(), AgreementRow.reference)
+            )
+            if states is not None:
+                statement = statement.where(ReturnRow.state.in_(list(states)))
+            ids = (await session.scalars(statement)).all()
+            return [await _load(session, return_id) for return_id in ids]
 
     async def assess(
-        self, return_id: int, actor: str, decision: str, rating: str, comment: str, now: datetime | None = None
+        self,
+        return_id: int,
+        actor: str,
+        decision: str,
+        rating: str,
+        comment: str,
+        now: datetime | None = None,
+        outcome: Callable[[MonitoringReturn], dict[str, Any]] | None = None,
     ) -> MonitoringReturn:
-        """Accept or query a submitted return with a rating and comment; audited field by field."""
+        """Accept or query a submitted return with a rating and comment; audited field by field.
+
+        `outcome` builds the card that tells the provider; it is queued in the outbox for
+        the provider's contact in the same transaction.
+        """
         moment = now or datetime.now(timezone.utc)
         async with self._sessions() as session, session.begin():
             ret = await _load(session, return_id, for_update=True)
@@ -301,7 +315,13 @@ class ReturnsRepository:
                 _audit(session, moment, actor, action, ret.reference, "rating", ret.rating, rating)
             if comment:
                 _audit(session, moment, actor, action, ret.reference, "comment", "", comment)
-            return await _load(session, return_id)
+            assessed = await _load(session, return_id)
+            if outcome is not None:
+                _queue(
+                    session, f"{action}:{return_id}:{moment.isoformat()}", action, assessed, "provider",
+                    assessed.agreement.contact_email, outcome(assessed), moment,
+                )
+            return assessed
 
     async def audit_trail(self, reference: str) -> list[AuditRecord]:
         """Audit entries about returns for one agreement, oldest first."""
@@ -391,6 +411,18 @@ async def _write_answers(session: AsyncSession, return_id: int, ret: MonitoringR
 
 def _money(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
+
+
+def _queue(
+    session: AsyncSession, key: str, rule: str, ret: MonitoringReturn, audience: str, recipient: str, card: dict[str, Any], at: datetime
+) -> None:
+    """A card for the outbox sender to deliver once (idempotency key per return and moment)."""
+    session.add(
+        OutboxItem(
+            idempotency_key=key, rule=rule, reference=ret.reference, due=ret.period.due, audience=audience,
+            recipient=recipient, payload={"card": card}, state="pending", created_at=at,
+        )
+    )
 
 
 def _audit(session: AsyncSession, at: datetime, actor: str, action: str, reference: str, field: str, old: str, new: str) -> None:

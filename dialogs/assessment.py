@@ -1,0 +1,178 @@
+"""A contract manager assesses a submitted return: accept or query, rating, comment.
+
+Opened from the "Assess" button on the channel notification or the awaiting list, or by
+typing "assess OPCC-2023-014". The assessment card collects everything in one submit; typed
+answers work too, one question at a time. Only staff may assess; the return is looked up
+by id from the database and must still be submitted. The provider is told the outcome
+through the outbox (`ReturnsRepository.assess`), and every step is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory
+from botbuilder.dialogs import ComponentDialog, DialogContext, DialogTurnResult, WaterfallDialog, WaterfallStepContext
+from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext
+
+from dialogs import checkin_text as say
+from dialogs.answer_prompt import AnswerPrompt
+from dialogs.intents import ASSESS_DECISION, is_cancel
+from dialogs.turn import ReturnCards, participant_of, text_of
+from domain.monitoring import ACCEPTED, SUBMITTED
+from domain.returns import NONE_WORDS, AnswerRefused, MonitoringReturn, parse_rating
+from storage.returns import ACCEPT, QUERY, NotAwaitingAssessment, ReturnsRepository, UnknownReturn
+
+ASSESS = "assess.steps"
+PROMPT = "assess.prompt"
+MAX_COMMENT = 2000
+
+
+class AssessmentDialog(ComponentDialog):
+    """Staff accept or query one submitted return."""
+
+    ID = "assess"
+
+    def __init__(self, repo: ReturnsRepository, cards: ReturnCards) -> None:
+        super().__init__(self.ID)
+        self._repo = repo
+        self._cards = cards
+        self.add_dialog(WaterfallDialog(ASSESS, [self._show, self._decided, self._rated, self._commented]))
+        self.add_dialog(AnswerPrompt(PROMPT, self._validate))
+        self.initial_dialog_id = ASSESS
+
+    async def on_continue_dialog(self, inner_dc: DialogContext) -> DialogTurnResult:
+        if is_cancel(text_of(inner_dc.context)):
+            await inner_dc.context.send_activity(say.ASSESS_CANCELLED)
+            return await inner_dc.cancel_all_dialogs()
+        return await super().on_continue_dialog(inner_dc)
+
+    async def _show(self, step: WaterfallStepContext) -> DialogTurnResult:
+        options: dict[str, Any] = dict(step.options or {})
+        if not participant_of(step.context).is_staff:
+            await step.context.send_activity(say.STAFF_ONLY)
+            return await step.end_dialog()
+        ret = await self._find(options)
+        if ret is None:
+            await step.context.send_activity(say.UNKNOWN_RETURN)
+            return await step.end_dialog()
+        if ret.state != SUBMITTED:
+            await step.context.send_activity(say.NOT_AWAITING.format(state=ret.state))
+            return await step.end_dialog()
+        step.values["return_id"] = ret.id
+        data = options.get("data")
+        if isinstance(data, dict) and data.get("action") == ASSESS_DECISION:
+            decision = _decision_from_card(data, ret.id)
+            if decision is not None:
+                return await step.next(decision)
+        activity = MessageFactory.attachment(CardFactory.adaptive_card(self._cards.assessment_card(ret)), text=say.ASSESS_PROMPT)
+        return await step.prompt(PROMPT, PromptOptions(prompt=activity, validations={"kind": "decision", "return_id": ret.id}))
+
+    async def _decided(self, step: WaterfallStepContext) -> DialogTurnResult:
+        decision: dict[str, Any] = step.result
+        step.values.update(decision)
+        if decision.get("rating"):
+            return await step.next(decision["rating"])
+        return await step.prompt(PROMPT, PromptOptions(prompt=MessageFactory.text(say.ASK_RATING), validations={"kind": "rating"}))
+
+    async def _rated(self, step: WaterfallStepContext) -> DialogTurnResult:
+        step.values["rating"] = step.result
+        comment = step.values.get("comment") or ""
+        if comment:
+            return await step.next(comment)
+        if step.values["decision"] == QUERY:
+            prompt, kind = say.ASK_QUERY_COMMENT, "query_comment"
+        else:
+            prompt, kind = say.ASK_ACCEPT_COMMENT, "accept_comment"
+        return await step.prompt(PROMPT, PromptOptions(prompt=MessageFactory.text(prompt), validations={"kind": kind}))
+
+    async def _commented(self, step: WaterfallStepContext) -> DialogTurnResult:
+        participant = participant_of(step.context)
+        if not participant.is_staff:
+            await step.context.send_activity(say.STAFF_ONLY)
+            return await step.end_dialog()
+        return_id, decision = step.values["return_id"], step.values["decision"]
+        try:
+            ret = await self._repo.assess(
+                return_id, participant.actor, decision, step.values["rating"], step.result or "", outcome=self._cards.outcome_card
+            )
+        except (NotAwaitingAssessment, UnknownReturn):
+            current = await self._find({"return_id": return_id})
+            await step.context.send_activity(say.NOT_AWAITING.format(state=current.state if current else "gone"))
+            return await step.end_dialog()
+        words = say.ASSESSED_ACCEPTED if ret.state == ACCEPTED else say.ASSESSED_QUERIED
+        await step.context.send_activity(words.format(period=ret.period.label, reference=ret.reference, rating=ret.rating))
+        return await step.end_dialog(ret.id)
+
+    async def _find(self, options: dict[str, Any]) -> MonitoringReturn | None:
+        return_id = options.get("return_id")
+        if return_id is not None:
+            try:
+                return await self._repo.load(int(return_id))
+            except (UnknownReturn, TypeError, ValueError):
+                return None
+        reference = str(options.get("reference") or "").lower()
+        if reference:
+            waiting = [r for r in await self._repo.awaiting_assessment() if r.reference.lower() == reference]
+            return waiting[-1] if waiting else None
+        return None
+
+    async def _validate(self, prompt: PromptValidatorContext) -> bool:
+        rules: dict[str, Any] = prompt.options.validations or {}
+        value = prompt.recognized.value or {}
+        text, data = (value.get("text") or "").strip(), value.get("data")
+        words = text.lower().strip(" .!")
+        send = prompt.context.send_activity
+        if words == "help":
+            await send(say.HELP_ASSESS)
+            return False
+        kind = rules.get("kind")
+        if kind == "decision":
+            if data:
+                decision = _decision_from_card(data, rules["return_id"])
+                if decision is None:
+                    await send(say.STALE_BUTTON)
+                    return False
+            elif words in (ACCEPT, "accepted", QUERY, "query it"):
+                decision = {"decision": ACCEPT if words.startswith(ACCEPT) else QUERY}
+            else:
+                await send(say.ASSESS_PROMPT)
+                return False
+            prompt.recognized.value = decision
+            return True
+        if data:
+            await send(say.STALE_BUTTON)
+            return False
+        if kind == "rating":
+            try:
+                prompt.recognized.value = parse_rating(text)
+            except AnswerRefused:
+                await send(say.ASK_RATING)
+                return False
+            return True
+        if len(text) > MAX_COMMENT:
+            await send(say.PROBLEMS["too_long"].format(limit=f"{MAX_COMMENT:,}"))
+            return False
+        if kind == "query_comment" and (not text or words in NONE_WORDS):
+            await send(say.QUERY_NEEDS_COMMENT)
+            return False
+        prompt.recognized.value = "" if words in NONE_WORDS else text
+        return True
+
+
+def _decision_from_card(data: dict[str, Any], return_id: int) -> dict[str, Any] | None:
+    """A card's accept/query with its rating and comment, if it is for this return."""
+    if data.get("action") != ASSESS_DECISION or data.get("return_id") != return_id:
+        return None
+    decision = data.get("decision")
+    if decision not in (ACCEPT, QUERY):
+        return None
+    result: dict[str, Any] = {"decision": decision, "rating": "", "comment": ""}
+    try:
+        result["rating"] = parse_rating(data.get("rating")) if data.get("rating") else ""
+    except AnswerRefused:
+        result["rating"] = ""
+    comment = data.get("comment")
+    if isinstance(comment, str) and comment.strip() and len(comment) <= MAX_COMMENT:
+        result["comment"] = comment.strip()
+    return result

@@ -1,0 +1,99 @@
+"""Which return conversation a message starts, read from its text or card data.
+
+Recognised by whole-phrase patterns, not by a word appearing anywhere, so a provider
+typing "we checked in with clients" as an outcome is still an answer, not a command.
+Card buttons carry `{"action": ..., ...}`; anything else here is None, and the handler
+goes on to read the message as a register question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+CHECK_IN = "check_in"
+AWAITING_ASSESSMENT = "awaiting_assessment"
+ASSESS = "assess"
+RETURN_BUTTON = "return_button"
+CANCEL = "cancel"
+
+# Card actions the return cards carry.
+START_RETURN = "start_return"
+SUBMIT_RETURN = "submit_return"
+CHANGE_ANSWER = "change_answer"
+SAVE_RETURN = "save_return"
+ASSESS_RETURN = "assess_return"
+ASSESS_DECISION = "assess_decision"
+RETURN_ACTIONS = (SUBMIT_RETURN, CHANGE_ANSWER, SAVE_RETURN)
+
+_CHECK_IN = re.compile(
+    r"^(?:please\s+)?(?:"
+    r"check[\s-]?in"
+    r"|(?:start|begin|continue|resume|finish|complete|do|fill\s+in|open)\s+(?:my|our|the|a)?\s*(?:monitoring\s+)?return"
+    r"|my\s+(?:monitoring\s+)?return"
+    r")(?:\s+for\s+(?P<reference>[A-Za-z0-9][\w/.-]*))?(?:\s+(?P<period>(?:q[1-4]|h[12])(?:\s+\d{4}/\d{2})?))?\s*[.!]?$",
+    re.IGNORECASE,
+)
+_AWAITING = re.compile(
+    r"^(?:show\s+(?:me\s+)?)?(?:(?:the\s+)?returns?\s+(?:awaiting|waiting\s+for|for|to\s+)\s*assess(?:ment)?|assess\s+returns)\s*[?.!]?$",
+    re.IGNORECASE,
+)
+_ASSESS_ONE = re.compile(r"^assess\s+(?:the\s+)?(?:return\s+for\s+)?(?P<reference>[A-Za-z0-9][\w/.-]*)\s*$", re.IGNORECASE)
+_CANCEL = re.compile(r"^(?:cancel|stop|quit|exit)\s*[.!]?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What the message asks for; `data` holds a card button's fields as sent (untrusted)."""
+
+    name: str
+    reference: str = ""
+    period: str = ""
+    data: Mapping[str, Any] | None = None
+    # "continue my return": go straight back to the draft when there is just one.
+    resume: bool = False
+
+
+def recognise(text: str | None, value: Any) -> Intent | None:
+    """The return conversation this message starts or belongs to, or None."""
+    if isinstance(value, Mapping) and isinstance(value.get("action"), str):
+        return _from_card(value)
+    words = " ".join((text or "").split())
+    if not words:
+        return None
+    match = _CHECK_IN.match(words)
+    if match:
+        resume = words.lower().split()[0] in ("continue", "resume", "finish", "complete")
+        return Intent(CHECK_IN, match.group("reference") or "", (match.group("period") or "").upper(), resume=resume)
+    if _AWAITING.match(words):
+        return Intent(AWAITING_ASSESSMENT)
+    match = _ASSESS_ONE.match(words)
+    if match and match.group("reference").lower() not in ("returns", "return"):
+        return Intent(ASSESS, match.group("reference"))
+    return None
+
+
+def is_cancel(text: str | None) -> bool:
+    return bool(_CANCEL.match(" ".join((text or "").split())))
+
+
+def _from_card(value: Mapping[str, Any]) -> Intent | None:
+    action = value["action"]
+    if action == START_RETURN:
+        reference = value.get("reference")
+        period = value.get("period")
+        return Intent(
+            CHECK_IN,
+            reference if isinstance(reference, str) else "",
+            period if isinstance(period, str) else "",
+            data=value,
+        )
+    if action in RETURN_ACTIONS:
+        return Intent(RETURN_BUTTON, data=value)
+    if action in (ASSESS_RETURN, ASSESS_DECISION):
+        return Intent(ASSESS, data=value)
+    if action == "awaiting_assessment":
+        return Intent(AWAITING_ASSESSMENT)
+    return None

@@ -1,0 +1,105 @@
+"""Routes monitoring-return messages to the check-in and assessment dialogs.
+
+The handler calls `handle` first on every message with the participant it identified and
+the text with any @mention removed. A recognised intent ("check in", "continue my return",
+"returns awaiting assessment", a return card's button) starts or resumes a dialog; any
+other message continues the dialog already running for this person in this conversation;
+with none running, `handle` returns False and the handler answers it as a register
+question. Dialog state is per person per conversation (two providers in one group chat
+never share a return) and lives in the database through `SqlStorage`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+
+from botbuilder.core import CardFactory, MessageFactory, PrivateConversationState, Storage, TurnContext
+from botbuilder.dialogs import DialogSet
+
+from dialogs import checkin_text as say
+from dialogs.assessment import AssessmentDialog
+from dialogs.checkin import CheckinDialog
+from dialogs.intents import AWAITING_ASSESSMENT, CHANGE_ANSWER, CHECK_IN, RETURN_BUTTON, SAVE_RETURN, SUBMIT_RETURN, Intent, recognise
+from dialogs.state_storage import EtagConflict
+from dialogs.turn import Participant, ReturnCards, set_turn
+from storage.returns import ReturnsRepository
+
+log = logging.getLogger(__name__)
+
+DIALOG_STATE = "ReturnsDialogState"
+
+
+class ReturnsConversation:
+    """One per app: owns the dialogs and their state; `handle` is called once per message."""
+
+    def __init__(self, storage: Storage, repo: ReturnsRepository, cards: ReturnCards, today: Callable[[], date]) -> None:
+        self._state = PrivateConversationState(storage)
+        self._dialogs = DialogSet(self._state.create_property(DIALOG_STATE))
+        self._dialogs.add(CheckinDialog(repo, cards, today))
+        self._dialogs.add(AssessmentDialog(repo, cards))
+        self._repo = repo
+        self._cards = cards
+
+    async def handle(self, context: TurnContext, participant: Participant, text: str | None) -> bool:
+        """Answer this message if it belongs to a return conversation; False to leave it alone."""
+        set_turn(context, participant, text)
+        intent = recognise(text, context.activity.value)
+        await self._state.load(context)
+        dc = await self._dialogs.create_context(context)
+        active = dc.active_dialog.id if dc.active_dialog else None
+        if intent is None and active is None:
+            return False
+        if intent is None:
+            await dc.continue_dialog()
+        elif intent.name == AWAITING_ASSESSMENT:
+            await self._list_awaiting(context, participant)
+        elif intent.name == CHECK_IN:
+            await dc.cancel_all_dialogs()
+            options = {"reference": intent.reference, "period": intent.period, "resume": intent.resume}
+            await dc.begin_dialog(CheckinDialog.ID, options)
+        elif intent.name == RETURN_BUTTON:
+            await self._return_button(context, dc, intent, active)
+        else:
+            await self._assess(dc, intent, active)
+        try:
+            await self._state.save_changes(context)
+        except EtagConflict:
+            log.warning("Return dialog state changed under a turn; the stored answers stand")
+            await context.send_activity(say.CONFLICT)
+        return True
+
+    async def _return_button(self, context: TurnContext, dc, intent: Intent, active: str | None) -> None:  # type: ignore[no-untyped-def]
+        """A summary card's button: the running check-in checks it; else reopen that return."""
+        data = intent.data or {}
+        if active == CheckinDialog.ID:
+            await dc.continue_dialog()
+            return
+        if data.get("action") == SAVE_RETURN:
+            await context.send_activity(say.SAVED_FOR_LATER)
+            return
+        options = {"return_id": data.get("return_id"), "then": "submit" if data.get("action") == SUBMIT_RETURN else ""}
+        if data.get("action") == CHANGE_ANSWER and isinstance(data.get("key"), str):
+            options["key"] = data["key"]
+        await dc.cancel_all_dialogs()
+        await dc.begin_dialog(CheckinDialog.ID, options)
+
+    async def _assess(self, dc, intent: Intent, active: str | None) -> None:  # type: ignore[no-untyped-def]
+        data = intent.data or {}
+        if active == AssessmentDialog.ID and data:
+            await dc.continue_dialog()
+            return
+        await dc.cancel_all_dialogs()
+        options = {"return_id": data.get("return_id"), "reference": intent.reference, "data": dict(data) if data else None}
+        await dc.begin_dialog(AssessmentDialog.ID, options)
+
+    async def _list_awaiting(self, context: TurnContext, participant: Participant) -> None:
+        if not participant.is_staff:
+            await context.send_activity(say.STAFF_ONLY)
+            return
+        waiting = await self._repo.awaiting_assessment()
+        if not waiting:
+            await context.send_activity(say.NONE_AWAITING)
+            return
+        await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(self._cards.awaiting_card(waiting))))

@@ -1,0 +1,72 @@
+"""What every return dialog needs from the turn: who is speaking and what they typed.
+
+The handler identifies the caller from the register each turn and puts a `Participant` in
+the turn state, so authorisation always uses today's register, never something stored in
+dialog state or sent in a card. It also puts the message text with any @mention removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from botbuilder.core import TurnContext
+
+from domain.returns import MonitoringReturn
+
+PARTICIPANT = "commissioning.returns.participant"
+CLEAN_TEXT = "commissioning.returns.text"
+
+PROVIDER = "provider"
+COMMISSIONER = "commissioner"
+
+
+@dataclass(frozen=True)
+class Participant:
+    """The person behind this turn: their email, role and the providers they speak for."""
+
+    actor: str
+    role: str
+    providers: tuple[str, ...] = ()
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == COMMISSIONER
+
+
+def set_turn(context: TurnContext, participant: Participant, text: str | None) -> None:
+    context.turn_state[PARTICIPANT] = participant
+    context.turn_state[CLEAN_TEXT] = text
+
+
+def participant_of(context: TurnContext) -> Participant:
+    """The turn's participant; nobody (no providers, not staff) when the handler set none."""
+    found = context.turn_state.get(PARTICIPANT)
+    return found if isinstance(found, Participant) else Participant("", "unknown")
+
+
+def text_of(context: TurnContext) -> str:
+    """What was typed (mention removed), or "" for a card submit with no text."""
+    if CLEAN_TEXT in context.turn_state:
+        return " ".join((context.turn_state[CLEAN_TEXT] or "").split())
+    return " ".join((context.activity.text or "").split())
+
+
+def card_data_of(context: TurnContext) -> Mapping[str, Any] | None:
+    value = context.activity.value
+    return value if isinstance(value, Mapping) else None
+
+
+class ReturnCards(Protocol):
+    """The cards the return dialogs show; `bot/checkin_cards.py` implements them."""
+
+    def summary_card(self, ret: MonitoringReturn) -> dict[str, Any]: ...
+
+    def submission_notification(self, ret: MonitoringReturn) -> dict[str, Any]: ...
+
+    def assessment_card(self, ret: MonitoringReturn) -> dict[str, Any]: ...
+
+    def awaiting_card(self, returns: list[MonitoringReturn]) -> dict[str, Any]: ...
+
+    def outcome_card(self, ret: MonitoringReturn) -> dict[str, Any]: ...
