@@ -26,6 +26,14 @@ STOPWORDS = frozenset(
 )
 # Words that make a name generic rather than distinctive.
 GENERIC = frozenset("fund grant grants funding unit service services the of and board boards".split())
+# Words too common in organisation names to pick one out on their own.
+COMMON_ORG_WORDS = frozenset(
+    """london borough council trust centre center services service support network partnership
+    charity foundation group project community communities women womens youth young people victim
+    victims witness care safe safer association society limited ltd cic alliance national city
+    county district royal united first new centre centres crisis rape domestic abuse violence
+    sexual justice action advice hub house futures""".split()
+)
 COUNCIL_PREFIXES = ("london borough of ", "royal borough of ", "city of ", "borough of ")
 COUNCIL_SUFFIXES = (" council", " borough council", " city council", " county council")
 
@@ -98,6 +106,16 @@ def _aliases_for(field: str, value: str) -> set[tuple[str, bool]]:
     return {(text, exact) for text, exact in found if len(text) >= 2}
 
 
+def _distinctive_provider_words(providers: Iterable[str]) -> list[tuple[str, str]]:
+    """(provider, word) for words that name exactly one provider: "Rivermead" → Rivermead Rape Crisis Centre."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for provider in providers:
+        for word in set(normalise(provider).split()):
+            if len(word) >= 5 and word not in COMMON_ORG_WORDS and word not in STOPWORDS and word not in GENERIC:
+                owners[word].add(provider)
+    return [(next(iter(names)), word) for word, names in owners.items() if len(names) == 1]
+
+
 class Vocabulary:
     """Every name in the register, with aliases, for finding names in questions."""
 
@@ -113,7 +131,14 @@ class Vocabulary:
             for value in names:
                 for text, _ in _aliases_for(field, value):
                     counts[(field, text)].add(value)
+        taken = {text for (_field, text) in counts}
+        for value, word in _distinctive_provider_words(values.get("provider", set())):
+            if word not in taken:
+                counts[("provider", word)].add(value)
         self._aliases: list[_Alias] = []
+        for (field, text), owners in counts.items():
+            if field == "provider" and len(text.split()) == 1 and text not in taken and len(owners) == 1:
+                self._aliases.append(_Alias(field, next(iter(owners)), text, False))
         for field, names in values.items():
             for value in names:
                 for text, exact in _aliases_for(field, value):

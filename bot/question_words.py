@@ -90,7 +90,8 @@ FILLER = frozenset(
     we us our ours i me my you your they them their it its he she his her
     show list give get find tell let see display please pls can could kindly me all any every each some
     there's there're what's which's let's i'd i'm we've we're
-    have has had having got currently now still already yet just also only ever
+    have has had having got get gets hold holds held receive receives received deliver delivers delivered provide provides provided
+    currently now still already yet just also only ever
     up down out over due going go gonna set planned scheduled expected likely
     total number value values amount worth money cost costs funded funding fund spend spent budget
     register list lists record records row rows data details info information

@@ -24,6 +24,8 @@ def describe_range(start: date, end: date) -> str:
     """`1 Oct – 31 Dec 2026`, with the year shown once when both days share it."""
     if end == date.max:
         return f"from {start.day} {start:%b %Y} onwards"
+    if start == end:
+        return f"{start.day} {start:%b %Y}"
     if start.year == end.year:
         return f"{start.day} {start:%b} – {end.day} {end:%b %Y}"
     return f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y}"

@@ -86,6 +86,10 @@ ASKED = [
     ("domestic abuse grants ending this quarter", ["G-1"]),
     ("contracts with Safer London", ["C-1"]),
     ("which partnerships do we have?", ["G-3"]),
+    ("contracts held by Safer London", ["C-1"]),
+    ("which grants has Rivermead got", ["OPCC-2023-014"]),
+    ("which agreements end on 31 march 2027", ["C-1", "C-2", "G-3"]),
+    ("what's expiring soon?", ["G-2", "C-3"]),
     # money: over is strict, at least is inclusive
     ("contracts worth over £200k", ["C-1", "C-2"]),
     ("contracts worth at least £200,000", ["C-3", "C-1", "C-2"]),
