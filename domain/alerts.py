@@ -15,7 +15,7 @@ due date, audience) make every alert deliverable once, across restarts and repli
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Sequence, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Protocol
 
@@ -68,6 +68,8 @@ ASSESSMENT_PENDING_MESSAGE = "The {period} return for {title} ({reference}) was 
 DATA_QUALITY_MESSAGE = "Register check: {count} problems in {agreements} agreements. Fix them in the register and re-import it."
 WEEKLY_DIGEST_MESSAGE = "This week: {expiring} agreements end and {returns} monitoring returns fall due in the next {horizon} days."
 NO_CONTRACT_MANAGER_NOTE = "No contract manager is recorded for this agreement, so this comes to the channel."
+MORE_DIGEST_LINES = "and {count} more"
+MAX_DIGEST_LINES = 200
 NO_PROVIDER_CONTACT_NOTE = "No provider contact email is recorded, so this comes to the contract manager."
 
 
@@ -143,6 +145,8 @@ class Alert:
     details: tuple[tuple[str, str], ...] = ()
     # "channel", or the email of the person it goes to.
     recipient: str = CHANNEL
+    # Extension options still open, for the decision buttons on the card.
+    options_left: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -313,7 +317,8 @@ def extension_decision_alerts(agreement: Agreement, context: _Context) -> list[A
     options = "+".join(str(years) for years in agreement.extension_options_left)
     message = EXTENSION_DECISION_MESSAGE.format(**_fields(agreement, options=f"{options} years left"))
     threshold = str(context.thresholds.extension_decision_days)
-    return [_alert(EXTENSION_DECISION, agreement, threshold, end, CHANNEL, message, _agreement_details(agreement))]
+    alert = _alert(EXTENSION_DECISION, agreement, threshold, end, CHANNEL, message, _agreement_details(agreement))
+    return [replace(alert, options_left=agreement.extension_options_left)]
 
 
 def decision_overdue_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
@@ -327,7 +332,8 @@ def decision_overdue_alerts(agreement: Agreement, context: _Context) -> list[Ale
     message = DECISION_OVERDUE_MESSAGE.format(**_fields(agreement, days=days))
     # The threshold part carries today's date, so each day's reminder is its own alert.
     threshold = f"{context.thresholds.decision_overdue_days}@{context.today.isoformat()}"
-    return _to_channel_and_manager(DECISION_OVERDUE, agreement, threshold, end, message, _agreement_details(agreement))
+    alerts = _to_channel_and_manager(DECISION_OVERDUE, agreement, threshold, end, message, _agreement_details(agreement))
+    return [replace(alert, options_left=agreement.extension_options_left) for alert in alerts]
 
 
 def notice_due_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
@@ -425,9 +431,13 @@ def _weekly_alerts(live: Sequence[Agreement], context: _Context) -> list[Alert]:
 
 
 def _digest(rule: str, day: date, message: str, details: Iterable[tuple[str, str]]) -> Alert:
+    """A channel digest; its lines are capped so a big register still makes a small card."""
+    lines = list(details)
+    if len(lines) > MAX_DIGEST_LINES:
+        lines = lines[:MAX_DIGEST_LINES] + [("…", MORE_DIGEST_LINES.format(count=len(lines) - MAX_DIGEST_LINES))]
     return Alert(
         rule=rule, reference="", due=day, audience=CHANNEL, threshold="weekly",
-        idempotency_key=idempotency_key(rule, "", "weekly", day, CHANNEL), message=message, details=tuple(details),
+        idempotency_key=idempotency_key(rule, "", "weekly", day, CHANNEL), message=message, details=tuple(lines),
     )
 
 

@@ -1,0 +1,91 @@
+"""The sweep: run the alert rules once and write what they owe to the outbox.
+
+Read the register, returns, decisions and snoozes; ask `domain.alerts` what is owed since the
+last sweep (catch-up is the rules' job); leave out keys the outbox already holds; then, in one
+transaction, write the new alerts and record the sweep run. Two replicas sweeping at the same
+moment write each alert once (the outbox insert ignores keys already there).
+
+Sweeps run on working days only. `force=True` (the CLI's `--force`) sweeps on any day.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Container
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.alerts import Alert, AlertThresholds, SweepInput, alerts_due
+from domain.working_days import is_working_day
+from storage import alerts_repo
+from storage.outbox import add_alerts, existing_keys
+
+log = logging.getLogger(__name__)
+
+NOT_A_WORKING_DAY = "{day} is not a working day (weekend or bank holiday): no sweep. Use --force to sweep anyway."
+
+
+def _quality_check():  # type: ignore[no-untyped-def]
+    """`domain.data_quality.problems`, the weekly register check."""
+    from domain.data_quality import problems
+
+    return problems
+
+
+@dataclass
+class SweepResult:
+    """What a sweep found and wrote."""
+
+    today: date
+    swept: bool
+    alerts: list[Alert] = field(default_factory=list)
+    written: int = 0
+    last_sweep: date | None = None
+    skipped_reason: str = ""
+    seconds: float = 0.0
+    agreements: int = 0
+
+
+async def run_sweep(
+    sessions: async_sessionmaker[AsyncSession],
+    today: date,
+    *,
+    bank_holidays: Container[date],
+    thresholds: AlertThresholds | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+) -> SweepResult:
+    """Sweep for `today`; with `dry_run`, report what would be written and write nothing."""
+    if not force and not is_working_day(today, bank_holidays):
+        return SweepResult(today, swept=False, skipped_reason=NOT_A_WORKING_DAY.format(day=today.isoformat()))
+    started_at, started = clock(), time.perf_counter()
+    async with sessions() as session:
+        last = await alerts_repo.last_sweep_day(session, before=today)
+        agreements = await alerts_repo.live_agreements(session)
+        sweep_input = SweepInput(
+            agreements=agreements,
+            returns=await alerts_repo.return_records(session),
+            decisions=await alerts_repo.decisions(session),
+            snoozes=await alerts_repo.snoozes(session, today),
+            last_sweep=last,
+            bank_holidays=bank_holidays,
+            quality=_quality_check(),
+        )
+        owed = alerts_due(sweep_input, today, thresholds)
+        already = await existing_keys(session, (alert.idempotency_key for alert in owed))
+    new = [alert for alert in owed if alert.idempotency_key not in already]
+    result = SweepResult(today, swept=True, alerts=new, last_sweep=last, agreements=len(agreements))
+    if not dry_run:
+        async with sessions.begin() as session:
+            result.written = await add_alerts(session, new, started_at)
+            alerts_repo.record_sweep(session, today, started_at, clock(), result.written)
+    result.seconds = time.perf_counter() - started
+    log.info(
+        "Sweep for %s: %d agreements, %d alerts owed, %d new%s in %.2fs",
+        today, len(agreements), len(owed), len(new), " (dry run)" if dry_run else "", result.seconds,
+    )
+    return result

@@ -1,0 +1,318 @@
+"""What the alert sweep reads and records: the register, returns, decisions, snoozes, sweep runs,
+the alert channel and where each person can be reached.
+
+The sweep needs the whole live register quickly (100,000 agreements in well under two
+seconds), so `live_agreements` reads plain columns rather than loading ORM objects with their
+KPIs. Everything else here is small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.agreement import Agreement
+from domain.alerts import DECISIONS, EXTEND, RULES, Decision, ReturnRecord, Snooze
+from domain.periods import add_months
+from domain.values import format_date, parse_extension_options
+from storage.conversations import ConversationRecord, channel_conversation_id, find_conversation, personal_conversation_for
+from storage.models import (
+    AgreementRow,
+    AlertSnooze,
+    AuditEntry,
+    Contact,
+    ConversationRef,
+    ExtensionDecision,
+    MonitoringPeriod,
+    MonitoringReturn,
+    Provider,
+    SweepRun,
+)
+
+LONDON = ZoneInfo("Europe/London")
+
+
+class UnknownAgreement(LookupError):
+    """No agreement has this reference."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(reference)
+        self.reference = reference
+
+
+class DecisionRefused(ValueError):
+    """The decision cannot be recorded; `reason` is a plain sentence for people."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _london_day(moment: datetime | None) -> date | None:
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return aware.astimezone(LONDON).date()
+
+
+# --- the register, returns, decisions and snoozes ------------------------------------------
+
+async def live_agreements(session: AsyncSession) -> list[Agreement]:
+    """Active agreements with what the alert rules and data-quality checks read (no KPIs)."""
+    a = AgreementRow
+    rows = (
+        await session.execute(
+            select(
+                a.id, a.reference, a.kind, a.title, Provider.name, a.provider_org_id, a.funding_stream, a.project_code,
+                a.value, a.start_date, a.award_date, a.end_date, a.extension_options, a.extended_to, a.area,
+                a.category, a.contract_manager, a.monitoring, a.signed, a.status, a.missing_from_last_import,
+                a.first_imported,
+            )
+            .join(Provider, Provider.id == a.provider_id)
+            .where(a.status == "active")
+            .order_by(a.reference)
+        )
+    ).all()
+    contacts: dict[int, tuple[str, str]] = {}
+    for agreement_id, name, email in await session.execute(
+        select(Contact.agreement_id, Contact.name, Contact.email).where(Contact.role == "provider_contact").order_by(Contact.id.desc())
+    ):
+        contacts[agreement_id] = (name, email)
+    options_cache: dict[str, tuple[int, ...]] = {}
+    result = []
+    for row in rows:
+        name, email = contacts.get(row[0], ("", ""))
+        options = options_cache.get(row.extension_options)
+        if options is None:
+            options = options_cache[row.extension_options] = parse_extension_options(row.extension_options)
+        result.append(
+            Agreement(
+                reference=row.reference, kind=row.kind, title=row.title, provider=row.name, provider_id=row.provider_org_id,
+                funding_stream=row.funding_stream, project_code=row.project_code, value=row.value,
+                start_date=row.start_date, award_date=row.award_date, end_date=row.end_date, extension_options=options,
+                extended_to=row.extended_to, area=row.area, category=row.category, contract_manager=row.contract_manager,
+                contact_name=name, contact_email=email, monitoring=row.monitoring, signed=row.signed, status=row.status,
+                missing_from_last_import=row.missing_from_last_import, first_imported=row.first_imported,
+            )
+        )
+    return result
+
+
+async def return_records(session: AsyncSession) -> list[ReturnRecord]:
+    """Every stored monitoring return, as the rules need it."""
+    rows = await session.execute(
+        select(AgreementRow.reference, MonitoringPeriod.period_start, MonitoringReturn.state,
+               MonitoringReturn.submitted_at, MonitoringReturn.assessed_at)
+        .join(MonitoringPeriod, MonitoringPeriod.id == MonitoringReturn.period_id)
+        .join(AgreementRow, AgreementRow.id == MonitoringPeriod.agreement_id)
+    )
+    return [
+        ReturnRecord(reference, start, state, _london_day(submitted), _london_day(assessed))
+        for reference, start, state, submitted, assessed in rows
+    ]
+
+
+async def decisions(session: AsyncSession) -> list[Decision]:
+    rows = await session.execute(
+        select(AgreementRow.reference, ExtensionDecision.decision, ExtensionDecision.for_end_date,
+               ExtensionDecision.decided_by, ExtensionDecision.decided_at)
+        .join(AgreementRow, AgreementRow.id == ExtensionDecision.agreement_id)
+        .order_by(ExtensionDecision.decided_at, ExtensionDecision.id)
+    )
+    return [Decision(ref, decision, end, by, _london_day(at)) for ref, decision, end, by, at in rows]
+
+
+async def snoozes(session: AsyncSession, today: date) -> list[Snooze]:
+    """Snoozes still in force on `today`."""
+    rows = await session.execute(
+        select(AgreementRow.reference, AlertSnooze.rule, AlertSnooze.until)
+        .join(AgreementRow, AgreementRow.id == AlertSnooze.agreement_id)
+        .where(AlertSnooze.until >= today)
+    )
+    return [Snooze(reference, rule, until) for reference, rule, until in rows]
+
+
+async def _agreement_row(session: AsyncSession, reference: str) -> AgreementRow:
+    row = (await session.scalars(select(AgreementRow).where(AgreementRow.reference.ilike(reference.strip())))).unique().first()
+    if row is None:
+        raise UnknownAgreement(reference)
+    return row
+
+
+async def add_snooze(
+    session: AsyncSession, reference: str, rule: str, until: date, actor: str, now: datetime
+) -> None:
+    """Hold back `rule` alerts ("*" for all) about `reference` until after `until`; audited."""
+    if rule != "*" and rule not in RULES:
+        raise DecisionRefused(f"There is no alert called {rule!r} to snooze.")
+    row = await _agreement_row(session, reference)
+    session.add(AlertSnooze(agreement_id=row.id, rule=rule, until=until, snoozed_by=actor, snoozed_at=now))
+    session.add(AuditEntry(at=now, actor=actor, action="alert_snoozed", reference=row.reference, field=rule,
+                           old_value="", new_value=until.isoformat()))
+
+
+@dataclass(frozen=True)
+class RecordedDecision:
+    """What a decision changed: for an extension, the new current end date."""
+
+    reference: str
+    decision: str
+    for_end_date: date | None
+    new_end_date: date | None = None
+
+
+async def record_decision(
+    session: AsyncSession, reference: str, decision: str, actor: str, now: datetime, *,
+    years: int | None = None, comment: str = "",
+) -> RecordedDecision:
+    """Record how an agreement ends (extend by an option / re-commission / let it end), audited.
+
+    Extending uses the first unused option (or `years`, which must be one of the options
+    left) and moves the current end date on, so expiry alerts start again for the new date.
+    """
+    if decision not in DECISIONS:
+        raise DecisionRefused("Choose extend, re-commission or let it end.")
+    row = await _agreement_row(session, reference)
+    end = row.extended_to or row.end_date
+    new_end: date | None = None
+    if decision == EXTEND:
+        options = _options_left(row)
+        if not options:
+            raise DecisionRefused(f"{row.reference} has no extension options left: re-commission it or let it end.")
+        if end is None:
+            raise DecisionRefused(f"{row.reference} has no end date to extend: add it to the register first.")
+        chosen = years if years is not None else options[0]
+        if chosen not in options:
+            raise DecisionRefused(f"{row.reference} can be extended by {' or '.join(map(str, sorted(set(options))))} years, not {chosen}.")
+        new_end = add_months(end, 12 * chosen)
+        old = row.extended_to
+        row.extended_to = new_end
+        row.updated_at = now
+        session.add(AuditEntry(at=now, actor=actor, action="agreement_extended", reference=row.reference,
+                               field="extended_to", old_value=old.isoformat() if old else "", new_value=new_end.isoformat()))
+    session.add(ExtensionDecision(agreement_id=row.id, decision=decision, for_end_date=end, decided_by=actor,
+                                  decided_at=now, comment=comment))
+    session.add(AuditEntry(at=now, actor=actor, action="end_decision", reference=row.reference, field="decision",
+                           old_value=format_date(end), new_value=decision))
+    return RecordedDecision(row.reference, decision, end, new_end)
+
+
+def _options_left(row: AgreementRow) -> tuple[int, ...]:
+    return Agreement(
+        reference=row.reference, kind=row.kind, title=row.title, provider="", end_date=row.end_date,
+        extended_to=row.extended_to, extension_options=parse_extension_options(row.extension_options),
+    ).extension_options_left
+
+
+# --- sweep runs -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SweepRunInfo:
+    swept_for: date
+    started_at: datetime
+    finished_at: datetime | None
+    alerts: int
+
+
+async def last_sweep_day(session: AsyncSession, before: date | None = None) -> date | None:
+    """The latest day swept (before `before`, when given): catch-up starts after it."""
+    query = select(func.max(SweepRun.swept_for))
+    if before is not None:
+        query = query.where(SweepRun.swept_for < before)
+    return await session.scalar(query)
+
+
+async def last_sweep(session: AsyncSession) -> SweepRunInfo | None:
+    row = await session.scalar(select(SweepRun).order_by(SweepRun.started_at.desc(), SweepRun.id.desc()).limit(1))
+    if row is None:
+        return None
+    return SweepRunInfo(row.swept_for, _aware(row.started_at), _aware(row.finished_at), row.alerts)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+
+
+def record_sweep(session: AsyncSession, swept_for: date, started: datetime, finished: datetime, alerts: int) -> None:
+    session.add(SweepRun(swept_for=swept_for, started_at=started.astimezone(timezone.utc),
+                         finished_at=finished.astimezone(timezone.utc), alerts=alerts))
+
+
+# --- where alerts go ------------------------------------------------------------------------
+
+async def set_alert_channel(session: AsyncSession, conversation_id: str, on: bool, now: datetime) -> bool:
+    """Make this conversation the alert channel (and no other), or stop alerts there.
+
+    False when the conversation is not stored (the bot has not heard from it yet).
+    """
+    conversation_id = channel_conversation_id(conversation_id)
+    if await find_conversation(session, conversation_id) is None:
+        return False
+    if on:
+        await session.execute(
+            update(ConversationRef).where(ConversationRef.is_alert_channel.is_(True), ConversationRef.conversation_id != conversation_id)
+            .values(is_alert_channel=False, updated_at=now)
+        )
+    await session.execute(
+        update(ConversationRef).where(ConversationRef.conversation_id == conversation_id).values(is_alert_channel=on, updated_at=now)
+    )
+    return True
+
+
+async def alert_channel(session: AsyncSession) -> ConversationRecord | None:
+    row = await session.scalar(
+        select(ConversationRef).where(ConversationRef.is_alert_channel.is_(True), ConversationRef.blocked.is_(False))
+        .order_by(ConversationRef.updated_at.desc()).limit(1)
+    )
+    return None if row is None else await find_conversation(session, row.conversation_id)
+
+
+@dataclass(frozen=True)
+class DeliveryTarget:
+    """Where one queue's messages go: a stored reference, or a personal chat to create first.
+
+    `reference` is a serialised ConversationReference. For `create_personal` it carries the
+    user (`user.id`), `bot`, `serviceUrl`, `channelId` and `conversation.tenantId` only.
+    """
+
+    conversation_id: str
+    reference: dict[str, Any]
+    create_personal: bool = False
+
+
+async def delivery_target(session: AsyncSession, queue: str) -> DeliveryTarget | None:
+    """The alert channel for "channel"; a person's personal chat (or one to create) for an email."""
+    if queue == "channel":
+        record = await alert_channel(session)
+        return None if record is None else DeliveryTarget(record.conversation_id, record.reference)
+    personal = await personal_conversation_for(session, queue)
+    if personal is not None:
+        return DeliveryTarget(personal.conversation_id, personal.reference)
+    # Seen in a channel or group chat: Teams lets the bot open a personal chat with them.
+    row = await session.scalar(
+        select(ConversationRef).where(ConversationRef.user_email == queue.strip().lower(), ConversationRef.user_id != "",
+                                      ConversationRef.blocked.is_(False))
+        .order_by(ConversationRef.updated_at.desc()).limit(1)
+    )
+    if row is None:
+        return None
+    stored = dict(row.reference)
+    reference = {
+        "user": {"id": row.user_id},
+        "bot": stored.get("bot"),
+        "serviceUrl": stored.get("serviceUrl"),
+        "channelId": stored.get("channelId", "msteams"),
+        "conversation": {"tenantId": row.tenant_id or (stored.get("conversation") or {}).get("tenantId")},
+    }
+    return DeliveryTarget(f"personal:{queue}", reference, create_personal=True)
+
+
+async def is_blocked(session: AsyncSession, conversation_id: str) -> bool:
+    record = await find_conversation(session, conversation_id)
+    return bool(record and record.blocked)

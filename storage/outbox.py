@@ -1,0 +1,335 @@
+"""The alert outbox: alerts written once by a sweep, claimed by one sender, delivered once.
+
+Life of an item: `pending` → `claimed` (by one worker, with a lease) → `delivered`; or back
+to `failed` with a `next_attempt_at` after a transient error (then claimable again), or
+`dead` when it can never be delivered (the bot was removed from that chat). A worker that
+crashes leaves `claimed` rows behind; once their lease is older than `lease`, the next
+claim returns them to the queue, so nothing is lost.
+
+Exactly one worker claims an item, however many replicas share the database:
+- PostgreSQL: claims are serialised by a transaction-scoped advisory lock and rows are taken
+  with `SELECT … FOR UPDATE SKIP LOCKED`;
+- SQLite: one conditional `UPDATE … WHERE state IN ('pending','failed') … RETURNING`, which
+  takes SQLite's write lock as its first step.
+Per recipient, items are delivered in the order they were written: an item is claimable only
+when no earlier item for the same recipient is claimed or waiting for a retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
+
+from domain.alerts import CHANNEL, Alert
+from storage.models import OutboxItem
+
+PENDING = "pending"
+CLAIMED = "claimed"
+DELIVERED = "delivered"
+FAILED = "failed"
+DEAD = "dead"
+STATES: tuple[str, ...] = (PENDING, CLAIMED, DELIVERED, FAILED, DEAD)
+CLAIMABLE: tuple[str, ...] = (PENDING, FAILED)
+# Audiences other parts of the bot have used for the contracts channel.
+CHANNEL_RECIPIENTS: frozenset[str] = frozenset({"", CHANNEL, "contracts_channel"})
+
+DEFAULT_LEASE = timedelta(minutes=5)
+# Any constant works; it only has to be the same in every replica.
+CLAIM_LOCK_ID = 7_305_162_024
+INSERT_CHUNK = 500
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _stored(moment: datetime) -> datetime:
+    """UTC, so SQLite's text comparison and PostgreSQL's timestamptz agree."""
+    return moment.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One outbox row as the sender sees it."""
+
+    id: int
+    idempotency_key: str
+    rule: str
+    reference: str
+    due: date | None
+    audience: str
+    recipient: str
+    payload: dict[str, Any] = field(hash=False)
+    state: str = PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    claimed_by: str = ""
+    last_error: str = ""
+    created_at: datetime | None = None
+
+    @property
+    def to_channel(self) -> bool:
+        return self.recipient in CHANNEL_RECIPIENTS or self.audience in ("contracts_channel",)
+
+    @property
+    def queue(self) -> str:
+        """Items for the same queue are delivered in order: the channel, or one person."""
+        return CHANNEL if self.to_channel else self.recipient
+
+
+def _entry(row: Any) -> OutboxEntry:
+    return OutboxEntry(
+        id=row.id,
+        idempotency_key=row.idempotency_key,
+        rule=row.rule,
+        reference=row.reference,
+        due=row.due,
+        audience=row.audience,
+        recipient=row.recipient,
+        payload=dict(row.payload or {}),
+        state=row.state,
+        attempts=row.attempts,
+        next_attempt_at=utc(row.next_attempt_at),
+        claimed_by=row.claimed_by,
+        last_error=row.last_error,
+        created_at=utc(row.created_at),
+    )
+
+
+def alert_payload(alert: Alert) -> dict[str, Any]:
+    """What the card is built from at send time."""
+    payload: dict[str, Any] = {
+        "message": alert.message, "details": [list(pair) for pair in alert.details], "threshold": alert.threshold,
+    }
+    if alert.options_left:
+        payload["options_left"] = list(alert.options_left)
+    return payload
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+async def add_alerts(session: AsyncSession, alerts: Sequence[Alert], now: datetime) -> int:
+    """Write alerts to the outbox; a key already there is left alone. Returns how many were new.
+
+    `INSERT … ON CONFLICT (idempotency_key) DO NOTHING` on both databases, so two sweeps at
+    the same moment (several replicas) write each alert once.
+    """
+    insert = postgresql_insert if _dialect(session) == "postgresql" else sqlite_insert
+    added = 0
+    moment = _stored(now)
+    for start in range(0, len(alerts), INSERT_CHUNK):
+        rows = [
+            {
+                "idempotency_key": alert.idempotency_key,
+                "rule": alert.rule,
+                "reference": alert.reference,
+                "due": alert.due,
+                "audience": alert.audience,
+                "recipient": alert.recipient,
+                "payload": alert_payload(alert),
+                "state": PENDING,
+                "attempts": 0,
+                "next_attempt_at": None,
+                "claimed_by": "",
+                "claimed_at": None,
+                "delivered_at": None,
+                "last_error": "",
+                "created_at": moment,
+            }
+            for alert in alerts[start:start + INSERT_CHUNK]
+        ]
+        statement = (
+            insert(OutboxItem).values(rows).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(OutboxItem.id)
+        )
+        added += len((await session.execute(statement)).all())
+    return added
+
+
+async def existing_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
+    """Which of these idempotency keys the outbox already holds (in any state)."""
+    wanted = list(dict.fromkeys(keys))
+    found: set[str] = set()
+    for start in range(0, len(wanted), INSERT_CHUNK):
+        chunk = wanted[start:start + INSERT_CHUNK]
+        found.update(await session.scalars(select(OutboxItem.idempotency_key).where(OutboxItem.idempotency_key.in_(chunk))))
+    return found
+
+
+def _queue_of(item: Any) -> Any:
+    """SQL for `OutboxEntry.queue`: every channel spelling is one queue."""
+    return func.coalesce(
+        func.nullif(func.nullif(func.nullif(item.recipient, "contracts_channel"), CHANNEL), ""), CHANNEL
+    )
+
+
+def _claimable(now: datetime, limit: int) -> Any:
+    """Ids that may be claimed now, oldest first, keeping each queue in order."""
+    candidate = aliased(OutboxItem)
+    earlier = aliased(OutboxItem)
+    waiting = or_(
+        earlier.state == CLAIMED,
+        and_(earlier.state.in_(CLAIMABLE), earlier.next_attempt_at.is_not(None), earlier.next_attempt_at > now),
+    )
+    blocked = exists().where(_queue_of(earlier) == _queue_of(candidate), earlier.id < candidate.id, waiting)
+    return (
+        select(candidate.id)
+        .where(
+            candidate.state.in_(CLAIMABLE),
+            or_(candidate.next_attempt_at.is_(None), candidate.next_attempt_at <= now),
+            ~blocked,
+        )
+        .order_by(candidate.id)
+        .limit(limit)
+    )
+
+
+async def release_stale(session: AsyncSession, now: datetime, lease: timedelta = DEFAULT_LEASE) -> int:
+    """Claims older than the lease belong to a worker that died: queue them again."""
+    result = await session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.state == CLAIMED, OutboxItem.claimed_at < _stored(now - lease))
+        .values(state=PENDING, claimed_by="", claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+async def claim(
+    sessions: async_sessionmaker[AsyncSession], worker: str, *, now: datetime, limit: int = 100,
+    lease: timedelta = DEFAULT_LEASE,
+) -> list[OutboxEntry]:
+    """Claim up to `limit` deliverable items for `worker`, in id order. No item goes to two workers."""
+    moment = _stored(now)
+    async with sessions.begin() as session:
+        postgres = _dialect(session) == "postgresql"
+        if postgres:
+            await session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": CLAIM_LOCK_ID})
+        # SQLite: this UPDATE is the transaction's first statement, so it takes the write lock
+        # at once and every later statement sees a settled database.
+        await release_stale(session, now, lease)
+        if postgres:
+            ids = list(await session.scalars(_claimable(moment, limit).with_for_update(skip_locked=True)))
+            if not ids:
+                return []
+            claimed = update(OutboxItem).where(OutboxItem.id.in_(ids), OutboxItem.state.in_(CLAIMABLE))
+        else:
+            claimed = update(OutboxItem).where(
+                OutboxItem.id.in_(_claimable(moment, limit).scalar_subquery()), OutboxItem.state.in_(CLAIMABLE)
+            )
+        statement = (
+            claimed.values(state=CLAIMED, claimed_by=worker, claimed_at=moment)
+            .returning(*OutboxItem.__table__.columns)
+            .execution_options(synchronize_session=False)
+        )
+        rows = (await session.execute(statement)).all()
+    return sorted((_entry(row) for row in rows), key=lambda entry: entry.id)
+
+
+async def renew(sessions: async_sessionmaker[AsyncSession], ids: Sequence[int], worker: str, now: datetime) -> None:
+    """Still working on these (a long Retry-After): keep the lease fresh."""
+    if ids:
+        async with sessions.begin() as session:
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id.in_(list(ids)), OutboxItem.state == CLAIMED, OutboxItem.claimed_by == worker)
+                .values(claimed_at=_stored(now))
+                .execution_options(synchronize_session=False)
+            )
+
+
+async def mark_delivered(sessions: async_sessionmaker[AsyncSession], ids: Sequence[int], now: datetime) -> None:
+    """The connector accepted the message carrying these items."""
+    async with sessions.begin() as session:
+        await session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(list(ids)))
+            .values(state=DELIVERED, delivered_at=_stored(now), next_attempt_at=None, last_error="",
+                    attempts=OutboxItem.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def mark_retry(
+    sessions: async_sessionmaker[AsyncSession], ids: Sequence[int], *, at: datetime, error: str, count_attempt: bool = True
+) -> None:
+    """Try again at `at`. `count_attempt=False` when nothing was sent (no conversation yet)."""
+    values: dict[str, Any] = {
+        "state": FAILED, "next_attempt_at": _stored(at), "claimed_by": "", "claimed_at": None, "last_error": error[:1000],
+    }
+    if count_attempt:
+        values["attempts"] = OutboxItem.attempts + 1
+    async with sessions.begin() as session:
+        await session.execute(
+            update(OutboxItem).where(OutboxItem.id.in_(list(ids))).values(**values).execution_options(synchronize_session=False)
+        )
+
+
+async def mark_dead(sessions: async_sessionmaker[AsyncSession], ids: Sequence[int], *, error: str) -> None:
+    """Never deliverable (the bot was removed there, or the message was refused): stop trying."""
+    async with sessions.begin() as session:
+        await session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(list(ids)))
+            .values(state=DEAD, claimed_by="", claimed_at=None, last_error=error[:1000], attempts=OutboxItem.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def release(sessions: async_sessionmaker[AsyncSession], ids: Sequence[int]) -> None:
+    """Give claimed items back untouched (the worker is stopping)."""
+    if ids:
+        async with sessions.begin() as session:
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id.in_(list(ids)), OutboxItem.state == CLAIMED)
+                .values(state=PENDING, claimed_by="", claimed_at=None)
+                .execution_options(synchronize_session=False)
+            )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What is waiting in the outbox, for `/healthz` and `status`."""
+
+    counts: dict[str, int]
+    oldest_waiting: datetime | None
+
+    @property
+    def waiting(self) -> int:
+        return sum(self.counts.get(state, 0) for state in (PENDING, CLAIMED, FAILED))
+
+
+async def backlog(session: AsyncSession) -> Backlog:
+    rows = (await session.execute(select(OutboxItem.state, func.count()).group_by(OutboxItem.state))).all()
+    oldest = await session.scalar(
+        select(func.min(OutboxItem.created_at)).where(OutboxItem.state.in_((PENDING, CLAIMED, FAILED)))
+    )
+    counts = {state: 0 for state in STATES}
+    counts.update({state: count for state, count in rows})
+    return Backlog(counts, utc(oldest))
+
+
+async def waiting_items(session: AsyncSession, limit: int = 50) -> list[OutboxEntry]:
+    """Items not yet delivered (and dead ones), oldest first, for people to read."""
+    rows = await session.scalars(
+        select(OutboxItem).where(OutboxItem.state.in_((PENDING, CLAIMED, FAILED, DEAD))).order_by(OutboxItem.id).limit(limit)
+    )
+    return [_entry(row) for row in rows]
+
+
+async def all_items(session: AsyncSession) -> list[OutboxEntry]:
+    rows = await session.scalars(select(OutboxItem).order_by(OutboxItem.id))
+    return [_entry(row) for row in rows]
