@@ -126,7 +126,7 @@ def _match_row(match: Match) -> Element:
     agreement = match.agreement
     middle = [text(safe(agreement.title, _TITLE_LIMIT), size="Small"), subtle(safe(agreement.provider, _PROVIDER_LIMIT), size="Small", spacing="None")]
     if match.problems:
-        problems = words.PROBLEMS_PREFIX + "; ".join(match.problems)
+        problems = words.PROBLEMS_PREFIX + join_sentences(match.problems)
         middle.append(text(safe(problems, _PROBLEMS_LIMIT), size="Small", spacing="None"))
     end = [text(words.day(agreement.current_end_date), size="Small")]
     if match.ended:
@@ -140,6 +140,11 @@ def _match_row(match: Match) -> Element:
         column([text(money(agreement.value), size="Small", **_align(3))], _WIDTHS[3]),
     ]
     return columns(cells, spacing="Small", separator=True)
+
+
+def join_sentences(parts: tuple[str, ...]) -> str:
+    """`("No end date", "Unsigned.")` → `No end date. Unsigned.`: each part a sentence."""
+    return " ".join(part if part.rstrip().endswith((".", "!", "?")) else part.rstrip() + "." for part in parts)
 
 
 def _align(index: int) -> dict[str, str]:
@@ -174,5 +179,5 @@ def _match_line(match: Match) -> str:
     ends = words.day(agreement.current_end_date) + (f" ({', '.join(marks)})" if marks else "")
     line = f"- {agreement.reference}: {shorten(agreement.title, 200)} — {shorten(agreement.provider, 120)}; ends {ends}; {money(agreement.value)}"
     if match.problems:
-        line += f"; {words.PROBLEMS_PREFIX}{'; '.join(match.problems)}"
+        line += f"; {words.PROBLEMS_PREFIX}{join_sentences(match.problems)}"
     return line

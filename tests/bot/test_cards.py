@@ -129,7 +129,7 @@ def test_agreements_without_a_value_are_counted_not_hidden() -> None:
 
 def test_data_quality_problems_of_a_match_show_on_its_row() -> None:
     """A data-quality answer shows what is wrong with each agreement."""
-    assert "Problems: generic contact email" in shown(answer_card(short_answer()))
+    assert "Problems: generic contact email." in shown(answer_card(short_answer()))
 
 
 def test_a_long_answer_shows_one_page_and_says_how_many_there_are() -> None:
@@ -338,7 +338,7 @@ def test_answer_text_has_the_same_essentials_as_the_card() -> None:
     ]
     assert "- OPCC-2023-001: Independent Sexual Violence Advisers 1 — Victim Support; ends 15 Oct 2026 (ended); £101,000" in text
     assert "(not started)" in text
-    assert "no value; Problems: generic contact email" in text
+    assert "no value; Problems: generic contact email." in text
 
 
 def test_answer_text_counts_the_agreements_it_does_not_list() -> None:
