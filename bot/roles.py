@@ -46,9 +46,10 @@ class StaffRule:
 
     def covers(self, email: str) -> bool:
         address = normalise_email(email)
-        if not address:
+        local_part, at, domain = address.rpartition("@")
+        if not (local_part and at and domain):
             return False
-        return address in self.emails or address.rpartition("@")[2] in self.domains
+        return address in self.emails or domain in self.domains
 
 
 @dataclass(frozen=True)
