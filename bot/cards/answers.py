@@ -17,6 +17,7 @@ from domain.answers import Answer, Match
 
 DEFAULT_PAGE_SIZE = 15
 MAX_PAGE_SIZE = 50
+MAX_DETAILS = 10
 
 # Cell text limits in the list (the single-agreement card shows the full text).
 _REFERENCE_LIMIT = 40
@@ -86,8 +87,7 @@ def _list_card_from(answer: Answer, first_row: int, rows: int, *, shrunk: bool) 
     if answer.interpretation:
         body.append(subtle(safe(answer.interpretation, _LINE_LIMIT), spacing="None"))
     body.append(text(escape_text(summary_line(answer)), weight="Bolder", spacing="Small"))
-    for detail in answer.details:
-        body.append(text(safe(detail, _LINE_LIMIT), spacing="Small"))
+    body.extend(detail_lines(answer.details))
     actions: list[Element] = []
     if not shown:
         body.append(text(words.NO_MATCHES))
@@ -140,6 +140,14 @@ def _match_row(match: Match) -> Element:
         column([text(money(agreement.value), size="Small", **_align(3))], _WIDTHS[3]),
     ]
     return columns(cells, spacing="Small", separator=True)
+
+
+def detail_lines(details: tuple[str, ...]) -> list[Element]:
+    """The answer's extra notes, at most `MAX_DETAILS` of them, the rest counted."""
+    lines = [text(safe(detail, _LINE_LIMIT), spacing="Small") for detail in details[:MAX_DETAILS]]
+    if len(details) > MAX_DETAILS:
+        lines.append(subtle(escape_text(words.MORE_NOTES.format(count=len(details) - MAX_DETAILS)), spacing="None"))
+    return lines
 
 
 def join_sentences(parts: tuple[str, ...]) -> str:

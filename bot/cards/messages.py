@@ -7,6 +7,7 @@ if the user had typed it.
 from __future__ import annotations
 
 from bot.cards import text as words
+from bot.cards.answers import detail_lines
 from bot.cards.elements import Element, ask_button, button_list, card, container, facts, heading, subtle, text
 from bot.cards.text import EXAMPLE_QUESTIONS, escape_text, safe, shorten
 
@@ -23,8 +24,7 @@ def not_understood_card(answer: object) -> Element:
     body: list[Element] = [heading(safe(headline, _QUESTION_LIMIT))]
     if question:
         body.append(subtle(escape_text(words.YOU_ASKED.format(question=shorten(question, _QUESTION_LIMIT))), spacing="None"))
-    for detail in getattr(answer, "details", ()):
-        body.append(text(safe(detail, _QUESTION_LIMIT)))
+    body.extend(detail_lines(tuple(getattr(answer, "details", ()))))
     body.append(text(words.TRY_THESE, spacing="Medium"))
     body.append(button_list(_buttons(examples), spacing="Small"))
     return card(body, fallback_text=headline)

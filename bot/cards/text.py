@@ -94,6 +94,7 @@ COLUMN_AGREEMENT = "Agreement"
 COLUMN_ENDS = "Ends"
 COLUMN_VALUE = "Value"
 PROBLEMS_PREFIX = "Problems: "
+MORE_NOTES = "…and {count} more notes"
 MORE_IN_TEXT = "…and {count} more not listed here. Ask in Teams and press “Show more”, or narrow the question."
 
 YOU_ASKED = "You asked: “{question}”"

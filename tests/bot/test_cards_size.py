@@ -74,3 +74,15 @@ def test_a_huge_question_not_understood_still_fits() -> None:
 def test_a_normal_page_of_fifteen_rows_is_small() -> None:
     """The common case is far below the limit, so phones load it quickly."""
     assert size_in_bytes(answer_card(expiring_answer(62))) < 20 * 1024
+
+
+def test_an_answer_with_thousands_of_notes_still_fits() -> None:
+    """Notes beyond the first ten are counted, not sent."""
+    base = expiring_answer(20)
+    answer = Answer(
+        question=base.question, understood=True, intent="list", headline=base.headline,
+        matches=base.matches, details=tuple(f"note {n}: {HEAVY[:500]}" for n in range(2000)),
+    )
+    card = answer_card(answer)
+    assert size_in_bytes(card) < MAX_CARD_BYTES
+    assert any(block.get("text") == "…and 1990 more notes" for block in card["body"])
