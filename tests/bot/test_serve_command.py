@@ -1,0 +1,124 @@
+"""`commissioning-bot serve` as an administrator meets it: refusals that say what to set, a local
+mode that answers /healthz, and a clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+from aiohttp import ClientSession
+from aiohttp.test_utils import TestServer
+
+from bot.app import HEALTH_CHECKS, create_app
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+CREDENTIALS = ("MicrosoftAppId", "MicrosoftAppPassword", "MicrosoftAppTenantId", "MicrosoftAppType", "BOT_OPENID_METADATA")
+
+
+def clean_environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in CREDENTIALS and k != "DATABASE_URL"}
+    env.update(extra)
+    return env
+
+
+async def serve(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "serve", *args, env=env, cwd=str(ROOT),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_serve_without_credentials_refuses_and_says_what_to_set(tmp_path: Path) -> None:
+    """No MicrosoftAppId and no --local: exit code 2 and a message naming the variables."""
+    process = await serve("--db", f"sqlite:///{tmp_path / 'r.db'}", env=clean_environment())
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    message = err.decode()
+    assert "MicrosoftAppId" in message and "MicrosoftAppPassword" in message and "--local" in message
+    assert "Traceback" not in message
+
+
+async def test_local_mode_refuses_to_listen_beyond_this_computer(tmp_path: Path) -> None:
+    """`--local --host 0.0.0.0` is refused: local mode has no authentication."""
+    process = await serve("--local", "--host", "0.0.0.0", "--db", f"sqlite:///{tmp_path / 'r.db'}", env=clean_environment())
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert "127.0.0.1" in err.decode() and "Traceback" not in err.decode()
+
+
+async def test_local_mode_serves_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """`serve --local` answers /healthz with the database reachable, and SIGTERM ends it with 0."""
+    port = free_port()
+    process = await serve("--local", "--port", str(port), "--db", f"sqlite:///{tmp_path / 'r.db'}", env=clean_environment())
+    assert process.stdout is not None
+    try:
+        lines = []
+        while not any("Listening on" in line for line in lines):
+            line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+            assert line, f"serve stopped early: {(await process.stderr.read()).decode()}"  # type: ignore[union-attr]
+            lines.append(line)
+        assert "agentsplayground" in "".join(lines)
+        async with ClientSession() as http:
+            response = await http.get(f"http://127.0.0.1:{port}/healthz")
+            assert response.status == 200
+            health = await response.json()
+        assert health["status"] == "ok" and health["database"]["ok"] is True
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 20)
+        assert process.returncode == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def test_healthz_reports_503_when_a_check_fails(tmp_path: Path) -> None:
+    """Other parts add checks to /healthz; one failing makes the whole report unhealthy."""
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}"), local=True)
+
+    async def scheduler() -> dict[str, object]:
+        return {"ok": False, "state": "stopped"}
+
+    app[HEALTH_CHECKS]["scheduler"] = scheduler
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with ClientSession() as http:
+            response = await http.get(str(server.make_url("/healthz")))
+            body = await response.json()
+    finally:
+        await server.close()
+    assert response.status == 503
+    assert body["database"]["ok"] is True
+    assert body["scheduler"] == {"ok": False, "state": "stopped"}
+
+
+@pytest.mark.parametrize("variable", ["MAX_REQUEST_BYTES", "LOG_LEVEL"])
+async def test_unreadable_settings_stop_serve_with_one_line(tmp_path: Path, variable: str) -> None:
+    """A bad setting is reported by name, without a traceback."""
+    process = await serve("--local", "--db", f"sqlite:///{tmp_path / 'r.db'}", env=clean_environment(**{variable: "nonsense"}))
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert variable in err.decode() and "Traceback" not in err.decode()
+
+
+async def test_the_serve_module_does_not_load_the_bot_framework_until_it_runs() -> None:
+    """Other subcommands stay quick: importing `bot.commands.serve` leaves botbuilder unloaded."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "import sys, bot.commands.serve; print(any(m.startswith('botbuilder') for m in sys.modules))",
+        cwd=str(ROOT), stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert out.decode().strip() == "False"
