@@ -1,0 +1,123 @@
+"""Return cards: valid Adaptive Cards, provider text escaped, small enough for Teams."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from bot import checkin_cards
+from bot.cards.elements import MAX_CARD_BYTES, size_in_bytes
+from domain.agreement import Agreement, Kpi
+from domain.monitoring import MonitoringPeriod
+from domain.returns import (
+    CASE_STUDY,
+    OUTCOMES,
+    RAG,
+    RISKS,
+    SPEND_EXPLANATION,
+    SPEND_IN_PERIOD,
+    SPEND_TO_DATE,
+    MonitoringReturn,
+    kpi_key,
+    reason_key,
+)
+
+SCHEMAS = Path(__file__).parent.parent / "schemas"
+HOSTILE = "**bold** <at>Everyone</at> [click](http://evil) {{DATE(2017-02-14T06:08:39Z, SHORT)}}"
+AGREEMENT = Agreement(
+    reference="OPCC-2023-014", kind="grant", title="ISVA <service>", provider="Safe Harbour",
+    value=Decimal("400000"), start_date=date(2026, 4, 1), end_date=date(2030, 3, 31),
+    contact_email="returns@safeharbour.org.uk", kpis=(Kpi("referrals", Decimal(120)), Kpi("sessions", Decimal(300))),
+)
+Q1 = MonitoringPeriod("Q1 2026/27", date(2026, 4, 1), date(2026, 6, 30), date(2026, 7, 15))
+Q2 = MonitoringPeriod("Q2 2026/27", date(2026, 7, 1), date(2026, 9, 30), date(2026, 10, 15))
+ANSWERS = {
+    kpi_key("referrals"): "95", reason_key("referrals"): HOSTILE, kpi_key("sessions"): "310",
+    SPEND_IN_PERIOD: "5000.00", SPEND_TO_DATE: "10000.00", SPEND_EXPLANATION: HOSTILE, RAG: "Red",
+    RISKS: HOSTILE, OUTCOMES: "x" * 2000, CASE_STUDY: "y" * 2000,
+}
+PREVIOUS = MonitoringReturn(1, AGREEMENT, Q1, "accepted", {kpi_key("referrals"): "110", kpi_key("sessions"): "290"})
+RETURN = MonitoringReturn(
+    2, AGREEMENT, Q2, "submitted", ANSWERS, submitted_by="returns@safeharbour.org.uk",
+    submitted_at=datetime(2026, 10, 6, 9, tzinfo=timezone.utc), previous=PREVIOUS,
+)
+QUERIED = MonitoringReturn(
+    2, AGREEMENT, Q2, "queried", ANSWERS, assessed_by="cm@opcc.gov.uk", rating="Inadequate", assessment_comment=HOSTILE
+)
+CARDS = {
+    "summary": checkin_cards.summary_card(RETURN),
+    "notification": checkin_cards.submission_notification(RETURN),
+    "assessment": checkin_cards.assessment_card(RETURN),
+    "awaiting": checkin_cards.awaiting_card([RETURN] * 25),
+    "outcome-queried": checkin_cards.outcome_card(QUERIED),
+}
+
+
+def facts_of(card: dict) -> dict[str, str]:
+    factset = next(e for e in card["body"] if e["type"] == "FactSet")
+    return {f["title"]: f["value"] for f in factset["facts"]}
+
+
+def validator(name: str) -> jsonschema.Validator:
+    schema = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_return_cards_are_valid_adaptive_cards_at_1_5_and_1_2(name: str) -> None:
+    """Teams renders 1.5; mobile clients 1.2: each card validates against both."""
+    card = copy.deepcopy(CARDS[name])
+    card.pop("msteams")
+    for version, schema in (("1.5", "adaptive-card-1.5.json"), ("1.2", "adaptive-card-1.2.json")):
+        card["version"] = version
+        errors = list(validator(schema).iter_errors(card))
+        assert not errors, [e.message for e in errors[:3]]
+
+
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_provider_text_is_shown_escaped_never_as_markup_or_mentions(name: str) -> None:
+    """Text a provider typed reaches staff as plain text: no mention tags, links or date functions."""
+    text = json.dumps(CARDS[name])
+    assert "<at>" not in text and "](http" not in text and "{{DATE" not in text
+
+
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_return_cards_stay_under_the_teams_size_limit_with_the_longest_answers(name: str) -> None:
+    """Even with every text answer at its maximum length a card stays under 80 KB."""
+    assert size_in_bytes(CARDS[name]) <= MAX_CARD_BYTES
+
+
+def test_the_channel_notification_has_rag_kpis_spend_profile_and_flags() -> None:
+    """Agreement, period, RAG, KPI actuals vs targets, spend vs profile and flags are all there."""
+    card = CARDS["notification"]
+    facts = facts_of(card)
+    assert facts["Period"] == "Q2 2026/27" and facts["RAG"] == "Red"
+    assert facts["referrals"] == "95 (target 120, 79%)"
+    assert facts["Spend to date"].startswith("£10,000 (20% of the £50,")
+    flags = " ".join(e["text"] for e in card["body"][-1]["items"])
+    assert "Provider rates the service Red" in flags and "Underspend" in flags
+
+
+def test_the_assessment_card_compares_with_the_previous_period() -> None:
+    """Each KPI shows last period's figure next to this one."""
+    facts = facts_of(CARDS["assessment"])
+    assert facts["sessions"] == "310 (target 300, 103%) \u00b7 last period 290"
+
+
+def test_the_awaiting_list_says_how_many_are_not_shown() -> None:
+    """A long list is never cut silently."""
+    texts = [e.get("text", "") for e in CARDS["awaiting"]["body"]]
+    assert texts[0] == "Returns awaiting assessment: 25"
+    assert "And 5 more: assess these first, then ask again." in texts
+
+
+def test_a_queried_outcome_offers_to_reopen_the_return() -> None:
+    """The provider's feedback card has the comment and an Open my return button."""
+    action = CARDS["outcome-queried"]["actions"][0]
+    assert action["data"] == {"action": "start_return", "reference": "OPCC-2023-014", "period": "Q2 2026/27"}
