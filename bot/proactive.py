@@ -1,0 +1,153 @@
+"""Proactive sends through the Bot Framework: the `Send` function the outbox sender uses.
+
+`make_send(adapter, app_id)` returns `send(reference, card, create_personal=False)`:
+- with a stored reference (`ConversationReference().deserialize(d)`), it continues that
+  conversation and posts the card as a new message (not a reply to the continuation's
+  made-up activity id);
+- with `create_personal=True` it first opens a personal chat with the user
+  (`CloudAdapter.create_conversation(bot_app_id, callback, parameters, channel_id,
+  service_url)`, TEAMS-NOTES trap 3) and returns the new chat's reference so it can be stored.
+
+The SDK does not retry (trap 4) and the adapter's `on_turn_error` would swallow errors, so
+errors are caught inside the turn and mapped onto `notifications.delivery`'s exceptions:
+429/412/5xx and network failures are transient (with `Retry-After`), 403/404 mean the bot may
+no longer write there, anything else is permanent.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
+from botframework.connector.models import ErrorResponseException
+from msrest.exceptions import ClientRequestError
+
+from notifications.delivery import Card, ConversationBlocked, PermanentSendError, Reference, Send, TransientSendError
+
+TRANSIENT_STATUSES = frozenset({408, 412, 429, 500, 502, 503, 504})
+BLOCKED_STATUSES = frozenset({403, 404})
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """`Retry-After` as seconds: a number, or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - (now if now is not None else time.time()))
+
+
+def map_error(error: BaseException) -> Exception:
+    """The connector's failure as `TransientSendError`, `ConversationBlocked` or `PermanentSendError`."""
+    if isinstance(error, ErrorResponseException):
+        response = getattr(error, "response", None)
+        status = getattr(response, "status_code", None)
+        headers = getattr(response, "headers", None) or {}
+        body = (getattr(response, "text", "") or "")[:300]
+        message = f"HTTP {status}: {body or error}"
+        if status in TRANSIENT_STATUSES or (status is not None and status >= 500):
+            return TransientSendError(message, status=status, retry_after=retry_after_seconds(headers.get("Retry-After")))
+        if status in BLOCKED_STATUSES:
+            return ConversationBlocked(message, status=status)
+        if status == 401:
+            # Our credentials, not the message: keep it and try again later.
+            return TransientSendError(message, status=status)
+        return PermanentSendError(message, status=status)
+    if isinstance(error, (ClientRequestError, ConnectionError, TimeoutError, OSError)):
+        return TransientSendError(f"{type(error).__name__}: {str(error)[:200]}")
+    if isinstance(error, (TransientSendError, PermanentSendError)):
+        return error
+    return TransientSendError(f"{type(error).__name__}: {str(error)[:200]}")
+
+
+def card_message(card: Card) -> Activity:
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+    fallback = card.get("fallbackText")
+    if isinstance(fallback, str) and fallback:
+        activity.summary = fallback[:200]
+    return activity
+
+
+async def _post_new_message(turn_context: TurnContext, card: Card) -> None:
+    """Post the card as a new message in the turn's conversation (never as a reply)."""
+    activity = card_message(card)
+    reference = TurnContext.get_conversation_reference(turn_context.activity)
+    TurnContext.apply_conversation_reference(activity, reference)
+    activity.reply_to_id = None
+    await turn_context.adapter.send_activities(turn_context, [activity])
+
+
+def make_send(adapter: CloudAdapter, app_id: str) -> Send:
+    """The `Send` function for `notifications.sender.OutboxSender`, bound to this adapter."""
+
+    async def send(reference: Reference, card: Card, *, create_personal: bool = False) -> Reference | None:
+        if create_personal:
+            return await _create_and_send(adapter, app_id, reference, card)
+        conversation_reference = ConversationReference().deserialize(reference)
+        failures: list[BaseException] = []
+
+        async def callback(turn_context: TurnContext) -> None:
+            try:
+                await _post_new_message(turn_context, card)
+            except Exception as error:  # noqa: BLE001 - mapped below, outside the SDK's error hook
+                failures.append(error)
+
+        try:
+            await adapter.continue_conversation(conversation_reference, callback, app_id or None)
+        except Exception as error:  # noqa: BLE001
+            raise map_error(error) from error
+        if failures:
+            raise map_error(failures[0]) from failures[0]
+        return None
+
+    return send
+
+
+async def _create_and_send(adapter: CloudAdapter, app_id: str, reference: Reference, card: Card) -> Reference:
+    """Open a personal chat with `reference["user"]`, send the card there, return the chat's reference."""
+    tenant = ((reference.get("conversation") or {}).get("tenantId")) or ""
+    bot = reference.get("bot") or {}
+    user = reference.get("user") or {}
+    parameters = ConversationParameters(
+        is_group=False,
+        bot=ChannelAccount(id=bot.get("id"), name=bot.get("name")),
+        members=[ChannelAccount(id=user.get("id"))],
+        tenant_id=tenant or None,
+        channel_data={"tenant": {"id": tenant}} if tenant else None,
+    )
+    created: dict[str, Any] = {}
+    failures: list[BaseException] = []
+
+    async def callback(turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        activity.from_property = ChannelAccount(id=user.get("id"))
+        new_reference = TurnContext.get_conversation_reference(activity).serialize()
+        new_reference.pop("activityId", None)
+        if tenant:
+            new_reference.setdefault("conversation", {})["tenantId"] = tenant
+        created["reference"] = new_reference
+        try:
+            await _post_new_message(turn_context, card)
+        except Exception as error:  # noqa: BLE001
+            failures.append(error)
+
+    try:
+        await adapter.create_conversation(
+            app_id or None, callback, parameters, reference.get("channelId") or "msteams", reference.get("serviceUrl")
+        )
+    except Exception as error:  # noqa: BLE001
+        raise map_error(error) from error
+    if failures:
+        raise map_error(failures[0]) from failures[0]
+    return created["reference"]

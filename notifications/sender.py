@@ -1,0 +1,301 @@
+"""Delivering the outbox: claim, group, rate-limit, send, record — each alert once, in order.
+
+One pass (`run_once`):
+1. claim up to `batch_size` items (no other worker can have them; see `storage/outbox.py`);
+2. group them by queue — the alert channel, or one person — keeping their order;
+3. for each queue (queues run side by side) find where it goes, batch its alerts into as few
+   cards as sense allows (`max_per_card`), and send them one after another, each send waiting
+   for Teams' rate limits;
+4. record each message as delivered the moment the connector accepts it.
+
+A 429 or 5xx is retried with backoff that honours `Retry-After`, in place while the wait is
+short, otherwise by handing the item back with a `next_attempt_at` (later items for the same
+queue wait behind it, so order holds). 403 `MessageWritesBlocked` marks the conversation blocked
+and stops alerts there. No conversation yet (nobody typed "send alerts here", or the person has
+never talked to the bot) is not an error: the item waits and is tried again later.
+
+Delivery is at-least-once at the wire and exactly-once in effect: a crash between the
+connector accepting a message and the "delivered" commit (a few milliseconds) would send that
+one message again after the lease expires; every other crash loses and repeats nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from notifications.delivery import ConversationBlocked, PermanentSendError, Render, Send, TransientSendError, backoff_delay
+from notifications.rate_limit import RateLimiter
+from storage.alerts_repo import DeliveryTarget, delivery_target
+from storage.conversations import ConversationRecord, mark_blocked, save_conversation
+from storage.outbox import (
+    DEFAULT_LEASE,
+    OutboxEntry,
+    claim,
+    mark_dead,
+    mark_delivered,
+    mark_retry,
+    release,
+    renew,
+)
+
+log = logging.getLogger(__name__)
+
+NO_ALERT_CHANNEL = "No alert channel yet: type \"send alerts here\" in the contracts channel."
+NOT_REACHABLE = "{who} has not talked to the bot yet: this waits until they do."
+BLOCKED = "The bot was removed or blocked in this conversation (403): alerts there have stopped."
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class DeliveryReport:
+    """What one pass did, for logs, tests and `/healthz`."""
+
+    claimed: int = 0
+    delivered: int = 0
+    messages: int = 0
+    retry_later: int = 0
+    dead: int = 0
+    waiting_for_recipient: int = 0
+
+    def add(self, other: DeliveryReport) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class SenderOptions:
+    """Tuning; the defaults suit Teams."""
+
+    batch_size: int = 200
+    batching: bool = True
+    max_per_card: int = 20
+    lease: timedelta = DEFAULT_LEASE
+    max_attempts: int = 10
+    inline_retries: int = 5
+    max_inline_wait: float = 60.0
+    backoff_base: float = 1.0
+    backoff_cap: float = 600.0
+    recipient_wait: timedelta = timedelta(hours=1)
+    idle_interval: float = 5.0
+
+
+class _Stop(Exception):
+    """This queue can go no further in this pass."""
+
+
+class OutboxSender:
+    """Delivers claimed outbox items through `send`; safe to run in several processes at once."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        send: Send,
+        render: Render,
+        *,
+        options: SenderOptions | None = None,
+        limiter: RateLimiter | None = None,
+        worker_id: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._sessions = sessions
+        self._send = send
+        self._render = render
+        self.options = options or SenderOptions()
+        self._limiter = limiter or RateLimiter()
+        self.worker_id = worker_id or default_worker_id()
+        self._clock = clock
+        self._sleep = sleep
+        self._wake = asyncio.Event()
+        self.last_report: DeliveryReport | None = None
+        self.last_run_at: datetime | None = None
+
+    # --- the loop ------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """New items were written (a sweep just ran): start a pass now."""
+        self._wake.set()
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Pass after pass until `stop` is set; sleeps `idle_interval` when there was nothing to do."""
+        while not stop.is_set():
+            try:
+                report = await self.run_once()
+            except Exception as error:  # noqa: BLE001 - a database blip must not end delivery
+                log.error("Outbox pass failed: %s: %s", type(error).__name__, str(error)[:300])
+                report = DeliveryReport()
+            if report.claimed == 0:
+                self._wake.clear()
+                waiter = asyncio.ensure_future(self._wake.wait())
+                stopper = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({waiter, stopper}, timeout=self.options.idle_interval, return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                stopper.cancel()
+
+    async def drain(self, *, max_passes: int = 10_000) -> DeliveryReport:
+        """Passes until nothing is claimable now (items waiting for a retry time are left)."""
+        total = DeliveryReport()
+        for _ in range(max_passes):
+            report = await self.run_once()
+            total.add(report)
+            if report.claimed == 0:
+                break
+        return total
+
+    async def run_once(self) -> DeliveryReport:
+        """Claim one batch and deliver it."""
+        entries = await claim(
+            self._sessions, self.worker_id, now=self._clock(), limit=self.options.batch_size, lease=self.options.lease
+        )
+        report = DeliveryReport(claimed=len(entries))
+        queues: dict[str, list[OutboxEntry]] = {}
+        for entry in entries:
+            queues.setdefault(entry.queue, []).append(entry)
+        results = await asyncio.gather(
+            *(self._deliver_queue(queue, items) for queue, items in queues.items()), return_exceptions=True
+        )
+        for (queue, items), result in zip(queues.items(), results):
+            if isinstance(result, BaseException):
+                log.error("Delivery to one queue failed: %s: %s", type(result).__name__, str(result)[:300])
+                await release(self._sessions, [item.id for item in items])
+            else:
+                report.add(result)
+        self.last_report, self.last_run_at = report, self._clock()
+        if report.claimed:
+            log.info(
+                "Outbox pass: %d claimed, %d delivered in %d messages, %d to retry, %d dead, %d waiting for a recipient",
+                report.claimed, report.delivered, report.messages, report.retry_later, report.dead, report.waiting_for_recipient,
+            )
+        return report
+
+    # --- one queue -----------------------------------------------------------------------
+
+    def messages_for(self, items: Sequence[OutboxEntry]) -> list[list[OutboxEntry]]:
+        """Items grouped into messages: digests of up to `max_per_card`; ready-made cards alone."""
+        if not self.options.batching:
+            return [[item] for item in items]
+        messages: list[list[OutboxEntry]] = []
+        current: list[OutboxEntry] = []
+        for item in items:
+            if "card" in item.payload:
+                if current:
+                    messages.append(current)
+                    current = []
+                messages.append([item])
+                continue
+            current.append(item)
+            if len(current) >= self.options.max_per_card:
+                messages.append(current)
+                current = []
+        if current:
+            messages.append(current)
+        return messages
+
+    async def _deliver_queue(self, queue: str, items: list[OutboxEntry]) -> DeliveryReport:
+        report = DeliveryReport()
+        async with self._sessions() as session:
+            target = await delivery_target(session, queue)
+        if target is None:
+            why = NO_ALERT_CHANNEL if queue == "channel" else NOT_REACHABLE.format(who=queue)
+            await mark_retry(self._sessions, [i.id for i in items], at=self._clock() + self.options.recipient_wait,
+                             error=why, count_attempt=False)
+            report.waiting_for_recipient += len(items)
+            return report
+        messages = self.messages_for(items)
+        for index, message in enumerate(messages):
+            rest = [item.id for later in messages[index + 1:] for item in later]
+            try:
+                target = await self._deliver_message(target, message, rest, report)
+            except _Stop:
+                return report
+        return report
+
+    async def _deliver_message(
+        self, target: DeliveryTarget, message: list[OutboxEntry], rest: list[int], report: DeliveryReport
+    ) -> DeliveryTarget:
+        """Send one message, retrying in place while that makes sense; returns the (new) target."""
+        ids = [item.id for item in message]
+        attempt = max(item.attempts for item in message)
+        inline = 0
+        card = self._render(message)
+        while True:
+            try:
+                async with self._limiter.slot(target.conversation_id):
+                    created = await self._send(target.reference, card, create_personal=target.create_personal)
+            except ConversationBlocked as error:
+                await self._blocked(target, ids + rest, str(error))
+                report.dead += len(ids) + len(rest)
+                raise _Stop from None
+            except PermanentSendError as error:
+                log.warning("The connector refused a message (%s): %s", error.status, str(error)[:200])
+                await mark_dead(self._sessions, ids, error=f"Refused by Teams ({error.status}): {error}")
+                report.dead += len(ids)
+                return target
+            except Exception as error:  # noqa: BLE001 - transient, or a surprise: both retried
+                retry_after = error.retry_after if isinstance(error, TransientSendError) else None
+                status = error.status if isinstance(error, TransientSendError) else None
+                if not isinstance(error, TransientSendError):
+                    log.error("Unexpected error sending an alert: %s: %s", type(error).__name__, str(error)[:200])
+                attempt += 1
+                inline += 1
+                delay = backoff_delay(attempt, base=self.options.backoff_base, cap=self.options.backoff_cap,
+                                      retry_after=retry_after)
+                if status == 429:
+                    self._limiter.pause(target.conversation_id, delay)
+                text = f"{status or type(error).__name__}: {str(error)[:300]}"
+                if attempt >= self.options.max_attempts:
+                    await mark_dead(self._sessions, ids, error=f"Gave up after {attempt} attempts: {text}")
+                    report.dead += len(ids)
+                    return target
+                if inline <= self.options.inline_retries and delay <= self.options.max_inline_wait:
+                    await renew(self._sessions, ids + rest, self.worker_id, self._clock())
+                    await self._sleep(delay)
+                    continue
+                await mark_retry(self._sessions, ids, at=self._clock() + timedelta(seconds=delay), error=text)
+                await release(self._sessions, rest)
+                report.retry_later += len(ids)
+                raise _Stop from None
+            await mark_delivered(self._sessions, ids, self._clock())
+            report.delivered += len(ids)
+            report.messages += 1
+            if created:
+                return await self._remember_created(target, created)
+            return target
+
+    async def _blocked(self, target: DeliveryTarget, ids: list[int], reason: str) -> None:
+        log.warning("Conversation %s is blocked; alerts there stop", target.conversation_id)
+        await mark_dead(self._sessions, ids, error=f"{BLOCKED} {reason[:200]}")
+        if not target.create_personal:
+            async with self._sessions.begin() as session:
+                await mark_blocked(session, target.conversation_id)
+
+    async def _remember_created(self, target: DeliveryTarget, reference: dict) -> DeliveryTarget:
+        """A personal chat was just created: store it, and use it for the rest of this queue."""
+        conversation = reference.get("conversation") or {}
+        conversation_id = str(conversation.get("id") or "")
+        if not conversation_id:
+            return target
+        user = reference.get("user") or {}
+        email = target.conversation_id.removeprefix("personal:")
+        async with self._sessions.begin() as session:
+            await save_conversation(session, ConversationRecord(
+                conversation_id=conversation_id, reference=reference, tenant_id=str(conversation.get("tenantId") or ""),
+                conversation_type="personal", user_id=str(user.get("id") or ""), user_email=email,
+            ))
+        return replace(target, conversation_id=conversation_id, reference=reference, create_personal=False)

@@ -1,0 +1,193 @@
+"""Delivering alerts through the real botbuilder HTTP path to a stand-in Bot Connector.
+
+No app id, so authentication is off (TEAMS-NOTES trap 10) and the stored references' serviceUrl
+points at the local stand-in. Every alert must arrive exactly once, in order per conversation,
+whatever the connector does: 429 with Retry-After, 500, slow answers, dropped connections.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.alert_cards import render
+from bot.proactive import make_send
+from bot.settings import Settings
+from domain.alerts import CHANNEL, CONTRACT_MANAGER, Alert, idempotency_key
+from notifications.rate_limit import RateLimiter
+from notifications.sender import NO_ALERT_CHANNEL, OutboxSender, SenderOptions
+from stand_ins.connector_faults import FaultyConnector
+from storage import outbox
+from storage.alerts_repo import set_alert_channel
+from storage.conversations import ConversationRecord, find_conversation, personal_conversation_for, save_conversation
+from storage.db import session_factory
+
+NOW = datetime(2026, 11, 23, 7, 30, tzinfo=timezone.utc)
+CHANNEL_ID = "19:contracts@thread.tacv2"
+TENANT = "tenant-1"
+FAST = SenderOptions(backoff_base=0.05, backoff_cap=2.0, max_inline_wait=5.0, idle_interval=0.1)
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FaultyConnector]:
+    stand_in = await FaultyConnector().start()
+    yield stand_in
+    await stand_in.stop()
+
+
+def reference(url: str, conversation_id: str, kind: str, user_id: str = "29:staff") -> dict:
+    return {
+        "bot": {"id": "28:commissioning-bot", "name": "Commissioning"},
+        "user": {"id": user_id, "name": "Someone"},
+        "conversation": {"id": conversation_id, "conversationType": kind, "tenantId": TENANT},
+        "channelId": "msteams",
+        "serviceUrl": url,
+    }
+
+
+async def add_conversation(engine: AsyncEngine, url: str, conversation_id: str, kind: str, email: str = "",
+                           user_id: str = "29:staff") -> None:
+    async with session_factory(engine).begin() as session:
+        await save_conversation(session, ConversationRecord(
+            conversation_id, reference(url, conversation_id, kind, user_id), TENANT, kind, user_id, email,
+        ))
+
+
+async def make_alert_channel(engine: AsyncEngine, url: str) -> None:
+    await add_conversation(engine, url, CHANNEL_ID, "channel")
+    async with session_factory(engine).begin() as session:
+        assert await set_alert_channel(session, CHANNEL_ID, True, NOW)
+
+
+def alert(n: int, recipient: str = CHANNEL) -> Alert:
+    audience = CHANNEL if recipient == CHANNEL else CONTRACT_MANAGER
+    ref, due = f"REF-{n:04d}", date(2027, 1, 1) + timedelta(days=n)
+    return Alert("expiry", ref, due, audience, "30", idempotency_key("expiry", ref, "30", due, audience),
+                 f"Alert number {n}", (("Reference", ref),), recipient)
+
+
+async def write(engine: AsyncEngine, alerts: list[Alert]) -> None:
+    async with session_factory(engine).begin() as session:
+        await outbox.add_alerts(session, alerts, NOW)
+
+
+def sender(engine: AsyncEngine, options: SenderOptions = FAST, **kwargs: object) -> OutboxSender:
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(Settings()))
+    return OutboxSender(session_factory(engine), make_send(adapter, ""), render, options=options, **kwargs)  # type: ignore[arg-type]
+
+
+def heading(n: int) -> str:
+    return f"Agreement ending soon: REF-{n:04d}"
+
+
+async def states(engine: AsyncEngine) -> dict[str, int]:
+    async with session_factory(engine)() as session:
+        return (await outbox.backlog(session)).counts
+
+
+async def test_channel_alerts_arrive_once_batched_into_digest_cards(engine: AsyncEngine, connector: FaultyConnector) -> None:
+    """45 alerts for the channel arrive as three digest cards, each alert once, in order."""
+    await make_alert_channel(engine, connector.url)
+    await write(engine, [alert(n) for n in range(45)])
+    report = await sender(engine).drain()
+    assert report.delivered == 45 and report.messages == 3
+    assert connector.headings_to(CHANNEL_ID) == [heading(n) for n in range(45)]
+    assert (await states(engine))["delivered"] == 45
+
+
+async def test_every_alert_arrives_once_in_order_despite_connector_faults(engine: AsyncEngine, connector: FaultyConnector) -> None:
+    """429 with Retry-After, 500s, slow answers and dropped connections: nothing lost, nothing twice."""
+    connector.retry_after = "0.2"
+    connector.slow_seconds = 0.3
+    await make_alert_channel(engine, connector.url)
+    people = [f"cm{p}@opcc.example.gov.uk" for p in range(4)]
+    for p, email in enumerate(people):
+        await add_conversation(engine, connector.url, f"a:personal-{p}", "personal", email, f"29:cm{p}")
+    alerts = [alert(n, CHANNEL if n % 5 == 0 else people[n % 4]) for n in range(60)]
+    await write(engine, alerts)
+    for kind, times in (("429", 4), ("500", 3), ("slow", 3), ("drop", 3)):
+        connector.fail_next(kind, times)
+    report = await sender(engine, SenderOptions(**{**FAST.__dict__, "batching": False})).drain()
+    assert report.delivered == 60
+    assert sorted(connector.all_headings()) == sorted(heading(n) for n in range(60))
+    assert connector.headings_to(CHANNEL_ID) == [heading(n) for n in range(60) if n % 5 == 0]
+    for p in range(4):
+        assert connector.headings_to(f"a:personal-{p}") == [heading(n) for n in range(60) if n % 5 and n % 4 == p]
+
+
+async def test_a_long_retry_after_hands_the_item_back_and_later_ones_wait(engine: AsyncEngine, connector: FaultyConnector) -> None:
+    """Retry-After of an hour: the alert waits for its time and nothing overtakes it."""
+    connector.retry_after = "3600"
+    await make_alert_channel(engine, connector.url)
+    await write(engine, [alert(1), alert(2)])
+    connector.fail_next("429")
+    report = await sender(engine, SenderOptions(**{**FAST.__dict__, "batching": False, "backoff_cap": 7200})).drain()
+    assert report.retry_later == 1 and connector.received == []
+    counts = await states(engine)
+    assert counts["failed"] == 1 and counts["pending"] == 1
+    later = sender(engine, SenderOptions(**{**FAST.__dict__, "batching": False}), clock=lambda: datetime.now(timezone.utc) + timedelta(hours=2))
+    await later.drain()
+    assert connector.headings_to(CHANNEL_ID) == [heading(1), heading(2)]
+
+
+async def test_a_blocked_conversation_stops_alerts_there(engine: AsyncEngine, connector: FaultyConnector) -> None:
+    """403 MessageWritesBlocked: the chat is marked blocked, its alerts dead, no retries."""
+    await add_conversation(engine, connector.url, "a:personal-jo", "personal", "jo@opcc.example.gov.uk", "29:jo")
+    await write(engine, [alert(n, "jo@opcc.example.gov.uk") for n in range(3)])
+    connector.fail_next("blocked", conversation="a:personal-jo")
+    report = await sender(engine).drain()
+    assert report.dead == 3 and connector.received == []
+    assert connector.requests == 1
+    async with session_factory(engine)() as session:
+        record = await find_conversation(session, "a:personal-jo")
+    assert record is not None and record.blocked
+    assert (await states(engine))["dead"] == 3
+
+
+async def test_without_an_alert_channel_alerts_wait_and_say_why(engine: AsyncEngine, connector: FaultyConnector) -> None:
+    """Nothing is lost before someone types "send alerts here": the alert waits, with the reason."""
+    await write(engine, [alert(1)])
+    report = await sender(engine).drain()
+    assert report.waiting_for_recipient == 1
+    async with session_factory(engine)() as session:
+        (item,) = await outbox.waiting_items(session)
+    assert item.state == "failed" and item.last_error == NO_ALERT_CHANNEL and item.attempts == 0
+    await make_alert_channel(engine, connector.url)
+    await sender(engine, clock=lambda: datetime.now(timezone.utc) + timedelta(hours=2)).drain()
+    assert connector.headings_to(CHANNEL_ID) == [heading(1)]
+
+
+async def test_a_person_seen_only_in_a_channel_gets_a_new_personal_chat(engine: AsyncEngine, connector: FaultyConnector) -> None:
+    """The bot creates the personal chat (create_conversation), sends there, and remembers it."""
+    await add_conversation(engine, connector.url, "19:general@thread.tacv2", "channel", "sam@opcc.example.gov.uk", "29:sam")
+    await write(engine, [alert(1, "sam@opcc.example.gov.uk"), alert(2, "sam@opcc.example.gov.uk")])
+    report = await sender(engine, SenderOptions(**{**FAST.__dict__, "batching": False})).drain()
+    assert report.delivered == 2
+    assert len(connector.created) == 1
+    assert connector.created[0]["members"][0]["id"] == "29:sam"
+    assert connector.headings_to("a:personal-29:sam") == [heading(1), heading(2)]
+    async with session_factory(engine)() as session:
+        stored = await personal_conversation_for(session, "sam@opcc.example.gov.uk")
+    assert stored is not None and stored.conversation_id == "a:personal-29:sam"
+
+
+async def test_sends_keep_within_teams_rate_limits(engine: AsyncEngine, connector: FaultyConnector) -> None:
+    """120 messages to 12 chats through a connector enforcing Teams' limits: no 429, near the minimum time."""
+    connector.enforce_limits = True
+    people = [f"p{p}@opcc.example.gov.uk" for p in range(12)]
+    for p, email in enumerate(people):
+        await add_conversation(engine, connector.url, f"a:personal-{p}", "personal", email, f"29:p{p}")
+    await write(engine, [alert(n, people[n % 12]) for n in range(120)])
+    started = time.monotonic()
+    report = await sender(engine, SenderOptions(**{**FAST.__dict__, "batching": False}), limiter=RateLimiter()).drain()
+    elapsed = time.monotonic() - started
+    assert report.delivered == 120
+    assert connector.throttled == 0
+    assert len(connector.all_headings()) == 120
+    # 10 messages per chat need at least 2 s (8 in 2 s); all 120 at 50/s need 2.4 s.
+    assert 2.0 <= elapsed < 6.0

@@ -1,0 +1,169 @@
+"""A stand-in Bot Connector for delivery tests: enforces Teams' rate limits and misbehaves on cue.
+
+Serves `POST /v3/conversations/{id}/activities[/{replyTo}]` (a message from the bot) and
+`POST /v3/conversations` (create a personal chat). It records every message it accepted, with
+the alert headings in its card, so tests can check each alert arrived exactly once and in order.
+
+- `enforce_limits=True`: per conversation 7 in 1 s and 8 in 2 s, per app 50 in 1 s, counted
+  at arrival; a message over a limit gets 429 with `Retry-After` and is not recorded.
+- `fail_next(kind, times, conversation=None)`: `"429"` (with `Retry-After`), `"500"`,
+  `"slow"` (answers after `slow_seconds`, then records), `"drop"` (closes the connection
+  before answering; nothing recorded) or `"blocked"` (403 `MessageWritesBlocked`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+FAULTS = ("429", "500", "slow", "drop", "blocked")
+
+
+@dataclass
+class Received:
+    conversation_id: str
+    activity: dict[str, Any]
+    at: float
+
+    @property
+    def cards(self) -> list[dict[str, Any]]:
+        return [
+            a["content"] for a in self.activity.get("attachments") or []
+            if a.get("contentType") == "application/vnd.microsoft.card.adaptive"
+        ]
+
+    @property
+    def headings(self) -> list[str]:
+        """Each alert's heading ("Agreement ending soon: REF-0001"), in card order."""
+        found: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if node.get("type") == "TextBlock" and node.get("size") == "Medium" and ": " in str(node.get("text")):
+                    found.append(str(node["text"]).replace("\\", ""))
+                for key in ("body", "items", "columns"):
+                    for child in node.get(key) or []:
+                        walk(child)
+            elif isinstance(node, list):
+                for child in node:
+                    walk(child)
+
+        for card in self.cards:
+            walk(card)
+        return found
+
+
+class _Windows:
+    def __init__(self, limits: list[tuple[int, float]]) -> None:
+        self.limits = limits
+        self.times: deque[float] = deque(maxlen=max(count for count, _ in limits))
+
+    def allows(self, now: float) -> bool:
+        return all(len(self.times) < count or now - self.times[-count] >= period for count, period in self.limits)
+
+
+@dataclass
+class FaultyConnector:
+    enforce_limits: bool = False
+    retry_after: str = "1"
+    slow_seconds: float = 0.5
+    received: list[Received] = field(default_factory=list)
+    created: list[dict[str, Any]] = field(default_factory=list)
+    throttled: int = 0
+    requests: int = 0
+    url: str = ""
+    _faults: list[tuple[str, str | None]] = field(default_factory=list)
+    _per_conversation: dict[str, _Windows] = field(default_factory=dict)
+    _app: _Windows = field(default_factory=lambda: _Windows([(50, 1.0)]))
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+
+    def fail_next(self, kind: str, times: int = 1, conversation: str | None = None) -> None:
+        assert kind in FAULTS, kind
+        self._faults.extend([(kind, conversation)] * times)
+
+    def _take_fault(self, conversation_id: str) -> str | None:
+        for index, (kind, only) in enumerate(self._faults):
+            if only is None or only == conversation_id:
+                del self._faults[index]
+                return kind
+        return None
+
+    def to(self, conversation_id: str) -> list[Received]:
+        return [r for r in self.received if r.conversation_id == conversation_id]
+
+    def headings_to(self, conversation_id: str) -> list[str]:
+        return [h for r in self.to(conversation_id) for h in r.headings]
+
+    def all_headings(self) -> list[str]:
+        return [h for r in self.received for h in r.headings]
+
+    async def start(self) -> FaultyConnector:
+        app = web.Application()
+        app.router.add_post("/v3/conversations", self._create)
+        app.router.add_post("/v3/conversations/{conversation}/activities", self._post)
+        app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._post)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _over_limit(self, conversation_id: str, now: float) -> bool:
+        if not self.enforce_limits:
+            return False
+        windows = self._per_conversation.setdefault(conversation_id, _Windows([(7, 1.0), (8, 2.0)]))
+        if not (windows.allows(now) and self._app.allows(now)):
+            return True
+        windows.times.append(now)
+        self._app.times.append(now)
+        return False
+
+    async def _post(self, request: web.Request) -> web.StreamResponse:
+        self.requests += 1
+        conversation_id = request.match_info["conversation"]
+        fault = self._take_fault(conversation_id)
+        if fault == "drop":
+            assert request.transport is not None
+            request.transport.abort()
+            raise ConnectionResetError("stand-in dropped the connection")
+        if fault == "500":
+            return web.json_response({"error": {"code": "ServiceError", "message": "stand-in failure"}}, status=500)
+        if fault == "429":
+            return self._throttle()
+        if fault == "blocked":
+            return web.json_response(
+                {"error": {"code": "MessageWritesBlocked", "message": "Bot is blocked"}}, status=403
+            )
+        body = await request.json()
+        if fault == "slow":
+            await asyncio.sleep(self.slow_seconds)
+        now = time.monotonic()
+        if self._over_limit(conversation_id, now):
+            self.throttled += 1
+            return self._throttle()
+        self.received.append(Received(conversation_id, body, now))
+        return web.json_response({"id": f"activity-{next(self._ids)}"}, status=201)
+
+    def _throttle(self) -> web.Response:
+        return web.json_response(
+            {"error": {"code": "Throttled", "message": "Too many requests"}}, status=429, headers={"Retry-After": self.retry_after}
+        )
+
+    async def _create(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.created.append(body)
+        members = body.get("members") or [{}]
+        return web.json_response({"id": f"a:personal-{members[0].get('id')}", "activityId": None}, status=201)
