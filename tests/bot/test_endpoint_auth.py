@@ -82,3 +82,16 @@ async def test_an_activity_without_a_tenant_is_refused(secured_bot: RunningBot) 
     activity["conversation"].pop("tenantId")
     await secured_bot.post(activity)
     assert [s.text for s in secured_bot.connector.sent] == [TENANT_REFUSED]
+
+
+async def test_the_app_password_never_reaches_the_logs(secured_bot: RunningBot, caplog) -> None:  # type: ignore[no-untyped-def]
+    """Refused, failed and answered requests alike log nothing of the client secret."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    secured_bot.connector.fail_next("500", times=2)
+    await secured_bot.post(secured_bot.activities.personal(QUARTER_QUESTION))
+    await secured_bot.post(secured_bot.activities.personal("help"), token="forged")
+    await secured_bot.post(secured_bot.activities.personal("help"))
+    assert caplog.records, "expected the failures to be logged"
+    assert secured_bot.settings.app_password.reveal() not in caplog.text
