@@ -35,10 +35,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.answering import Assistant, EngineFactory, question_engine
 from bot.conversations import ConversationBook, MemberDirectory
+from bot import checkin_cards
 from bot.handler import CommissioningBot
 from bot.roles import StaffRule
 from bot.settings import Settings
+from dialogs.returns_conversation import ReturnsConversation
+from dialogs.state_storage import SqlStorage
 from storage.db import create_engine, session_factory, upgrade
+from storage.returns import ReturnsRepository
 from storage.register_cache import RegisterCache
 
 log = logging.getLogger(__name__)
@@ -94,6 +98,7 @@ def create_app(
         ),
         directory=MemberDirectory(),
         book=ConversationBook(sessions),
+        returns=ReturnsConversation(SqlStorage(engine), ReturnsRepository(engine), checkin_cards, today),
     )
     app[ENGINE] = engine
     app[SETTINGS] = settings

@@ -28,8 +28,19 @@ from botbuilder.schema.teams import TeamInfo
 
 from bot.answering import Assistant, Reply
 from bot.conversations import ConversationBook, MemberDirectory, TtlCache, conversation_record, conversation_type, tenant_of
-from bot.incoming import NOT_A_VALID_BUTTON, Ignore, Refuse, mentions_in, read_card_submit, read_message
+from bot.incoming import (
+    NOT_A_VALID_BUTTON,
+    Ignore,
+    Refuse,
+    clean_question,
+    mentions_in,
+    read_card_submit,
+    read_message,
+    strip_bot_mention,
+)
 from bot.settings import Settings
+from dialogs.returns_conversation import ReturnsConversation
+from dialogs.turn import Participant
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +92,7 @@ class CommissioningBot(TeamsActivityHandler):
         assistant: Assistant,
         directory: MemberDirectory,
         book: ConversationBook,
+        returns: ReturnsConversation | None = None,
     ) -> None:
         super().__init__()
         self._settings = settings
@@ -88,6 +100,7 @@ class CommissioningBot(TeamsActivityHandler):
         self._assistant = assistant
         self._directory = directory
         self._book = book
+        self._returns = returns
         self._welcomed = TtlCache(WELCOME_REPEAT_SECONDS)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -115,11 +128,21 @@ class CommissioningBot(TeamsActivityHandler):
             return
         email = await self._directory.email_of_sender(turn_context)
         await self._remember(activity, email)
+        if self._returns is not None and await self._returns_turn(turn_context, email):
+            return
         if isinstance(request, Refuse):
             await turn_context.send_activity(request.message)
             return
         reply = await self._assistant.respond(request, email)
         await turn_context.send_activity(reply_activity(reply, self._assistant.today()))
+
+    async def _returns_turn(self, turn_context: TurnContext, email: str) -> bool:
+        """Monitoring returns first: a check-in or assessment intent, or a dialog already running."""
+        activity = turn_context.activity
+        text, _ = strip_bot_mention(activity.text or "", mentions_in(activity.entities), activity.recipient.id if activity.recipient else "")
+        caller = await self._assistant.caller(email)
+        participant = Participant(caller.email, caller.role.value, tuple(sorted(caller.providers)))
+        return await self._returns.handle(turn_context, participant, clean_question(text) if activity.text else None)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         response = await super().on_invoke_activity(turn_context)
