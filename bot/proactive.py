@@ -8,6 +8,11 @@
   (`CloudAdapter.create_conversation(bot_app_id, callback, parameters, channel_id,
   service_url)`, TEAMS-NOTES trap 3) and returns the new chat's reference so it can be stored.
 
+The SDK builds a new connector client (and msrest configuration, and credentials) for every
+proactive turn, which costs more CPU than the HTTP request itself and, with a password, a token
+request per send (trap 5). `make_send` therefore sends through its own `CloudAdapter` whose
+authentication hands out one connector client per service URL, reused for every send.
+
 The SDK does not retry (trap 4) and the adapter's `on_turn_error` would swallow errors, so
 errors are caught inside the turn and mapped onto `notifications.delivery`'s exceptions:
 429/412/5xx and network failures are transient (with `Retry-After`), 403/404 mean the bot may
@@ -23,6 +28,14 @@ from typing import Any
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
+from botframework.connector.aio import ConnectorClient
+from botframework.connector.auth import (
+    AuthenticationConstants,
+    BotFrameworkAuthentication,
+    ClaimsIdentity,
+    ConnectorFactory,
+    UserTokenClient,
+)
 from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError
 
@@ -88,8 +101,62 @@ async def _post_new_message(turn_context: TurnContext, card: Card) -> None:
     await turn_context.adapter.send_activities(turn_context, [activity])
 
 
+def _app_of(claims_identity: ClaimsIdentity) -> str:
+    claims = claims_identity.claims or {}
+    return str(claims.get(AuthenticationConstants.AUDIENCE_CLAIM) or claims.get(AuthenticationConstants.APP_ID_CLAIM) or "")
+
+
+class _ReusedConnectors(ConnectorFactory):
+    """Hands out one connector client per (app, service URL, audience), made once."""
+
+    def __init__(self, inner: ConnectorFactory, cache: dict[tuple[str, str, str], ConnectorClient], app: str) -> None:
+        self._inner, self._cache, self._app = inner, cache, app
+
+    async def create(self, service_url: str, audience: str = None) -> ConnectorClient:  # type: ignore[assignment]
+        key = (self._app, service_url, audience or "")
+        client = self._cache.get(key)
+        if client is None:
+            client = self._cache[key] = await self._inner.create(service_url, audience)
+        return client
+
+
+class CachingAuthentication(BotFrameworkAuthentication):
+    """The adapter's own authentication, with connector and token clients reused across sends."""
+
+    def __init__(self, inner: BotFrameworkAuthentication) -> None:
+        self._inner = inner
+        self._connectors: dict[tuple[str, str, str], ConnectorClient] = {}
+        self._token_clients: dict[str, UserTokenClient] = {}
+
+    async def authenticate_request(self, activity: Activity, auth_header: str):  # type: ignore[no-untyped-def]
+        return await self._inner.authenticate_request(activity, auth_header)
+
+    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str):  # type: ignore[no-untyped-def]
+        return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        return _ReusedConnectors(self._inner.create_connector_factory(claims_identity), self._connectors, _app_of(claims_identity))
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        app = _app_of(claims_identity)
+        client = self._token_clients.get(app)
+        if client is None:
+            client = self._token_clients[app] = await self._inner.create_user_token_client(claims_identity)
+        return client
+
+    def create_bot_framework_client(self):  # type: ignore[no-untyped-def]
+        return self._inner.create_bot_framework_client()
+
+    def get_originating_audience(self) -> str:
+        return self._inner.get_originating_audience()
+
+    async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
+        return await self._inner.authenticate_channel_request(auth_header)
+
+
 def make_send(adapter: CloudAdapter, app_id: str) -> Send:
-    """The `Send` function for `notifications.sender.OutboxSender`, bound to this adapter."""
+    """The `Send` function for `notifications.sender.OutboxSender`, using this adapter's credentials."""
+    adapter = CloudAdapter(CachingAuthentication(adapter.bot_framework_authentication))
 
     async def send(reference: Reference, card: Card, *, create_personal: bool = False) -> Reference | None:
         if create_personal:
