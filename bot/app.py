@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from botframework.connector.auth import ServiceClientCredentialsFactory
 from msrest.exceptions import DeserializationError
@@ -34,6 +34,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.answering import Assistant, EngineFactory, question_engine
+from bot.connectors import ReusingBotFrameworkAuthentication
 from bot.conversations import ConversationBook, MemberDirectory
 from bot import checkin_cards
 from bot.handler import CommissioningBot
@@ -84,7 +85,7 @@ def create_app(
     app = web.Application(client_max_size=settings.max_request_bytes)
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    authentication = ConfigurationBotFrameworkAuthentication(settings, credentials_factory=credentials_factory)
+    authentication = ReusingBotFrameworkAuthentication(settings, credentials_factory=credentials_factory)
     adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _apologise
     bot = CommissioningBot(
