@@ -198,3 +198,11 @@ async def test_removing_the_app_marks_the_conversation_blocked(local_bot: Runnin
             assert len(await list_conversations(session, include_blocked=True)) == 1
     finally:
         await engine.dispose()
+
+
+async def test_replies_reuse_one_connection_to_the_connector(local_bot: RunningBot) -> None:
+    """Consecutive replies go over one kept-alive connection, not a new one (and TLS handshake) each."""
+    for _ in range(3):
+        await local_bot.post(local_bot.activities.personal("help"))
+    peers = {s.peer for s in local_bot.connector.sent}
+    assert len(local_bot.connector.sent) == 3 and len(peers) == 1

@@ -29,6 +29,8 @@ class Sent:
     reply_to_id: str | None
     activity: dict[str, Any]
     authorization: str | None
+    # The bot's end of the TCP connection: the same port twice means a kept-alive connection.
+    peer: tuple[str, int] | None = None
 
     @property
     def text(self) -> str:
@@ -109,6 +111,7 @@ class StandInConnector:
                 reply_to_id=request.match_info.get("reply_to"),
                 activity=body,
                 authorization=request.headers.get("Authorization"),
+                peer=request.transport.get_extra_info("peername") if request.transport else None,
             )
         )
         return web.json_response({"id": f"sent-{next(self._ids)}"}, status=201)
