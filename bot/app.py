@@ -59,6 +59,10 @@ HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
 HEALTH_CHECKS = web.AppKey("health_checks", dict)
 
 
+class StartupFailed(RuntimeError):
+    """The app could not start (the database is unreachable, say); the message says why."""
+
+
 def london_today() -> date:
     return datetime.now(LONDON).date()
 
@@ -117,7 +121,11 @@ async def _start(app: web.Application) -> None:
     # The SDK sends replies through `requests` in the default executor: give it room for
     # many slow connector calls at once rather than the default handful of threads.
     asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=32, thread_name_prefix="connector"))
-    await upgrade(app[ENGINE])
+    try:
+        await upgrade(app[ENGINE])
+    except Exception as error:  # noqa: BLE001 - one line for the administrator, no traceback
+        first_line = str(error).splitlines()[0][:300] if str(error) else ""
+        raise StartupFailed(f"Cannot open the database: {type(error).__name__}: {first_line}") from None
 
 
 async def _stop(app: web.Application) -> None:

@@ -37,7 +37,7 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from bot.app import create_app
+    from bot.app import StartupFailed, create_app
     from bot.commands.common import database_url
     from bot.settings import Settings, SettingsRefused
 
@@ -69,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
             shutdown_timeout=10,
             access_log=None,
         )
+    except StartupFailed as failed:
+        raise CommandFailed(f"Cannot start: {failed}") from None
     except OSError as error:
         raise CommandFailed(f"Cannot listen on {args.host}:{args.port}: {error.strerror or error}") from None
     except Exception as error:  # noqa: BLE001 - start-up failures (database) as one line, not a traceback

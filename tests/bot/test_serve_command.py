@@ -122,3 +122,11 @@ async def test_the_serve_module_does_not_load_the_bot_framework_until_it_runs() 
     )
     out, _ = await asyncio.wait_for(process.communicate(), 60)
     assert out.decode().strip() == "False"
+
+
+async def test_an_unreachable_database_stops_serve_with_one_line() -> None:
+    """A database that does not answer is reported as such, not as a port problem or a traceback."""
+    process = await serve("--local", "--port", str(free_port()), "--db", "postgresql://nobody@127.0.0.1:1/none", env=clean_environment())
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert "Cannot open the database" in err.decode() and "Traceback" not in err.decode()
