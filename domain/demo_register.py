@@ -17,6 +17,7 @@ import calendar
 import csv
 import random
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -58,13 +59,15 @@ def demo_rows(today: date, seed: int = 2026) -> list[dict[str, str]]:
     return rows
 
 
-def register_rows(today: date, count: int, seed: int = 2026) -> list[dict[str, str]]:
+def register_rows(today: date, count: int, seed: int = 2026, *, taken: Iterable[str] = ()) -> list[dict[str, str]]:
     """`count` agreements in the demo's style with unique references, for benchmarks.
 
     Periods and gaps are drawn at random in the demo's proportions rather than placed by hand.
+    References in `taken` (say, the demo's own) are never reused.
     """
     rng = random.Random(seed)
     builder = _Builder(rng, today, width=max(3, len(str(count))))
+    builder.used.update(taken)
     kinds = rng.choices(("contract", "grant", "partnership"), weights=(35, 50, 15), k=count)
     timings = rng.choices(_TIMINGS, weights=_TIMING_WEIGHTS, k=count)
     rows = []

@@ -180,3 +180,11 @@ def test_a_benchmark_register_of_any_size_has_unique_references_and_imports() ->
     assert len(agreements) == 3000
     assert len({a.reference for a in agreements}) == 3000
     assert {a.kind for a in agreements} == {"contract", "grant", "partnership"}
+
+
+def test_a_benchmark_register_never_reuses_a_reference_it_is_told_is_taken() -> None:
+    """The demo's agreements plus generated ones still import as one register."""
+    today = date(2026, 11, 22)
+    demo = demo_rows(today)
+    rows = demo + register_rows(today, 920, taken=[row["reference"] for row in demo])
+    assert len(parsed(rows)) == 1000
