@@ -25,7 +25,7 @@ from dialogs import checkin_text as say
 from dialogs.answer_prompt import BACK, AnswerPrompt, is_back, numbered, pick
 from dialogs.checkin_questions import answer_title, problem_text, question_text, shown
 from dialogs.intents import CHANGE_ANSWER, SAVE_RETURN, SUBMIT_RETURN, is_cancel
-from dialogs.turn import ReturnCards, participant_of, text_of
+from dialogs.turn import ReturnCards, participant_of, remember_return, seen_return, text_of
 from domain.monitoring import IN_PROGRESS, OPEN_STATES, QUERIED, SUBMITTED
 from domain.returns import SAME_AS_LAST, AnswerRefused, MonitoringReturn, belongs_to, normalise_answer, question_before
 from domain.values import format_date
@@ -178,9 +178,10 @@ class CheckinDialog(ComponentDialog):
         value = step.result["value"]
         try:
             if key == SAME_AS_LAST and value == "yes":
-                await self._repo.use_previous_figures(return_id, actor)
+                saved = await self._repo.use_previous_figures(return_id, actor)
             else:
-                await self._repo.save_answer(return_id, key, value, actor)
+                saved = await self._repo.save_answer(return_id, key, value, actor)
+            remember_return(step.context, saved)
         except ReturnNotOpen as closed:
             ret = await self._repo.load(return_id)
             await step.context.send_activity(say.PERIOD_NOT_OPEN.format(period=ret.period.label, reference=ret.reference, state=closed.state))
@@ -245,7 +246,7 @@ class CheckinDialog(ComponentDialog):
         """The return, if this turn's participant speaks for its provider; else says so."""
         participant = participant_of(step.context)
         try:
-            ret = await self._repo.load(int(return_id))
+            ret = seen_return(step.context, int(return_id)) or remember_return(step.context, await self._repo.load(int(return_id)))
         except (UnknownReturn, TypeError, ValueError):
             ret = None
         if ret is None or not participant.providers or not belongs_to(ret.agreement, participant.providers):
@@ -297,7 +298,7 @@ class CheckinDialog(ComponentDialog):
         if data:
             await send(say.STALE_BUTTON)
             return False
-        ret = await self._repo.load(rules["return_id"])
+        ret = remember_return(prompt.context, await self._repo.load(rules["return_id"]))
         question = next((q for q in ret.questions if q.key == rules["key"]), None)
         if question is None:
             # The question no longer applies (answers changed elsewhere): move on.

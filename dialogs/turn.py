@@ -16,6 +16,7 @@ from botbuilder.core import TurnContext
 from domain.returns import MonitoringReturn
 
 PARTICIPANT = "commissioning.returns.participant"
+RETURNS_SEEN = "commissioning.returns.seen"
 CLEAN_TEXT = "commissioning.returns.text"
 
 PROVIDER = "provider"
@@ -51,6 +52,17 @@ def text_of(context: TurnContext) -> str:
     if CLEAN_TEXT in context.turn_state:
         return " ".join((context.turn_state[CLEAN_TEXT] or "").split())
     return " ".join((context.activity.text or "").split())
+
+
+def seen_return(context: TurnContext, return_id: int) -> MonitoringReturn | None:
+    """The return as loaded or saved earlier in this same turn (never across turns)."""
+    return context.turn_state.get(RETURNS_SEEN, {}).get(return_id)
+
+
+def remember_return(context: TurnContext, ret: MonitoringReturn) -> MonitoringReturn:
+    """Keep the latest version of a return for the rest of this turn, saving repeat loads."""
+    context.turn_state.setdefault(RETURNS_SEEN, {})[ret.id] = ret
+    return ret
 
 
 def card_data_of(context: TurnContext) -> Mapping[str, Any] | None:

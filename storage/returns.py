@@ -13,7 +13,7 @@ so the question engine can use it alongside its other queries.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -50,6 +50,7 @@ from storage.models import AgreementRow, AuditEntry, MonitoringPeriod as PeriodR
 from storage.models import OutboxItem, ReturnKpiActual
 
 ACCEPT = "accept"
+AGREEMENTS_KEPT = 5000
 QUERY = "query"
 
 
@@ -151,6 +152,7 @@ class ReturnsRepository:
     def __init__(self, engine: AsyncEngine, rules: MonitoringRules = MonitoringRules()) -> None:
         self._sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
         self.rules = rules
+        self._agreements: AgreementCache = {}
 
     async def agreements_of(self, providers: Iterable[str]) -> list[Agreement]:
         """Live agreements with monitoring whose provider is one of `providers`, by reference."""
@@ -207,42 +209,44 @@ class ReturnsRepository:
                 session.add(ret)
                 await session.flush()
                 _audit(session, moment, actor, "return_started", reference, "period", "", period.label)
-            return await _load(session, ret.id)
+            return await _load(session, ret.id, agreements=self._agreements)
 
     async def load(self, return_id: int) -> MonitoringReturn:
         """A return with its agreement, period and previous return; `UnknownReturn` if absent."""
         async with self._sessions() as session:
-            return await _load(session, return_id)
+            return await _load(session, return_id, agreements=self._agreements)
 
     async def save_answer(self, return_id: int, key: str, value: str, actor: str, now: datetime | None = None) -> MonitoringReturn:
-        """Store one answer at once (and drop answers it made meaningless), audited."""
+        """Store one answer at once (and drop answers it made meaningless).
+
+        Drafts are not audited answer by answer (the return row shows them and when they
+        last changed); starting, submitting and assessing are.
+        """
         moment = now or datetime.now(timezone.utc)
         async with self._sessions() as session, session.begin():
-            ret = await _load(session, return_id, for_update=True)
+            ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
             if ret.state not in OPEN_STATES:
                 raise ReturnNotOpen(return_id, ret.state)
             answers = apply_answer(ret.agreement, ret.period, ret.answers, key, value, has_previous=ret.previous is not None)
             await _write_answers(session, return_id, ret, answers, moment)
-            _audit(session, moment, actor, "return_answer", ret.reference, key, ret.answers.get(key, ""), value)
-            return await _load(session, return_id)
+            return replace(ret, answers=answers)
 
     async def use_previous_figures(self, return_id: int, actor: str, now: datetime | None = None) -> MonitoringReturn:
         """"Same as last period": copy last period's figures as the starting point."""
         moment = now or datetime.now(timezone.utc)
         async with self._sessions() as session, session.begin():
-            ret = await _load(session, return_id, for_update=True)
+            ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
             if ret.state not in OPEN_STATES:
                 raise ReturnNotOpen(return_id, ret.state)
             answers = copy_from_previous(ret)
             await _write_answers(session, return_id, ret, answers, moment)
-            _audit(session, moment, actor, "return_answer", ret.reference, "same_as_last", "", "yes")
-            return await _load(session, return_id)
+            return replace(ret, answers=answers)
 
     async def submit(self, return_id: int, actor: str, notification: dict[str, Any] | None = None, now: datetime | None = None) -> MonitoringReturn:
         """Mark the return submitted (audited) and queue the contracts-channel card."""
         moment = now or datetime.now(timezone.utc)
         async with self._sessions() as session, session.begin():
-            ret = await _load(session, return_id, for_update=True)
+            ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
             if ret.state not in (IN_PROGRESS, QUERIED):
                 raise ReturnNotOpen(return_id, ret.state)
             if not ret.complete:
@@ -254,7 +258,7 @@ class ReturnsRepository:
             if notification is not None:
                 key = f"return_submitted:{return_id}:{moment.isoformat()}"
                 _queue(session, key, "return_submitted", ret, "contracts_channel", "", notification, moment)
-            return await _load(session, return_id)
+            return await _load(session, return_id, agreements=self._agreements)
 
     async def awaiting_assessment(self) -> list[MonitoringReturn]:
         """Submitted returns, oldest submission first."""
@@ -264,7 +268,7 @@ class ReturnsRepository:
                     select(ReturnRow.id).where(ReturnRow.state == SUBMITTED).order_by(ReturnRow.submitted_at, ReturnRow.id)
                 )
             ).all()
-            return [await _load(session, return_id) for return_id in ids]
+            return [await _load(session, return_id, agreements=self._agreements) for return_id in ids]
 
     async def returns_of(self, providers: Iterable[str], states: Iterable[str] | None = None) -> list[MonitoringReturn]:
         """Stored returns for these providers' agreements (optionally in `states`), newest period first."""
@@ -282,7 +286,7 @@ class ReturnsRepository:
             if states is not None:
                 statement = statement.where(ReturnRow.state.in_(list(states)))
             ids = (await session.scalars(statement)).all()
-            return [await _load(session, return_id) for return_id in ids]
+            return [await _load(session, return_id, agreements=self._agreements) for return_id in ids]
 
     async def assess(
         self,
@@ -301,7 +305,7 @@ class ReturnsRepository:
         """
         moment = now or datetime.now(timezone.utc)
         async with self._sessions() as session, session.begin():
-            ret = await _load(session, return_id, for_update=True)
+            ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
             if ret.state != SUBMITTED:
                 raise NotAwaitingAssessment(return_id)
             new_state = ACCEPTED if decision == ACCEPT else QUERIED
@@ -315,7 +319,7 @@ class ReturnsRepository:
                 _audit(session, moment, actor, action, ret.reference, "rating", ret.rating, rating)
             if comment:
                 _audit(session, moment, actor, action, ret.reference, "comment", "", comment)
-            assessed = await _load(session, return_id)
+            assessed = await _load(session, return_id, agreements=self._agreements)
             if outcome is not None:
                 _queue(
                     session, f"{action}:{return_id}:{moment.isoformat()}", action, assessed, "provider",
@@ -349,20 +353,43 @@ async def _agreement_row(session: AsyncSession, reference: str) -> AgreementRow 
     return rows.unique().first()
 
 
-async def _load(session: AsyncSession, return_id: int, *, for_update: bool = False, with_previous: bool = True) -> MonitoringReturn:
-    statement = select(ReturnRow, PeriodRow).join(PeriodRow, ReturnRow.period_id == PeriodRow.id).where(ReturnRow.id == return_id)
+AgreementCache = dict[int, tuple[Any, Agreement]]
+
+
+async def _load(
+    session: AsyncSession, return_id: int, *, for_update: bool = False, agreements: AgreementCache | None = None
+) -> MonitoringReturn:
+    """A return with its agreement and the latest earlier return that was sent in (if any).
+
+    `agreements` keeps agreements already turned into domain objects, keyed by row id and
+    valid while the row's `updated_at` is unchanged (imports set it on every change).
+    """
+    statement = (
+        select(ReturnRow, PeriodRow, AgreementRow.updated_at)
+        .join(PeriodRow, ReturnRow.period_id == PeriodRow.id)
+        .join(AgreementRow, PeriodRow.agreement_id == AgreementRow.id)
+        .where(ReturnRow.id == return_id)
+    )
     if for_update:
         statement = statement.with_for_update(of=ReturnRow)
     found = (await session.execute(statement)).first()
     if found is None:
         raise UnknownReturn(str(return_id))
-    row, period_row = found
-    agreement_row = await session.get(AgreementRow, period_row.agreement_id)
-    assert agreement_row is not None
-    previous = None
-    if with_previous:
-        previous_id = await session.scalar(
-            select(ReturnRow.id)
+    row, period_row, agreement_updated = found
+    kept = agreements.get(period_row.agreement_id) if agreements is not None else None
+    if kept is not None and kept[0] == agreement_updated:
+        agreement = kept[1]
+    else:
+        agreement_row = await session.get(AgreementRow, period_row.agreement_id)
+        assert agreement_row is not None
+        agreement = to_domain(agreement_row)
+        if agreements is not None:
+            if len(agreements) > AGREEMENTS_KEPT:
+                agreements.clear()
+            agreements[period_row.agreement_id] = (agreement_updated, agreement)
+    earlier = (
+        await session.execute(
+            select(ReturnRow, PeriodRow)
             .join(PeriodRow, ReturnRow.period_id == PeriodRow.id)
             .where(
                 PeriodRow.agreement_id == period_row.agreement_id,
@@ -372,11 +399,15 @@ async def _load(session: AsyncSession, return_id: int, *, for_update: bool = Fal
             .order_by(PeriodRow.period_start.desc())
             .limit(1)
         )
-        if previous_id is not None:
-            previous = await _load(session, previous_id, with_previous=False)
+    ).first()
+    previous = _domain(earlier[0], earlier[1], agreement, None) if earlier is not None else None
+    return _domain(row, period_row, agreement, previous)
+
+
+def _domain(row: ReturnRow, period_row: PeriodRow, agreement: Agreement, previous: MonitoringReturn | None) -> MonitoringReturn:
     period = MonitoringPeriod(period_row.label, period_row.period_start, period_row.period_end, period_row.due_date)
     return MonitoringReturn(
-        id=row.id, agreement=to_domain(agreement_row), period=period, state=row.state,
+        id=row.id, agreement=agreement, period=period, state=row.state,
         answers={str(k): str(v) for k, v in (row.answers or {}).items()},
         submitted_by=row.submitted_by, submitted_at=row.submitted_at, assessed_by=row.assessed_by,
         assessed_at=row.assessed_at, rating=row.rating, assessment_comment=row.assessment_comment, previous=previous,
