@@ -10,7 +10,7 @@ It also turns agreements back into cell text, the one format export and the audi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -262,42 +262,48 @@ class RowParser:
         self.first_imported = first_imported
         self.bad_cells: list[BadCell] = list(header.bad_cells)
         self._references: dict[str, int] = {}
-        # A required column missing from the header is reported once, on row 1, not on every row.
-        self._present = frozenset(header.columns.values())
         self.rows = 0
+        # Only the columns the file has are parsed; the others take their defaults once. A
+        # required column missing from the header is reported once, on row 1, not on every row.
+        self._plan = [
+            (position, column, _remembering(_PARSERS.get(column, _parse_text)) if column not in _MOSTLY_UNIQUE
+             else _PARSERS.get(column, _parse_text))
+            for position, column in header.columns.items()
+        ]
+        present = set(header.columns.values())
+        self._defaults = {column: _PARSERS.get(column, _parse_text)(None) for column in COLUMNS if column not in present}
+        self._extra = list(header.extra.items())
 
     def parse(self, row_number: int, cells: Sequence[object]) -> Agreement | None:
         """The row's agreement, or `None` (bad cells recorded) when any cell is unreadable."""
         self.rows += 1
-        values: dict[str, object] = {}
-        for position, column in self.header.columns.items():
-            values[column] = cells[position] if position < len(cells) else None
-        extra = tuple(
-            sorted(
-                (name, unescape_text(cell_text(cells[position])))
-                for position, name in self.header.extra.items()
-                if position < len(cells) and cell_text(cells[position])
-            )
-        )
+        width = len(cells)
+        extra = tuple(sorted(
+            (name, unescape_text(text))
+            for position, name in self._extra
+            if position < width and (text := cell_text(cells[position]))
+        ))
         before = len(self.bad_cells)
-        fields = self._fields(row_number, values)
+        fields = self._fields(row_number, cells)
         if len(self.bad_cells) > before:
             return None
         return Agreement(**fields, extra=extra, first_imported=self.first_imported)  # type: ignore[arg-type]
 
-    def _fields(self, row: int, values: Mapping[str, object]) -> dict[str, object]:
-        fields: dict[str, object] = {}
-        for column in COLUMNS:
-            raw = values.get(column)
+    def _fields(self, row: int, cells: Sequence[object]) -> dict[str, object]:
+        fields: dict[str, object] = dict(self._defaults)
+        width = len(cells)
+        for position, column, parser in self._plan:
+            raw = cells[position] if position < width else None
             try:
-                fields[column] = _parse_cell(column, raw)
+                value = parser(raw)
             except ValueNotUnderstood as error:
                 self.bad_cells.append(BadCell(row, column, cell_text(raw), error.expected))
                 continue
-            problem = _too_big(column, fields[column])
+            fields[column] = value
+            problem = _too_big(column, value) if column in _CHECKED_SIZE else ""
             if problem:
                 self.bad_cells.append(BadCell(row, column, cell_text(raw), problem))
-            elif column in REQUIRED and not fields[column] and column in self._present:
+            elif not value and column in REQUIRED:
                 self.bad_cells.append(BadCell(row, column, "", f"a {column.replace('_', ' ')} (every row needs one)"))
         reference = fields.get("reference")
         if isinstance(reference, str) and reference:
@@ -326,28 +332,63 @@ def _too_big(column: str, value: object) -> str:
     return ""
 
 
-def _parse_cell(column: str, raw: object) -> object:
-    """One cell's value in the type `Agreement` holds."""
-    if column == "value":
-        return parse_money(_plain(raw))
-    if column in DATE_COLUMNS:
-        return parse_date(_plain(raw))
-    if column == "extension_options":
-        return parse_extension_options(_plain(raw))
-    if column == "kpis":
-        return tuple(Kpi(name, target) for name, target in parse_kpis(_plain(raw)))
-    if column == "kind":
-        return parse_choice(_plain(raw), KINDS, "", _KIND_ALIASES)
-    if column == "signed":
-        return parse_choice(_plain(raw), SIGNED_VALUES, "", _SIGNED_ALIASES)
-    if column == "status":
-        return parse_choice(_plain(raw), STATUSES, "active", _STATUS_ALIASES)
-    if column == "monitoring":
-        return parse_choice(_plain(raw), MONITORING_FREQUENCIES, "quarterly", _MONITORING_ALIASES)
-    text = unescape_text(cell_text(raw))
-    if column == "provider":
-        return " ".join(text.split())
-    return text
+def _parse_text(raw: object) -> str:
+    return unescape_text(cell_text(raw))
+
+
+def _parse_provider(raw: object) -> str:
+    return " ".join(_parse_text(raw).split())
+
+
+def _parse_kpi_cell(raw: object) -> tuple[Kpi, ...]:
+    return tuple(Kpi(name, target) for name, target in parse_kpis(_plain(raw)))
+
+
+def _choice(choices: tuple[str, ...], default: str, aliases: dict[str, str]) -> Callable[[object], str]:
+    return lambda raw: parse_choice(_plain(raw), choices, default, aliases)
+
+
+# How each non-text column is read; text columns use `_parse_text`.
+_PARSERS: dict[str, Callable[[object], object]] = {
+    "value": lambda raw: parse_money(_plain(raw)),
+    **{column: (lambda raw: parse_date(_plain(raw))) for column in DATE_COLUMNS},
+    "extension_options": lambda raw: parse_extension_options(_plain(raw)),
+    "kpis": _parse_kpi_cell,
+    "kind": _choice(KINDS, "", _KIND_ALIASES),
+    "signed": _choice(SIGNED_VALUES, "", _SIGNED_ALIASES),
+    "status": _choice(STATUSES, "active", _STATUS_ALIASES),
+    "monitoring": _choice(MONITORING_FREQUENCIES, "quarterly", _MONITORING_ALIASES),
+    "provider": _parse_provider,
+}
+_CHECKED_SIZE = frozenset(MAX_LENGTHS) | {"value", "kpis"}
+# Columns whose cells rarely repeat; every other column's readings are remembered per import.
+_MOSTLY_UNIQUE = frozenset({"reference", "title", "notes", "contact_name", "contact_email"})
+_REMEMBER_AT_MOST = 20_000
+
+
+def _remembering(parser: Callable[[object], object]) -> Callable[[object], object]:
+    """`parser`, remembering what each distinct cell read as.
+
+    Registers repeat the same provider, dates, amounts and KPI targets on many rows; reading
+    each once is faster, and sharing one value instead of 100,000 copies keeps a large import
+    well inside its memory budget. Errors are not remembered, so every bad cell is reported.
+    """
+    seen: dict[tuple[type, object], object] = {}
+
+    def read(raw: object) -> object:
+        key = (raw.__class__, raw)
+        try:
+            return seen[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable cell: read it every time
+            return parser(raw)
+        value = parser(raw)
+        if len(seen) < _REMEMBER_AT_MOST:
+            seen[key] = value
+        return value
+
+    return read
 
 
 def _plain(raw: object) -> object:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,11 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from domain.agreement import Agreement, format_extension_options
+from domain.agreement import Agreement, Kpi, format_extension_options
 from domain.data_quality import MISSING_FROM_LAST_IMPORT, problems
+from domain.values import parse_extension_options
 from domain.register_rows import COLUMNS, ParsedRegister, agreement_texts, format_kpis, parse_rows, plain_number
-from storage.agreements import PLAIN_FIELDS, to_domain
+from storage.agreements import PLAIN_FIELDS
 from storage.db import session_factory
 from storage.models import AgreementRow, AuditEntry, Contact, ImportBatch, KpiRow, Provider
 from storage.register_sheets import FileRefused, ImportRefused, open_register, read_bytes_sha256
@@ -161,10 +163,11 @@ class _RegisterWriter:
             created = await self.session.execute(insert(PROVIDERS).returning(PROVIDERS.c.id, PROVIDERS.c.name), new)
             for id_, name in created:
                 known[name] = (id_, "")
+        created_names = {item["name"] for item in new}
         fill = [
             {"_id": known[name][0], "org_id": org_id}
             for name, org_id in org_ids.items()
-            if org_id and not known[name][1] and name not in {item["name"] for item in new}
+            if org_id and not known[name][1] and name not in created_names
         ]
         if fill:
             await self.session.execute(
@@ -205,15 +208,40 @@ class _RegisterWriter:
             await self.session.execute(
                 update(AGREEMENTS).where(AGREEMENTS.c.id.in_(seen_ids)).values(last_import_batch_id=self.batch_id)
             )
-        self.session.expunge_all()
         if len(self.audit) >= 5_000:
             await self._flush_audit()
 
     async def _load(self, ids: list[int]) -> dict[int, Agreement]:
+        """The register's current agreements for `ids`, read with three plain queries.
+
+        Core rather than the ORM (`storage.agreements.to_domain`): re-importing 10,000
+        unchanged rows is otherwise dominated by building ORM objects only to compare them.
+        """
         if not ids:
             return {}
-        rows = await self.session.scalars(select(AgreementRow).where(AgreementRow.id.in_(ids)))
-        return {row.id: to_domain(row) for row in rows.unique()}
+        rows = await self.session.execute(
+            select(AGREEMENTS, PROVIDERS.c.name.label("provider_name"))
+            .join(PROVIDERS, PROVIDERS.c.id == AGREEMENTS.c.provider_id)
+            .where(AGREEMENTS.c.id.in_(ids))
+        )
+        contacts: dict[int, tuple[str, str]] = {}
+        for agreement_id, name, email in await self.session.execute(
+            select(CONTACTS.c.agreement_id, CONTACTS.c.name, CONTACTS.c.email)
+            .where(CONTACTS.c.agreement_id.in_(ids), CONTACTS.c.role == "provider_contact")
+            .order_by(CONTACTS.c.id)
+        ):
+            contacts.setdefault(agreement_id, (name, email))
+        kpis: dict[int, list[Kpi]] = {}
+        for agreement_id, name, target in await self.session.execute(
+            select(KPIS.c.agreement_id, KPIS.c.name, KPIS.c.target)
+            .where(KPIS.c.agreement_id.in_(ids))
+            .order_by(KPIS.c.agreement_id, KPIS.c.position)
+        ):
+            kpis.setdefault(agreement_id, []).append(Kpi(name, Decimal(target)))
+        return {
+            row.id: _agreement(row, contacts.get(row.id, ("", "")), tuple(kpis.get(row.id, ())))
+            for row in rows
+        }
 
     async def _create(self, agreements: list[Agreement], providers: dict[str, int]) -> None:
         if not agreements:
@@ -308,8 +336,28 @@ class _RegisterWriter:
             self.audit = []
 
 
+def _agreement(row: Any, contact: tuple[str, str], kpis: tuple[Kpi, ...]) -> Agreement:
+    """An agreement from a Core row of `agreements` joined to its provider's name."""
+    values = {name: getattr(row, name) for name in PLAIN_FIELDS}
+    return Agreement(
+        reference=row.reference,
+        provider=row.provider_name,
+        provider_id=row.provider_org_id,
+        extension_options=parse_extension_options(row.extension_options),
+        contact_name=contact[0],
+        contact_email=contact[1],
+        kpis=kpis,
+        extra=tuple(sorted((row.extra or {}).items())),
+        missing_from_last_import=bool(row.missing_from_last_import),
+        first_imported=row.first_imported,
+        **values,
+    )
+
+
 def _changes(old: Agreement, new: Agreement) -> list[tuple[str, str, str]]:
     """(column, old text, new text) for every cell that differs, in register column order."""
+    if replace(new, first_imported=old.first_imported, missing_from_last_import=old.missing_from_last_import) == old:
+        return []  # the common case on re-import, decided without formatting every cell
     before = agreement_texts(old)
     after = agreement_texts(new)
     extra = sorted((set(before) | set(after)) - set(COLUMNS))

@@ -21,6 +21,9 @@ MAX_ROWS = 100_000
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 REGISTER_SHEET = "Register"
+# XLSX files larger than this (about 30,000 rows) are streamed to keep memory flat.
+STREAM_ABOVE_BYTES = 4 * 1024 * 1024
+STREAMABLE_SUFFIXES = (".xlsx", ".xlsm")
 # How far down to look for the header row when a title sits above it.
 HEADER_SEARCH_ROWS = 10
 
@@ -185,7 +188,17 @@ def _first_record_text(sample: str) -> str:
 
 
 def _workbook_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
-    """Rows of the sheet named Register, else the first sheet, numbered from 1."""
+    """Rows of the sheet named Register, else the first sheet, numbered from 1.
+
+    calamine holds a whole sheet in memory (about 2 KB a row), so very large workbooks are
+    streamed row by row with openpyxl instead: slower, but memory stays flat.
+    """
+    if path.suffix.lower() in STREAMABLE_SUFFIXES and path.stat().st_size > STREAM_ABOVE_BYTES:
+        return _streamed_rows(path)
+    return _calamine_rows(path)
+
+
+def _calamine_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
     from python_calamine import CalamineWorkbook  # imported here: only XLSX imports need it
 
     name = path.name
@@ -202,6 +215,26 @@ def _workbook_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
     except Exception as error:  # noqa: BLE001 - calamine raises several types for broken files
         raise FileRefused(CORRUPT_WORKBOOK.format(name=name, reason=_short(error))) from None
     return _numbered(name, rows)
+
+
+def _streamed_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
+    from openpyxl import load_workbook  # imported here: only large XLSX imports need it
+
+    name = path.name
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # noqa: BLE001 - zip, XML and openpyxl errors alike
+        raise FileRefused(CORRUPT_WORKBOOK.format(name=name, reason=_short(error))) from None
+    try:
+        names = workbook.sheetnames
+        if not names:
+            raise FileRefused(CORRUPT_WORKBOOK.format(name=name, reason="it has no sheets"))
+        chosen = next((sheet for sheet in names if sheet.strip().lower() == REGISTER_SHEET.lower()), names[0])
+        sheet = workbook[chosen]
+        sheet.reset_dimensions()  # some programs write a wrong size; read every row there is
+        yield from _numbered(name, sheet.iter_rows(values_only=True))
+    finally:
+        workbook.close()
 
 
 def _numbered(name: str, rows: Iterator[list[object]]) -> Iterator[tuple[int, list[object]]]:

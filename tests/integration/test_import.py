@@ -129,6 +129,14 @@ def _corrupt_xlsx(folder: Path) -> Path:
     return path
 
 
+def _corrupt_big_xlsx(folder: Path) -> Path:
+    import storage.register_sheets as sheets
+
+    path = folder / "big.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * (sheets.STREAM_ABOVE_BYTES + 1))
+    return path
+
+
 def _zip_not_workbook(folder: Path) -> Path:
     path = folder / "register.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
@@ -162,6 +170,7 @@ def _missing_file(folder: Path) -> Path:
         pytest.param(_empty, "is empty", id="empty-file"),
         pytest.param(_header_only, "has a header row but no agreements", id="header-only"),
         pytest.param(_corrupt_xlsx, "cannot be opened as a spreadsheet", id="corrupt-xlsx"),
+        pytest.param(_corrupt_big_xlsx, "cannot be opened as a spreadsheet", id="corrupt-streamed-xlsx"),
         pytest.param(_zip_not_workbook, "cannot be opened as a spreadsheet", id="zip-not-workbook"),
         pytest.param(_wrong_extension, "is not a register file", id="wrong-extension"),
         pytest.param(_not_utf8, "is not UTF-8", id="not-utf8"),
@@ -276,8 +285,16 @@ async def test_providers_are_found_by_name_with_spacing_normalised(engine, tmp_p
     assert providers == [("Safer London", "GB-CHC-1129872")]
 
 
-async def test_xlsx_register_sheet_with_a_title_row_and_date_cells(engine, tmp_path):
-    """XLSX: the Register sheet is used, a title above the header is skipped, row numbers match Excel."""
+@pytest.mark.parametrize("streamed", [False, True], ids=["calamine", "streamed"])
+async def test_xlsx_register_sheet_with_a_title_row_and_date_cells(engine, tmp_path, monkeypatch, streamed):
+    """XLSX: the Register sheet is used, a title above the header is skipped, row numbers match Excel.
+
+    Large workbooks are streamed by another reader; both must number rows and read cells alike.
+    """
+    import storage.register_sheets as sheets
+
+    if streamed:
+        monkeypatch.setattr(sheets, "STREAM_ABOVE_BYTES", 0)
     rows = [["OPCC commissioning register"], [], [*HEADER], *[list(row) for row in ROWS]]
     rows[3][HEADER.index("Start date")] = date(2024, 4, 1)
     rows[4][HEADER.index("Value (£)")] = 15_000_000
