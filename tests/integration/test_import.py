@@ -205,6 +205,16 @@ async def test_a_file_with_too_many_rows_is_refused(engine, tmp_path, monkeypatc
     assert "more than 100,000 rows" in refused.value.reason
 
 
+async def test_a_file_over_50_mb_is_refused_before_it_is_read(engine, tmp_path, monkeypatch):
+    """Absurdly large files are refused by size, with the limit in the message."""
+    import storage.register_sheets as sheets
+
+    monkeypatch.setattr(sheets, "MAX_FILE_BYTES", 100)
+    with pytest.raises(ImportRefused) as refused:
+        await import_register(engine, write_csv(tmp_path, [HEADER, *ROWS]), today=TODAY)
+    assert "larger than the 50 MB a register can be" in refused.value.reason
+
+
 async def test_changed_fields_each_get_one_audit_entry(engine, tmp_path):
     """Re-importing with two changed cells writes two import_update entries with old and new text."""
     await loaded(engine, tmp_path)
@@ -318,3 +328,12 @@ async def test_csv_delimiters_and_byte_order_marks_are_recognised(engine, tmp_pa
     summary = await import_register(engine, path, today=TODAY)
     assert summary.created == 3
     assert (await register(engine))["OPCC-2023-014"].title == "Independent Sexual Violence Advisers"
+
+
+async def test_csv_row_numbers_match_the_spreadsheet_with_line_breaks_and_blank_rows(engine, tmp_path):
+    """A cell with a line break is still one row and a blank row still counts, as in Excel."""
+    rows = [HEADER, [*ROWS[0][:-2], "first line\nsecond line", ROWS[0][-1]], [""] * len(HEADER), list(ROWS[1])]
+    rows[3][HEADER.index("End date")] = "32/01/2029"
+    with pytest.raises(ImportRefused) as refused:
+        await import_register(engine, write_csv(tmp_path, rows), today=TODAY)
+    assert [(c.row, c.column) for c in refused.value.bad_cells] == [(4, "end_date")]
