@@ -12,13 +12,15 @@ so the question engine can use it alongside its other queries.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.agreement import Agreement
@@ -51,6 +53,7 @@ from storage.models import OutboxItem, ReturnKpiActual
 
 ACCEPT = "accept"
 AGREEMENTS_KEPT = 5000
+OPEN_ATTEMPTS = 5
 QUERY = "query"
 
 
@@ -183,8 +186,21 @@ class ReturnsRepository:
         return list(reversed(owed))
 
     async def open_return(self, reference: str, period_start: date, actor: str, today: date, now: datetime | None = None) -> MonitoringReturn:
-        """The return for that owed period, created (state in_progress, audited) on first use."""
-        moment = now or datetime.now(timezone.utc)
+        """The return for that owed period, created (state in_progress, audited) on first use.
+
+        Two people opening the same return at once both get the one row: the loser of the
+        insert race (a unique violation, or SQLite's busy snapshot) tries again and finds it.
+        """
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                return await self._open_return(reference, period_start, actor, today, now or datetime.now(timezone.utc))
+            except (IntegrityError, OperationalError):
+                if attempt == OPEN_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    async def _open_return(self, reference: str, period_start: date, actor: str, today: date, moment: datetime) -> MonitoringReturn:
         async with self._sessions() as session, session.begin():
             row = await _agreement_row(session, reference)
             if row is None:
@@ -371,7 +387,11 @@ async def _load(
         .where(ReturnRow.id == return_id)
     )
     if for_update:
-        statement = statement.with_for_update(of=ReturnRow)
+        # Take the write lock before reading: a row lock on PostgreSQL, the database write lock
+        # on SQLite (so a read snapshot can never go stale under a concurrent writer).
+        await session.execute(
+            update(ReturnRow).where(ReturnRow.id == return_id).values(state=ReturnRow.state).execution_options(synchronize_session=False)
+        )
     found = (await session.execute(statement)).first()
     if found is None:
         raise UnknownReturn(str(return_id))

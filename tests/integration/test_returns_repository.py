@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from decimal import Decimal
 
@@ -169,3 +170,20 @@ async def test_money_columns_hold_the_spend_for_staff_queries(repo: ReturnsRepos
     async with session_factory(engine)() as session:
         row = await session.get(ReturnRow, ret.id)
     assert row is not None and row.spend_in_period == Decimal("12500.00") and row.spend_to_date is None
+
+
+async def test_answers_saved_at_the_same_moment_are_all_kept(repo: ReturnsRepository) -> None:
+    """Two devices answering different questions at once lose nothing (no last-writer-wins)."""
+    ret = await repo.open_return("OPCC-2023-014", Q2_START, ACTOR, TODAY)
+    keys = {kpi_key("referrals"): "130", kpi_key("sessions"): "310", SPEND_IN_PERIOD: "25000.00", RAG: "Green",
+            RISKS: "", OUTCOMES: "Clients felt safer", CASE_STUDY: ""}
+    await asyncio.gather(*(repo.save_answer(ret.id, key, value, ACTOR) for key, value in keys.items()))
+    assert (await repo.load(ret.id)).answers == keys
+
+
+async def test_opening_the_same_return_at_once_makes_one_return(repo: ReturnsRepository, engine: AsyncEngine) -> None:
+    """Ten simultaneous opens of one period share a single return row."""
+    opened = await asyncio.gather(*(repo.open_return("OPCC-2023-014", Q2_START, ACTOR, TODAY) for _ in range(10)))
+    assert len({r.id for r in opened}) == 1
+    async with session_factory(engine)() as session:
+        assert len((await session.scalars(select(ReturnRow))).all()) == 1
