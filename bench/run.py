@@ -42,6 +42,8 @@ IMPORT_RATE_TARGET = 5_000  # rows per second
 RATIO_TARGET = 5.0  # answer vs the bare SQL query with the same filter
 MEMORY_TARGET = 300 * 1024 * 1024  # peak bytes importing 100,000 rows
 
+# Table sections, printed in this order.
+IMPORTS, QUESTION_MIX, ONE_QUESTION, ENGINE, MEMORY, ROUND_TRIP = range(6)
 HEADERS = ["What", "Agreements", "Median", "p99", "Runs", "Baseline (median)", "Ratio", "Target"]
 
 
@@ -111,19 +113,22 @@ class Bench:
     def __init__(self, directory: Path, sizes: Sequence[int]) -> None:
         self.directory = directory
         self.sizes = sizes
-        self.rows: list[list[str]] = []
+        self.rows: list[tuple[int, int, int, list[str]]] = []
         self.detail: list[list[str]] = []
-        self.notes: list[str] = []
 
-    def add(self, what: str, size: int, timings: Timings | None, baseline: str = "", ratio_text: str = "",
-            target: str = "", median: str = "", p99: str = "") -> None:
-        self.rows.append([
+    def add(self, section: int, what: str, size: int, timings: Timings | None, baseline: str = "",
+            ratio_text: str = "", target: str = "", median: str = "", p99: str = "") -> None:
+        """One table row; rows are printed by section, then size."""
+        self.rows.append((section, len(self.rows), size, [
             what, f"{size:,}", median or (ms(timings.median) if timings else ""),
             p99 or (ms(timings.p99) if timings else ""), str(timings.runs) if timings else "1",
             baseline, ratio_text, target,
-        ])
+        ]))
 
-    async def imports(self, size: int) -> Path:
+    def table(self) -> list[list[str]]:
+        return [row for *_, row in sorted(self.rows, key=lambda entry: (entry[0], entry[2], entry[1]))]
+
+    async def imports(self, size: int) -> None:
         """(a) Importing a CSV and an XLSX register into SQLite, against the executemany floor."""
         rows = rows_for(size)
         csv_path = write_register_csv(rows, self.directory / f"register-{size}.csv")
@@ -132,7 +137,7 @@ class Bench:
         database = importer.engine  # keep the last imported database for the questions
         floor = time_calls(lambda: baseline_import(csv_path, self.directory / "baseline.db"), warmup=1, runs=7, budget=4)
         rate = size / product.median
-        self.add("Import CSV (`import_register`, new SQLite file)", size, product,
+        self.add(IMPORTS, "Import CSV (`import_register`, new SQLite file)", size, product,
                  f"csv.DictReader + executemany: {ms(floor.median)}", ratio(product.median, floor.median),
                  f"< 30 s: {verdict(product.median < IMPORT_TARGET)}; {rate:,.0f} rows/s "
                  f"(≥ 5,000: {verdict(rate >= IMPORT_RATE_TARGET)})")
@@ -141,10 +146,9 @@ class Bench:
         xlsx_timings = await time_awaits(xlsx.run, warmup=0, runs=2, budget=8, before=xlsx.prepare)
         await xlsx.close()
         xlsx_rate = size / xlsx_timings.median
-        self.add("Import XLSX (`import_register`, new SQLite file)", size, xlsx_timings, "", "",
+        self.add(IMPORTS, "Import XLSX (`import_register`, new SQLite file)", size, xlsx_timings, "", "",
                  f"{xlsx_rate:,.0f} rows/s (≥ 5,000: {verdict(xlsx_rate >= IMPORT_RATE_TARGET)})")
         self.product_engine = database
-        return csv_path
 
     def questions(self, size: int, register: list[Agreement], *, budget: float) -> None:
         """(b) The fixed mix, answered in-process, against a list comprehension and bare SQL."""
@@ -163,16 +167,16 @@ class Bench:
         if cold and size == 10_000:
             target = f"median < 50 ms: {verdict(cold.median < ANSWER_TARGET)}; p99 ≤ 50 ms: {verdict(cold.p99 <= ANSWER_TARGET)}"
         if cold:
-            self.add("`answer_question`, mix of 20 (builds the name index every call)", size, cold,
+            self.add(QUESTION_MIX, "`answer_question`, mix of 20 (builds the name index every call)", size, cold,
                      f"list comprehension: {ms(floor.median)}", ratio(cold.median, floor.median), target)
         if size == 10_000:
             target = f"median < 50 ms: {verdict(warm.median < ANSWER_TARGET)}; p99 ≤ 50 ms: {verdict(warm.p99 <= ANSWER_TARGET)}"
-        self.add("`QuestionEngine.answer`, mix of 20 (index built once, as `ask` and the bot do)", size, warm,
+        self.add(QUESTION_MIX, "`QuestionEngine.answer`, mix of 20 (index built once, as `ask` and the bot do)", size, warm,
                  f"list comprehension: {ms(floor.median)}", ratio(warm.median, floor.median), target)
-        self.add("\"which grants expire this quarter?\" (engine built once)", size, one,
+        self.add(ONE_QUESTION, "\"which grants expire this quarter?\" (engine built once)", size, one,
                  f"bare SQL, same filter: {ms(sql.median)}", ratio(one.median, sql.median),
                  f"ratio ≤ 5: {verdict(one.median / sql.median <= RATIO_TARGET)}" if size == 10_000 else "")
-        self.add("Building the question engine (name index)", size, build)
+        self.add(ENGINE, "Building the question engine (name index)", size, build)
         if size == 10_000:
             for question in QUESTIONS:
                 answer = engine.answer(question, TODAY)
@@ -189,14 +193,14 @@ class Bench:
                 return await load_register(session)
 
         peak, register = await peak_memory(load)
-        self.add("Peak memory loading the register from SQLite (tracemalloc)", size, None,
+        self.add(MEMORY, "Peak memory loading the register from SQLite (tracemalloc)", size, None,
                  median=megabytes(peak), p99="")
 
         async def round_trip() -> object:
             return QuestionEngine(await load()).answer(QUESTIONS[0], TODAY)
 
         trips = await time_awaits(round_trip, warmup=0, runs=3, budget=8)
-        self.add("`ask` round trip: load register from SQLite + build engine + answer", size, trips)
+        self.add(ROUND_TRIP, "`ask` round trip: load register from SQLite + build engine + answer", size, trips)
 
         cache = RegisterCache(sessions)
         engines: dict[int, tuple[object, QuestionEngine]] = {}
@@ -211,7 +215,7 @@ class Bench:
         index = iter(range(10**9))
         warm = await time_awaits(lambda: bot_answer(QUESTIONS[next(index) % len(QUESTIONS)]), warmup=0,
                                  runs=200, budget=5)
-        self.add("Bot question: register cache check (SQL) + cached engine, mix of 20", size, warm)
+        self.add(ROUND_TRIP, "Bot question: register cache check (SQL) + cached engine, mix of 20", size, warm)
         return register  # type: ignore[return-value]
 
     def import_memory(self, size: int) -> None:
@@ -223,7 +227,7 @@ class Bench:
         )
         before, peak, seconds = (float(x) for x in child.stdout.split())
         target = f"≤ 300 MB: {verdict(peak <= MEMORY_TARGET)}" if size == 100_000 else ""
-        self.add("Peak memory importing a CSV (resident, whole process)", size, None,
+        self.add(MEMORY, "Peak memory importing a CSV (resident, whole process)", size, None,
                  median=megabytes(int(peak)), baseline=f"process before importing: {megabytes(int(before))}",
                  target=f"{target}{'; ' if target else ''}{size / seconds:,.0f} rows/s")
 
@@ -280,10 +284,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="commissioning-bench-") as directory:
         bench = Bench(Path(directory), sizes)
         asyncio.run(bench.run())
-    bench.rows.sort(key=lambda row: (row[0], int(row[1].replace(",", ""))))
     print(f"## Benchmark ({platform.python_implementation()} {platform.python_version()}, "
           f"{platform.machine()}, SQLite, today = {TODAY.isoformat()})\n")
-    print(markdown_table(HEADERS, bench.rows))
+    print(markdown_table(HEADERS, bench.table()))
     print("\n### Each question at 10,000 agreements (`QuestionEngine.answer`)\n")
     print(markdown_table(["Question", "Understood", "Matches", "Median", "p99", "Runs"], bench.detail))
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
