@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from domain.agreement import KINDS, Agreement
-from domain.register_rows import COLUMNS, agreement_cells, agreement_texts, escape_text
+from domain.register_columns import COLUMNS, agreement_cells, agreement_texts, escape_text
 
 REGISTER_SHEET = "Register"
 KIND_SHEETS = {"contract": "Contracts", "grant": "Grants", "partnership": "Partnerships"}

@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from domain.agreement import Agreement, Kpi, format_extension_options
 from domain.data_quality import MISSING_FROM_LAST_IMPORT, problems
 from domain.values import parse_extension_options
-from domain.register_rows import COLUMNS, ParsedRegister, agreement_texts, format_kpis, parse_rows, plain_number
+from domain.register_columns import COLUMNS, agreement_texts, format_kpis, plain_number
+from domain.register_rows import ParsedRegister, parse_rows
 from storage.agreements import PLAIN_FIELDS
 from storage.db import session_factory
 from storage.models import AgreementRow, AuditEntry, Contact, ImportBatch, KpiRow, Provider

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from domain.register_rows import BadCell, is_empty_row, looks_like_header
+from domain.register_columns import BadCell, is_empty_row, looks_like_header
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 100_000

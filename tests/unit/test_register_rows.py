@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from domain.agreement import Agreement, Kpi
-from domain.register_rows import (
+from domain.register_columns import (
     COLUMNS,
     BadCell,
     agreement_texts,
@@ -16,9 +16,9 @@ from domain.register_rows import (
     looks_like_header,
     map_headers,
     match_header,
-    parse_rows,
     unescape_text,
 )
+from domain.register_rows import parse_rows
 
 BASE_HEADER = ["reference", "kind", "title", "provider"]
 

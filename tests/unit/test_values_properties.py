@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from domain.register_rows import format_plain_money
+from domain.register_columns import format_plain_money
 from domain.values import ValueNotUnderstood, format_money, parse_date, parse_money
 
 PENCE = st.integers(min_value=0, max_value=10**13).map(lambda pence: (Decimal(pence) / 100).quantize(Decimal("0.01")))
