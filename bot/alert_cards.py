@@ -79,7 +79,11 @@ def _actions(entry: OutboxEntry) -> list[dict[str, Any]]:
         return []
     if entry.audience == PROVIDER:
         if entry.rule in (RETURN_DUE, RETURN_OVERDUE):
-            return [submit(START_RETURN, {"action": ACTION_START_RETURN, "reference": entry.reference})]
+            data = {"action": ACTION_START_RETURN, "reference": entry.reference}
+            period = dict((str(a), str(b)) for a, b in entry.payload.get("details", [])).get("Period")
+            if period:
+                data["period"] = period
+            return [submit(START_RETURN, data)]
         return []
     buttons = [ask_button(open_question(entry.reference), OPEN_AGREEMENT)]
     if entry.rule in _DECISION_RULES:

@@ -33,6 +33,7 @@ from msrest.serialization import Model
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import alert_cards
 from bot.answering import Assistant, EngineFactory, question_engine
 from bot.connectors import ReusingBotFrameworkAuthentication
 from bot.conversations import ConversationBook, MemberDirectory
@@ -41,7 +42,13 @@ from bot.handler import CommissioningBot
 from bot.roles import StaffRule
 from bot.settings import Settings
 from dialogs.returns_conversation import ReturnsConversation
+from bot.proactive import make_send
 from dialogs.state_storage import SqlStorage
+from notifications.actions import AlertActions
+from notifications.calendar import BankHolidays
+from notifications.config import AlertSettings, AlertSettingsRefused
+from notifications.scheduler import AlertScheduler
+from notifications.sender import OutboxSender, SenderOptions
 from storage.db import create_engine, session_factory, upgrade
 from storage.returns import ReturnsRepository
 from storage.register_cache import RegisterCache
@@ -55,6 +62,7 @@ ENGINE = web.AppKey("engine", AsyncEngine)
 SETTINGS = web.AppKey("settings", Settings)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", CommissioningBot)
+ALERTS = web.AppKey("alerts", AlertScheduler)
 HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
 HEALTH_CHECKS = web.AppKey("health_checks", dict)
 
@@ -78,6 +86,7 @@ def create_app(
     today: Callable[[], date] = london_today,
     engine_factory: EngineFactory = question_engine,
     credentials_factory: ServiceClientCredentialsFactory | None = None,
+    alert_settings: AlertSettings | None = None,
 ) -> web.Application:
     """The aiohttp application: database, adapter, bot, routes, start-up and shutdown.
 
@@ -92,6 +101,10 @@ def create_app(
     authentication = ReusingBotFrameworkAuthentication(settings, credentials_factory=credentials_factory)
     adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _apologise
+    try:
+        alerts_config = alert_settings or AlertSettings.from_environ()
+    except AlertSettingsRefused as refused:
+        raise StartupFailed(str(refused)) from None
     bot = CommissioningBot(
         settings=settings,
         local=local,
@@ -104,15 +117,28 @@ def create_app(
         directory=MemberDirectory(),
         book=ConversationBook(sessions),
         returns=ReturnsConversation(SqlStorage(engine), ReturnsRepository(engine), checkin_cards, today),
+        alerts=AlertActions(sessions, today=today),
     )
+    sender = OutboxSender(
+        sessions, make_send(adapter, settings.app_id), alert_cards.render,
+        options=SenderOptions(batching=alerts_config.batching, idle_interval=alerts_config.send_interval),
+    )
+    alerts = AlertScheduler(sessions, alerts_config, BankHolidays(), sender)
     app[ENGINE] = engine
     app[SETTINGS] = settings
     app[ADAPTER] = adapter
     app[BOT] = bot
-    app[HEALTH_CHECKS] = {"database": lambda: _database_health(engine)}
+    app[ALERTS] = alerts
+    app[HEALTH_CHECKS] = {
+        "database": lambda: _database_health(engine),
+        "scheduler": alerts.health,
+        "outbox": alerts.outbox_health,
+    }
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.on_startup.append(_start)
+    app.on_startup.append(_start_alerts)
+    app.on_cleanup.append(_stop_alerts)
     app.on_cleanup.append(_stop)
     return app
 
@@ -126,6 +152,16 @@ async def _start(app: web.Application) -> None:
     except Exception as error:  # noqa: BLE001 - one line for the administrator, no traceback
         first_line = str(error).splitlines()[0][:300] if str(error) else ""
         raise StartupFailed(f"Cannot open the database: {type(error).__name__}: {first_line}") from None
+
+
+async def _start_alerts(app: web.Application) -> None:
+    """The daily sweep and the outbox sender, unless ALERT_SCHEDULER=off."""
+    if app[ALERTS].enabled:
+        app[ALERTS].start()
+
+
+async def _stop_alerts(app: web.Application) -> None:
+    await app[ALERTS].stop()
 
 
 async def _stop(app: web.Application) -> None:

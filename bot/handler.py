@@ -26,6 +26,7 @@ from botbuilder.schema import (
 )
 from botbuilder.schema.teams import TeamInfo
 
+from bot.alert_cards import DecideEnd, SnoozeAlert, read_alert_action
 from bot.answering import Assistant, Reply
 from bot.conversations import ConversationBook, MemberDirectory, TtlCache, conversation_record, conversation_type, tenant_of
 from bot.incoming import (
@@ -40,6 +41,7 @@ from bot.incoming import (
 )
 from bot.settings import Settings
 from dialogs.returns_conversation import ReturnsConversation
+from notifications.actions import AlertActions, channel_command
 from dialogs.turn import Participant
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,7 @@ class CommissioningBot(TeamsActivityHandler):
         directory: MemberDirectory,
         book: ConversationBook,
         returns: ReturnsConversation | None = None,
+        alerts: AlertActions | None = None,
     ) -> None:
         super().__init__()
         self._settings = settings
@@ -101,6 +104,7 @@ class CommissioningBot(TeamsActivityHandler):
         self._directory = directory
         self._book = book
         self._returns = returns
+        self._alerts = alerts
         self._welcomed = TtlCache(WELCOME_REPEAT_SECONDS)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -128,6 +132,8 @@ class CommissioningBot(TeamsActivityHandler):
             return
         email = await self._directory.email_of_sender(turn_context)
         await self._remember(activity, email)
+        if self._alerts is not None and await self._alerts_turn(turn_context, email):
+            return
         if self._returns is not None and await self._returns_turn(turn_context, email):
             return
         if isinstance(request, Refuse):
@@ -135,6 +141,28 @@ class CommissioningBot(TeamsActivityHandler):
             return
         reply = await self._assistant.respond(request, email)
         await turn_context.send_activity(reply_activity(reply, self._assistant.today()))
+
+    async def _alerts_turn(self, turn_context: TurnContext, email: str) -> bool:
+        """Alert card buttons (snooze, decide) and "send alerts here" / "stop alerts here"; staff only."""
+        assert self._alerts is not None
+        activity = turn_context.activity
+        action = read_alert_action(activity.value)
+        text, _ = strip_bot_mention(activity.text or "", mentions_in(activity.entities), activity.recipient.id if activity.recipient else "")
+        command = channel_command(clean_question(text)) if activity.text else None
+        if not isinstance(action, (SnoozeAlert, DecideEnd)) and command is None:
+            return False
+        caller = await self._assistant.caller(email)
+        staff = caller.role.value == "commissioner"
+        if isinstance(action, SnoozeAlert):
+            reply = await self._alerts.snooze(action.reference, action.rule, action.days, caller.email, staff=staff)
+        elif isinstance(action, DecideEnd):
+            reply = await self._alerts.decide(action.reference, action.decision, action.years, caller.email, staff=staff)
+        else:
+            reply = await self._alerts.choose_channel(
+                activity.conversation.id, conversation_type(activity), bool(command), staff=staff
+            )
+        await turn_context.send_activity(reply)
+        return True
 
     async def _returns_turn(self, turn_context: TurnContext, email: str) -> bool:
         """Monitoring returns first: a check-in or assessment intent, or a dialog already running."""

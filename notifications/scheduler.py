@@ -59,6 +59,10 @@ class AlertScheduler:
         self.last_error: str = ""
 
     @property
+    def enabled(self) -> bool:
+        return self._settings.enabled
+
+    @property
     def running(self) -> bool:
         return bool(self._scheduler and self._scheduler.running)
 
@@ -127,15 +131,16 @@ class AlertScheduler:
         return job.next_run_time if job else None
 
     async def health(self) -> dict[str, Any]:
-        """For `/healthz`: scheduler state, the last sweep, and the outbox backlog."""
+        """For `/healthz`: whether the cron runs, when it sweeps next, how the last sweep went."""
         async with self._sessions() as session:
-            backlog = await outbox.backlog(session)
             last = await alerts_repo.last_sweep(session)
         next_run = self.next_sweep()
         sender = self._sender
         return {
-            "ok": self.running and not self.last_error,
+            "ok": (self.running or not self._settings.enabled) and not self.last_error,
+            "enabled": self._settings.enabled,
             "running": self.running,
+            "sweep_time": f"{self._settings.sweep_time:%H:%M} {self._settings.timezone}",
             "next_sweep": next_run.isoformat() if next_run else None,
             "last_sweep": None if last is None else {
                 "day": last.swept_for.isoformat(),
@@ -144,9 +149,15 @@ class AlertScheduler:
             },
             "last_error": self.last_error or None,
             "sender_last_pass": sender.last_run_at.isoformat() if sender and sender.last_run_at else None,
-            "outbox": {
-                "waiting": backlog.waiting,
-                **{state: count for state, count in backlog.counts.items()},
-                "oldest_waiting": backlog.oldest_waiting.isoformat() if backlog.oldest_waiting else None,
-            },
+        }
+
+    async def outbox_health(self) -> dict[str, Any]:
+        """For `/healthz`: the outbox backlog by state and the oldest alert still waiting."""
+        async with self._sessions() as session:
+            backlog = await outbox.backlog(session)
+        return {
+            "ok": True,
+            "waiting": backlog.waiting,
+            **backlog.counts,
+            "oldest_waiting": backlog.oldest_waiting.isoformat() if backlog.oldest_waiting else None,
         }

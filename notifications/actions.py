@@ -1,0 +1,103 @@
+"""What staff do with alerts: choose the alert channel, snooze an alert, record an end decision.
+
+Plain service functions behind the Teams handler (which parses the message or card button and
+checks the caller's role): each opens its own transaction, audits what it changed, and answers
+with a sentence for the person who acted. Only commissioning staff may use them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.alerts import EXTEND, LET_END, RECOMMISSION
+from domain.values import format_date
+from storage.alerts_repo import DecisionRefused, UnknownAgreement, add_snooze, record_decision, set_alert_channel
+
+ALERTS_HERE = "Done: deadline alerts for the contracts group will come to this channel from now on. Type \"stop alerts here\" to stop them."
+ALERTS_STOPPED = "Done: alerts will no longer come to this channel. Type \"send alerts here\" in the channel that should get them."
+NOT_A_CHANNEL = "Alerts for the contracts group go to a team channel: type \"send alerts here\" in that channel (mention me first)."
+NOT_STORED = "I can't send alerts here yet: please try again in a moment."
+STAFF_ONLY = "Only commissioning staff can do that."
+SNOOZED = "Snoozed: no more {rule} alerts about {reference} until {until}."
+DECIDED = {
+    EXTEND: "Recorded: {reference} is extended to {end} ({who}). Expiry alerts now count down to the new date.",
+    RECOMMISSION: "Recorded: {reference} will be re-commissioned ({who}). Decision reminders have stopped.",
+    LET_END: "Recorded: {reference} will end on {end} ({who}). Decision reminders have stopped.",
+}
+UNKNOWN_AGREEMENT = "I can't find an agreement with the reference {reference}."
+
+_SEND_HERE = re.compile(r"^(?:please\s+)?(?:send|post|put)\s+(?:the\s+)?alerts\s+(?:here|to\s+this\s+channel)\s*[.!]?$", re.IGNORECASE)
+_STOP_HERE = re.compile(r"^(?:please\s+)?(?:stop|no\s+more)\s+(?:the\s+)?alerts\s+(?:here|in\s+this\s+channel)\s*[.!]?$", re.IGNORECASE)
+RULE_WORDS = {
+    "expiry": "expiry", "extension_decision": "extension decision", "decision_overdue": "decision overdue",
+    "notice_due": "notice", "return_due": "return due", "return_overdue": "overdue return",
+    "assessment_pending": "assessment", "data_quality": "register check", "weekly_digest": "digest",
+}
+
+
+def channel_command(text: str | None) -> bool | None:
+    """True for "send alerts here", False for "stop alerts here", None for anything else."""
+    words = " ".join((text or "").split())
+    if _SEND_HERE.match(words):
+        return True
+    if _STOP_HERE.match(words):
+        return False
+    return None
+
+
+class AlertActions:
+    """The alert use cases, bound to a database and a clock."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        today: Callable[[], date] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._today = today or (lambda: clock().date())
+
+    async def choose_channel(self, conversation_id: str, conversation_type: str, on: bool, *, staff: bool) -> str:
+        """"send alerts here" / "stop alerts here", typed by staff in a team channel."""
+        if not staff:
+            return STAFF_ONLY
+        if on and conversation_type != "channel":
+            return NOT_A_CHANNEL
+        async with self._sessions.begin() as session:
+            stored = await set_alert_channel(session, conversation_id, on, self._clock())
+        if not stored:
+            return NOT_STORED
+        return ALERTS_HERE if on else ALERTS_STOPPED
+
+    async def snooze(self, reference: str, rule: str, days: int, actor: str, *, staff: bool) -> str:
+        """Hold back one rule's alerts about one agreement for `days` days."""
+        if not staff:
+            return STAFF_ONLY
+        until = self._today() + timedelta(days=days - 1)
+        try:
+            async with self._sessions.begin() as session:
+                await add_snooze(session, reference, rule, until, actor, self._clock())
+        except UnknownAgreement:
+            return UNKNOWN_AGREEMENT.format(reference=reference)
+        except DecisionRefused as refused:
+            return refused.reason
+        return SNOOZED.format(rule=RULE_WORDS.get(rule, rule), reference=reference, until=format_date(until + timedelta(days=1)))
+
+    async def decide(self, reference: str, decision: str, years: int | None, actor: str, *, staff: bool) -> str:
+        """Extend by an option, re-commission, or let it end — recorded with who and when."""
+        if not staff:
+            return STAFF_ONLY
+        try:
+            async with self._sessions.begin() as session:
+                recorded = await record_decision(session, reference, decision, actor, self._clock(), years=years)
+        except UnknownAgreement:
+            return UNKNOWN_AGREEMENT.format(reference=reference)
+        except DecisionRefused as refused:
+            return refused.reason
+        end = recorded.new_end_date or recorded.for_end_date
+        return DECIDED[decision].format(reference=recorded.reference, end=format_date(end), who=actor or "you")
