@@ -186,7 +186,13 @@ def unescape_text(text: str) -> str:
 
 
 def is_empty_row(cells: Iterable[object]) -> bool:
-    return all(cell_text(cell) == "" for cell in cells)
+    """True when every cell is empty or blank (numbers and dates are never empty)."""
+    for cell in cells:
+        if cell is None or cell == "":
+            continue
+        if not isinstance(cell, str) or cell.strip():
+            return False
+    return True
 
 
 # ---- agreements back to cells (export and audit share this) ----

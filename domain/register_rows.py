@@ -138,10 +138,7 @@ class RowParser:
                 self.bad_cells.append(BadCell(row, column, cell_text(raw), error.expected))
                 continue
             fields[column] = value
-            problem = _too_big(column, value) if column in _CHECKED_SIZE else ""
-            if problem:
-                self.bad_cells.append(BadCell(row, column, cell_text(raw), problem))
-            elif not value and column in REQUIRED:
+            if not value and column in REQUIRED:
                 self.bad_cells.append(BadCell(row, column, "", f"a {column.replace('_', ' ')} (every row needs one)"))
         reference = fields.get("reference")
         if isinstance(reference, str) and reference:
@@ -154,22 +151,6 @@ class RowParser:
         return fields
 
 
-def _too_big(column: str, value: object) -> str:
-    """What was expected when a value is too long or too large to keep, else empty."""
-    limit = MAX_LENGTHS.get(column)
-    if limit and isinstance(value, str) and len(value) > limit:
-        return f"at most {limit} characters long (it has {len(value)})"
-    if column == "extension_options" and len(format_extension_options(value)) > MAX_LENGTHS[column]:  # type: ignore[arg-type]
-        return f"at most {MAX_LENGTHS[column]} characters long"
-    if column == "value" and isinstance(value, Decimal) and value >= MAX_VALUE:
-        return "an amount under £1,000bn"
-    if column == "kpis":
-        for kpi in value:  # type: ignore[attr-defined]
-            if len(kpi.name) > KPI_NAME_LENGTH or len(plain_number(kpi.target)) > KPI_TARGET_LENGTH:
-                return f"KPI names of at most {KPI_NAME_LENGTH} characters with targets of at most {KPI_TARGET_LENGTH} digits"
-    return ""
-
-
 def _parse_text(raw: object) -> str:
     return unescape_text(cell_text(raw))
 
@@ -178,8 +159,39 @@ def _parse_provider(raw: object) -> str:
     return " ".join(_parse_text(raw).split())
 
 
+def _limited(parser: Callable[[object], str], limit: int) -> Callable[[object], str]:
+    """`parser`, refusing text longer than the database column holds."""
+    def read(raw: object) -> str:
+        text = parser(raw)
+        if len(text) > limit:
+            raise ValueNotUnderstood(raw, f"at most {limit} characters long (it has {len(text)})")
+        return text
+
+    return read
+
+
+def _parse_value(raw: object) -> Decimal | None:
+    amount = parse_money(_plain(raw))
+    if amount is not None and amount >= MAX_VALUE:
+        raise ValueNotUnderstood(raw, "an amount under £1,000bn")
+    return amount
+
+
+def _parse_extensions(raw: object) -> tuple[int, ...]:
+    options = parse_extension_options(_plain(raw))
+    if len(format_extension_options(options)) > MAX_LENGTHS["extension_options"]:
+        raise ValueNotUnderstood(raw, f"at most {MAX_LENGTHS['extension_options']} characters long")
+    return options
+
+
 def _parse_kpi_cell(raw: object) -> tuple[Kpi, ...]:
-    return tuple(Kpi(name, target) for name, target in parse_kpis(_plain(raw)))
+    kpis = tuple(Kpi(name, target) for name, target in parse_kpis(_plain(raw)))
+    for kpi in kpis:
+        if len(kpi.name) > KPI_NAME_LENGTH or len(plain_number(kpi.target)) > KPI_TARGET_LENGTH:
+            raise ValueNotUnderstood(
+                raw, f"KPI names of at most {KPI_NAME_LENGTH} characters with targets of at most {KPI_TARGET_LENGTH} digits"
+            )
+    return kpis
 
 
 def _choice(choices: tuple[str, ...], default: str, aliases: dict[str, str]) -> Callable[[object], str]:
@@ -188,17 +200,17 @@ def _choice(choices: tuple[str, ...], default: str, aliases: dict[str, str]) -> 
 
 # How each non-text column is read; text columns use `_parse_text`.
 _PARSERS: dict[str, Callable[[object], object]] = {
-    "value": lambda raw: parse_money(_plain(raw)),
+    **{column: _limited(_parse_text, limit) for column, limit in MAX_LENGTHS.items()},
+    "value": _parse_value,
     **{column: (lambda raw: parse_date(_plain(raw))) for column in DATE_COLUMNS},
-    "extension_options": lambda raw: parse_extension_options(_plain(raw)),
+    "extension_options": _parse_extensions,
     "kpis": _parse_kpi_cell,
     "kind": _choice(KINDS, "", _KIND_ALIASES),
     "signed": _choice(SIGNED_VALUES, "", _SIGNED_ALIASES),
     "status": _choice(STATUSES, "active", _STATUS_ALIASES),
     "monitoring": _choice(MONITORING_FREQUENCIES, "quarterly", _MONITORING_ALIASES),
-    "provider": _parse_provider,
+    "provider": _limited(_parse_provider, MAX_LENGTHS["provider"]),
 }
-_CHECKED_SIZE = frozenset(MAX_LENGTHS) | {"value", "kpis"}
 # Columns whose cells rarely repeat; every other column's readings are remembered per import.
 _MOSTLY_UNIQUE = frozenset({"reference", "title", "notes", "contact_name", "contact_email"})
 _REMEMBER_AT_MOST = 20_000
