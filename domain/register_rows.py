@@ -66,6 +66,9 @@ _MONITORING_ALIASES = {"quarter": "quarterly", "month": "monthly", "bi-annual": 
                        "6-monthly": "biannual", "yearly": "annual", "annually": "annual",
                        "no monitoring": "none", "n/a": "none"}
 
+_ALL_COLUMNS = frozenset(COLUMNS)
+
+
 @dataclass(frozen=True)
 class ParsedRegister:
     """What a file's rows mean: the agreements, or every bad cell that stops the import."""
@@ -83,7 +86,7 @@ class ParsedRegister:
         A file without (say) a `notes` column says nothing about notes, so re-importing it
         must not blank the notes already in the register.
         """
-        if self.columns >= set(COLUMNS) and not old.extra:
+        if self.columns >= _ALL_COLUMNS and all(name in self.extra_columns for name, _ in old.extra):
             return new
         kept = {column: getattr(old, column) for column in COLUMNS if column not in self.columns}
         extra = tuple(sorted(

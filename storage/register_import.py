@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -355,9 +356,13 @@ def _agreement(row: Any, contact: tuple[str, str], kpis: tuple[Kpi, ...]) -> Agr
     )
 
 
+# Everything a register file sets; not the import bookkeeping (first_imported, missing flag).
+_compared = attrgetter(*(COLUMNS + ("extra",)))
+
+
 def _changes(old: Agreement, new: Agreement) -> list[tuple[str, str, str]]:
     """(column, old text, new text) for every cell that differs, in register column order."""
-    if replace(new, first_imported=old.first_imported, missing_from_last_import=old.missing_from_last_import) == old:
+    if _compared(new) == _compared(old):
         return []  # the common case on re-import, decided without formatting every cell
     before = agreement_texts(old)
     after = agreement_texts(new)
