@@ -261,12 +261,17 @@ async def measure_import(csv_path: Path, database: Path) -> None:
     await import_register(engine, csv_path, today=TODAY, actor="bench")
     seconds = time.perf_counter() - started
     await engine.dispose()
-    print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, seconds)
+    print(before, _resident_bytes("VmHWM"), seconds)
 
 
-def _resident_bytes() -> int:
+def _resident_bytes(field: str = "VmRSS") -> int:
+    """Resident memory now (`VmRSS`) or at its peak (`VmHWM`), from /proc.
+
+    Not `ru_maxrss`: Linux carries that over from the parent across fork and exec, so a
+    child started by a large benchmark process would report the parent's peak.
+    """
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) * 1024
     return 0
 
