@@ -25,14 +25,8 @@ from domain.demo_catalogue import (
     BOROUGHS, CATEGORY_STREAMS, CORE, CSF, FIRST_NAMES, LAST_NAMES, LCPF, MOJ, PAN_LONDON,
     PARTNERSHIP_TITLES, SERVICES, SNB, STAFF, STREAM_CODES, VRU,
 )
+from domain.register_columns import COLUMNS  # the columns of register-format.md, in its order
 
-# The columns of shared/register-format.md, in its order.
-COLUMNS: tuple[str, ...] = (
-    "reference", "kind", "title", "provider", "provider_id", "funding_stream", "project_code",
-    "value", "start_date", "award_date", "end_date", "extension_options", "extended_to", "area",
-    "category", "contract_manager", "contact_name", "contact_email", "monitoring", "kpis",
-    "signed", "status", "notes",
-)
 
 
 def demo_rows(today: date, seed: int = 2026) -> list[dict[str, str]]:
