@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.names import STOPWORDS, Hit, Vocabulary, normalise
 from bot.period_phrases import PeriodNotUnderstood, find_period
@@ -80,6 +80,7 @@ class QuestionEngine:
         self.register = list(register)
         self.vocabulary = Vocabulary(self.register)
         self.fy_start_month = fy_start_month
+        self._titles = [normalise(a.title) for a in self.register]
         self._references = {a.reference.lower(): a.reference for a in self.register}
         self._reference_pattern = (
             re.compile(
@@ -211,15 +212,15 @@ class QuestionEngine:
         return query
 
     def _titles_like(self, said: str, kinds: frozenset[str]) -> list[str]:
-        """References of agreements whose title contains words like `said`."""
-        wanted = normalise(said)
-        scored = []
-        for agreement in self.register:
-            if kinds and agreement.kind not in kinds:
-                continue
-            score = fuzz.partial_ratio(wanted, normalise(agreement.title))
-            if score >= 90:
-                scored.append((score, agreement.reference))
+        """References of agreements whose title contains words like `said` (best matches only)."""
+        found = process.extract(
+            normalise(said), self._titles, scorer=fuzz.partial_ratio, score_cutoff=90, limit=None
+        )
+        scored = [
+            (score, self.register[index].reference)
+            for _title, score, index in found
+            if not kinds or self.register[index].kind in kinds
+        ]
         if not scored:
             return []
         best = max(score for score, _ in scored)
