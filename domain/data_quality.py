@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.agreement import Agreement
+from domain.values import format_date
 
 MISSING_END_DATE = "missing_end_date"
 MISSING_START_DATE = "missing_start_date"
@@ -95,17 +96,17 @@ def _dates(agreement: Agreement, today: date) -> list[Problem]:
     if agreement.status == "active" and end is not None and end < today:
         found.append(Problem(
             EXPIRED_BUT_ACTIVE,
-            f"Ended on {end.isoformat()} but still marked active: record the extension or mark it terminated.",
+            f"Ended on {format_date(end)} but still marked active: record the extension or mark it terminated.",
         ))
     if agreement.end_date and agreement.extended_to and agreement.extended_to < agreement.end_date:
         found.append(Problem(
             EXTENDED_BEFORE_END,
-            f"Extended to {agreement.extended_to.isoformat()}, before its end date {agreement.end_date.isoformat()}: check both dates.",
+            f"Extended to {format_date(agreement.extended_to)}, before its end date {format_date(agreement.end_date)}: check both dates.",
         ))
     if agreement.start_date and end and agreement.start_date > end:
         found.append(Problem(
             STARTS_AFTER_END,
-            f"Starts on {agreement.start_date.isoformat()}, after it ends on {end.isoformat()}: check both dates.",
+            f"Starts on {format_date(agreement.start_date)}, after it ends on {format_date(end)}: check both dates.",
         ))
     return found
 

@@ -92,10 +92,10 @@ class BadCell:
 
 @dataclass
 class HeaderMap:
-    """Which column position holds which register column; unknown headers kept by their text."""
+    """Which column position holds which register column; unknown headers by their text as written."""
 
     columns: dict[int, str] = field(default_factory=dict)
-    extra: dict[int, str] = field(default_factory=dict)
+    unknown: dict[int, str] = field(default_factory=dict)
     bad_cells: list[BadCell] = field(default_factory=list)
 
 
@@ -116,7 +116,7 @@ def map_headers(headers: Sequence[object]) -> HeaderMap:
     """Match a header row, reporting required columns that are missing and columns named twice.
 
     A column's own name beats an alias (`Value` and `Amount` → `Value` is the value, `Amount` is
-    kept as an extra column); the same name twice is ambiguous and refused.
+    an unknown column, kept in notes); the same name twice is ambiguous and refused.
     """
     mapping = HeaderMap()
     exact: dict[str, int] = {}
@@ -149,7 +149,7 @@ def map_headers(headers: Sequence[object]) -> HeaderMap:
             taken.add(alias)
             mapping.columns[position] = alias
         else:
-            mapping.extra[position] = text
+            mapping.unknown[position] = text
     for column in REQUIRED:
         if column not in mapping.columns.values():
             mapping.bad_cells.append(BadCell(HEADER_ROW, column, "", f"a column named {column} (every register has one)"))
@@ -222,7 +222,7 @@ def plain_number(number: Decimal) -> str:
 def agreement_cells(agreement: Agreement) -> dict[str, object]:
     """The agreement as typed cells in import columns: dates as `date`, money as `Decimal`, rest text.
 
-    Extra (unknown) columns follow the standard ones under their original header text.
+    Only the register-format columns: unknown columns were kept in notes when imported.
     """
     cells: dict[str, object] = {}
     for column in COLUMNS:
@@ -234,8 +234,6 @@ def agreement_cells(agreement: Agreement) -> dict[str, object]:
         elif value is None:
             value = ""
         cells[column] = value
-    for name, text in agreement.extra:
-        cells[name] = text
     return cells
 
 

@@ -3,14 +3,16 @@
 Dates typed by hand or stored as date cells, money with `£` and commas, `1+1` extension
 options: this module reads each row's cells into an agreement with the parsers of
 `domain.values`, and collects *every* cell it cannot read (not just the first) so the import
-report lets people fix the file in one go. Header matching and the way agreements go back
-into cells live in `domain.register_columns`.
+report lets people fix the file in one go. Columns the register format does not know are
+kept, as shared/register-format.md says, in the agreement's notes: one `Header: value` line
+each. Header matching and the way agreements go back into cells live in
+`domain.register_columns`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -76,23 +78,45 @@ class ParsedRegister:
     agreements: tuple[Agreement, ...]
     bad_cells: tuple[BadCell, ...]
     rows: int
-    # The register columns and extra (unknown) column headers the file has.
+    # The register columns the file has.
     columns: frozenset[str] = frozenset(COLUMNS)
-    extra_columns: frozenset[str] = frozenset()
+    # Only for a file without a notes column: each reference's (casefolded) `Header: value`
+    # lines, to be appended to the notes already in the register.
+    kept_lines: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def merged(self, old: Agreement, new: Agreement) -> Agreement:
         """`new` for the columns this file has; `old`'s values for columns it leaves out.
 
         A file without (say) a `notes` column says nothing about notes, so re-importing it
-        must not blank the notes already in the register.
+        must not blank the notes already in the register; its unknown columns' lines are
+        appended to those notes instead (once: a line already there is not added again).
         """
-        if self.columns >= _ALL_COLUMNS and all(name in self.extra_columns for name, _ in old.extra):
+        if self.columns >= _ALL_COLUMNS:
             return new
         kept = {column: getattr(old, column) for column in COLUMNS if column not in self.columns}
-        extra = tuple(sorted(
-            [item for item in old.extra if item[0] not in self.extra_columns] + list(new.extra)
-        ))
-        return replace(new, **kept, extra=extra)
+        lines = self.kept_lines.get(new.reference.casefold())
+        if lines:
+            kept["notes"] = with_kept_lines(old.notes, lines)
+        return replace(new, **kept)
+
+
+def kept_line(header: str, value: str) -> str:
+    """An unknown column's cell as the line notes keep it in: `Legacy ID: 123`."""
+    return f"{header}: {value}"
+
+
+def with_kept_lines(notes: str, lines: Sequence[str]) -> str:
+    """`notes`, then each of `lines` on its own line unless the notes already have it.
+
+    Export writes the kept lines inside the notes cell, so a file holding both that notes
+    cell and the unknown column again must not get the line twice; re-importing it must
+    change nothing.
+    """
+    present = f"\n{notes}\n"
+    added = [line for line in lines if f"\n{line}\n" not in present]
+    if not added:
+        return notes
+    return "\n".join([notes, *added]) if notes else "\n".join(added)
 
 
 class RowParser:
@@ -113,22 +137,32 @@ class RowParser:
         ]
         present = set(header.columns.values())
         self._defaults = {column: _PARSERS.get(column, _parse_text)(None) for column in COLUMNS if column not in present}
-        self._extra = list(header.extra.items())
+        self._unknown = list(header.unknown.items())
+        self._has_notes = "notes" in present
+        self.kept_lines: dict[str, tuple[str, ...]] = {}
 
     def parse(self, row_number: int, cells: Sequence[object]) -> Agreement | None:
         """The row's agreement, or `None` (bad cells recorded) when any cell is unreadable."""
         self.rows += 1
-        width = len(cells)
-        extra = tuple(sorted(
-            (name, unescape_text(text))
-            for position, name in self._extra
-            if position < width and (text := cell_text(cells[position]))
-        ))
         before = len(self.bad_cells)
         fields = self._fields(row_number, cells)
         if len(self.bad_cells) > before:
             return None
-        return Agreement(**fields, extra=extra, first_imported=self.first_imported)  # type: ignore[arg-type]
+        lines = self._kept_lines(cells)
+        if lines:
+            fields["notes"] = with_kept_lines(fields["notes"], lines)  # type: ignore[arg-type]
+            if not self._has_notes:
+                self.kept_lines[str(fields["reference"]).casefold()] = lines
+        return Agreement(**fields, first_imported=self.first_imported)  # type: ignore[arg-type]
+
+    def _kept_lines(self, cells: Sequence[object]) -> tuple[str, ...]:
+        """The row's non-empty unknown cells as `Header: value` lines, in column order."""
+        width = len(cells)
+        return tuple(
+            kept_line(header, unescape_text(text))
+            for position, header in self._unknown
+            if position < width and (text := cell_text(cells[position]))
+        )
 
     def _fields(self, row: int, cells: Sequence[object]) -> dict[str, object]:
         fields: dict[str, object] = dict(self._defaults)
@@ -268,5 +302,5 @@ def parse_rows(
         tuple(parser.bad_cells),
         parser.rows,
         frozenset(parser.header.columns.values()),
-        frozenset(parser.header.extra.values()),
+        parser.kept_lines,
     )

@@ -3,14 +3,15 @@
 Teams publish their register quarterly and share it with other agencies, and they edit it in
 Excel and import it again. So the export uses exactly the import format of
 shared/register-format.md: ISO dates (unambiguous in any locale), plain amounts without `£`
-or commas, `1+1` extension options, `a=1; b=2` KPIs, and unknown columns appended as they
-came in. Text that a spreadsheet would run as a formula is guarded.
+or commas, `1+1` extension options, `a=1; b=2` KPIs, and only the register-format columns:
+columns the format does not know were kept in notes at import, so notes carries them back
+out. Text that a spreadsheet would run as a formula is guarded.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -25,24 +26,17 @@ DATE_FORMAT = "yyyy-mm-dd"
 MONEY_FORMAT = "0.00"
 
 
-def export_columns(agreements: Iterable[Agreement]) -> list[str]:
-    """The import columns, then every extra column any agreement has, sorted by name."""
-    extra = sorted({name for agreement in agreements for name, _ in agreement.extra} - set(COLUMNS))
-    return [*COLUMNS, *extra]
-
-
 def export_csv(agreements: Sequence[Agreement], stream: TextIO) -> int:
     """Write the register as CSV (header row first) to a text stream; returns the row count."""
-    columns = export_columns(agreements)
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow(COLUMNS)
     for agreement in agreements:
         texts = agreement_texts(agreement)
-        writer.writerow([_csv_cell(column, texts.get(column, "")) for column in columns])
+        writer.writerow([_csv_cell(texts[column]) for column in COLUMNS])
     return len(agreements)
 
 
-def _csv_cell(column: str, text: str) -> str:
+def _csv_cell(text: str) -> str:
     """Text columns are guarded against formulas; dates and amounts never need it."""
     return escape_text(text) if text else text
 
@@ -51,26 +45,25 @@ def export_xlsx(agreements: Sequence[Agreement], path: Path) -> int:
     """Write a workbook: a `Register` sheet with every row (it re-imports), then one sheet per kind."""
     from openpyxl import Workbook  # imported here: only XLSX exports need it
 
-    columns = export_columns(agreements)
     workbook = Workbook(write_only=True)
-    _write_sheet(workbook, REGISTER_SHEET, columns, agreements)
+    _write_sheet(workbook, REGISTER_SHEET, agreements)
     for kind in KINDS:
-        _write_sheet(workbook, KIND_SHEETS[kind], columns, [a for a in agreements if a.kind == kind])
+        _write_sheet(workbook, KIND_SHEETS[kind], [a for a in agreements if a.kind == kind])
     workbook.save(str(path))
     return len(agreements)
 
 
-def _write_sheet(workbook, title: str, columns: list[str], agreements: Sequence[Agreement]) -> None:  # type: ignore[no-untyped-def]
+def _write_sheet(workbook, title: str, agreements: Sequence[Agreement]) -> None:  # type: ignore[no-untyped-def]
     from openpyxl.cell import WriteOnlyCell
 
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
-    sheet.append(columns)
+    sheet.append(COLUMNS)
     for agreement in agreements:
         cells = agreement_cells(agreement)
         row = []
-        for column in columns:
-            value = cells.get(column, "")
+        for column in COLUMNS:
+            value = cells[column]
             cell = WriteOnlyCell(sheet, value=_xlsx_value(value))
             if isinstance(value, date):
                 cell.number_format = DATE_FORMAT

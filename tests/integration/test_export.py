@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.register_columns import COLUMNS
 from register_files_data import ACTOR, HEADER, ROWS, TODAY, write_csv
 from storage.agreements import load_register
 from storage.db import session_factory
@@ -47,14 +48,14 @@ async def seeded(engine, tmp_path: Path) -> None:
 
 
 async def test_csv_export_uses_the_import_columns_and_plain_values(engine, tmp_path):
-    """Header of register-format columns then extras; ISO dates, plain money, 1+1, KPIs as a=1; b=2."""
+    """Only the register-format columns; ISO dates, plain money, 1+1, KPIs as a=1; b=2; unknown columns in notes."""
     await seeded(engine, tmp_path)
     rows = list(csv.DictReader(io.StringIO(await csv_export(engine))))
-    assert list(rows[0])[:4] == ["reference", "kind", "title", "provider"]
-    assert list(rows[0])[-1] == "Legacy ID"
+    assert list(rows[0]) == list(COLUMNS)
     isva = next(row for row in rows if row["reference"] == "OPCC-2023-014")
     assert (isva["value"], isva["start_date"], isva["extended_to"]) == ("125000", "2024-04-01", "2027-03-31")
-    assert (isva["extension_options"], isva["kpis"], isva["Legacy ID"]) == ("1+1", "referrals=120; sessions=300", "L-77")
+    assert (isva["extension_options"], isva["kpis"]) == ("1+1", "referrals=120; sessions=300")
+    assert isva["notes"] == "Renewed after review\nLegacy ID: L-77"
     awkward = next(row for row in rows if row["reference"] == "OPCC-2025-007")
     assert awkward["value"] == "99.50"
     assert awkward["title"] == "'=Knife crime outreach"  # shown as text in Excel, never run
@@ -86,6 +87,21 @@ async def test_xlsx_round_trip_changes_nothing(engine, tmp_path):
     assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 4)
     assert await audit_count(engine) == entries
     assert await csv_export(engine) == before
+
+
+async def test_an_export_with_the_unknown_column_added_back_imports_without_change(engine, tmp_path):
+    """The exported notes already say `Legacy ID: L-77`; a file with that column again adds nothing."""
+    await seeded(engine, tmp_path)
+    first = await csv_export(engine)
+    entries = await audit_count(engine)
+    rows = list(csv.reader(io.StringIO(first)))
+    legacy = {row[0]: row[-1] for row in [HEADER, *ROWS]}
+    widened = [[*row, legacy.get(row[0], "")] for row in rows]
+    widened[0][-1] = "Legacy ID"
+    summary = await import_register(engine, write_csv(tmp_path, widened, name="widened.csv"), today=TODAY)
+    assert (summary.updated, summary.unchanged) == (0, 4)
+    assert await audit_count(engine) == entries
+    assert await csv_export(engine) == first
 
 
 async def test_xlsx_has_the_register_sheet_then_one_per_kind(engine, tmp_path):

@@ -41,7 +41,7 @@ def with_cell(row_index: int, column: str, value: object) -> list[list[object]]:
 
 
 async def test_a_good_csv_creates_every_agreement_with_its_values(engine, tmp_path):
-    """Header aliases, UK and ISO dates, £ and 15m money, extras: all land in the register."""
+    """Header aliases, UK and ISO dates, £ and 15m money, unknown columns in notes: all land in the register."""
     summary = await import_register(engine, write_csv(tmp_path, [HEADER, *ROWS]), today=TODAY, actor=ACTOR)
     assert (summary.rows, summary.created, summary.updated, summary.unchanged, summary.flagged_missing) == (3, 3, 0, 0, 0)
     agreements = await register(engine)
@@ -51,7 +51,8 @@ async def test_a_good_csv_creates_every_agreement_with_its_values(engine, tmp_pa
     assert isva.current_end_date == date(2027, 3, 31)
     assert isva.extension_options_left == (1,)
     assert [(k.name, k.target) for k in isva.kpis] == [("referrals", Decimal(120)), ("sessions", Decimal(300))]
-    assert isva.extra == (("Legacy ID", "L-77"),)
+    assert isva.notes == "Renewed after review\nLegacy ID: L-77"
+    assert isva.extra == ()
     assert isva.first_imported == TODAY
     assert agreements["OPCC-2024-002"].value == Decimal("15000000.00")
     assert agreements["OPCC-2022-100"].status == "terminated"
@@ -283,7 +284,50 @@ async def test_a_file_without_a_column_leaves_that_column_alone(engine, tmp_path
     isva = (await register(engine))["OPCC-2023-014"]
     assert isva.value == Decimal("130000.00")
     assert isva.end_date == date(2026, 3, 31)
-    assert isva.extra == (("Legacy ID", "L-77"),)
+    assert isva.notes == "Renewed after review\nLegacy ID: L-77"
+
+
+async def test_an_unknown_column_is_kept_in_the_notes(engine, tmp_path):
+    """A `Legacy ID` column: its value is a `Legacy ID: 123` line after the row's notes, nothing else kept."""
+    rows = [["Reference", "Kind", "Title", "Provider", "Notes", "Legacy ID", "Old RAG"],
+            ["R-1", "grant", "Outreach", "Safer London", "Agreed at board", "123", ""],
+            ["R-2", "grant", "Refuge", "Refuge", "", "456", "amber"]]
+    await import_register(engine, write_csv(tmp_path, rows), today=TODAY)
+    agreements = await register(engine)
+    assert agreements["R-1"].notes == "Agreed at board\nLegacy ID: 123"
+    assert agreements["R-2"].notes == "Legacy ID: 456\nOld RAG: amber"
+    assert agreements["R-1"].extra == agreements["R-2"].extra == ()
+
+
+async def test_a_notes_cell_already_holding_the_kept_line_is_not_appended_to_again(engine, tmp_path):
+    """Notes ending `Legacy ID: 123` and the Legacy ID column too: imported once, re-imports change nothing."""
+    first = [["reference", "kind", "title", "provider", "notes", "Legacy ID"],
+             ["R-1", "grant", "Outreach", "Safer London", "Agreed at board", "123"]]
+    await import_register(engine, write_csv(tmp_path, first, name="first.csv"), today=TODAY)
+    entries = await audit(engine)
+    second = [first[0], ["R-1", "grant", "Outreach", "Safer London", "Agreed at board\nLegacy ID: 123", "123"]]
+    summary = await import_register(engine, write_csv(tmp_path, second, name="second.csv"), today=TODAY)
+    assert (summary.updated, summary.unchanged) == (0, 1)
+    assert await audit(engine) == entries
+    assert (await register(engine))["R-1"].notes == "Agreed at board\nLegacy ID: 123"
+
+
+async def test_a_file_without_a_notes_column_appends_its_unknown_columns_to_the_notes_once(engine, tmp_path):
+    """No notes column: the register's notes are kept and the Legacy ID line added; the same file again changes nothing."""
+    await loaded(engine, tmp_path)
+    rows = [["reference", "kind", "title", "provider", "Legacy ID", "Board"],
+            *[[*row[:4], row[-1], ""] for row in ROWS]]
+    rows[2][5] = "March 2024"
+    path = write_csv(tmp_path, rows, name="no-notes.csv")
+    summary = await import_register(engine, path, today=TODAY)
+    assert (summary.updated, summary.unchanged) == (1, 2)
+    agreements = await register(engine)
+    assert agreements["OPCC-2023-014"].notes == "Renewed after review\nLegacy ID: L-77"
+    assert agreements["OPCC-2024-002"].notes == "Board: March 2024"
+    entries = await audit(engine)
+    summary = await import_register(engine, path, today=TODAY)
+    assert (summary.updated, summary.unchanged) == (0, 3)
+    assert await audit(engine) == entries
 
 
 async def test_providers_are_found_by_name_with_spacing_normalised(engine, tmp_path):

@@ -80,6 +80,22 @@ def test_unsigned_says_which_signature_is_missing():
     assert "not recorded" in messages[""]
 
 
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"end_date": date(2024, 6, 30)},
+         "Ended on 30 Jun 2024 but still marked active: record the extension or mark it terminated."),
+        ({"extended_to": date(2027, 1, 31)},
+         "Extended to 31 Jan 2027, before its end date 31 Mar 2027: check both dates."),
+        ({"start_date": date(2027, 6, 1)},
+         "Starts on 1 Jun 2027, after it ends on 31 Mar 2027: check both dates."),
+    ],
+)
+def test_date_problems_show_dates_as_people_write_them(changes, message):
+    """Messages say `30 Jun 2024`, the form answers use, not `2024-06-30`."""
+    assert [problem.message for problem in problems(replace(CLEAN, **changes), TODAY)] == [message]
+
+
 def test_drafts_and_terminated_agreements_are_not_chased_for_signatures_or_expiry():
     """A draft is not signed yet; a terminated agreement has ended whatever its dates say."""
     old = replace(CLEAN, signed="none", end_date=date(2025, 3, 31))

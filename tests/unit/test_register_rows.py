@@ -18,7 +18,7 @@ from domain.register_columns import (
     match_header,
     unescape_text,
 )
-from domain.register_rows import parse_rows
+from domain.register_rows import parse_rows, with_kept_lines
 
 BASE_HEADER = ["reference", "kind", "title", "provider"]
 
@@ -70,11 +70,11 @@ def test_headers_match_case_spaces_underscores_and_punctuation_aside(header, col
     assert match_header(header) == column
 
 
-def test_a_columns_own_name_beats_an_alias_which_is_kept_as_an_extra_column():
-    """`Value` and `Amount` together: Value is the value, Amount comes back out on export."""
+def test_a_columns_own_name_beats_an_alias_which_is_an_unknown_column():
+    """`Value` and `Amount` together: Value is the value, Amount is unknown (kept in notes)."""
     mapping = map_headers([*BASE_HEADER, "Amount", "Value"])
     assert mapping.columns[5] == "value"
-    assert mapping.extra == {4: "Amount"}
+    assert mapping.unknown == {4: "Amount"}
     assert mapping.bad_cells == []
 
 
@@ -200,10 +200,46 @@ def test_empty_rows_are_skipped_and_do_not_shift_row_numbers():
     assert [(c.row, c.column) for c in parsed.bad_cells] == [(4, "end_date")]
 
 
-def test_unknown_columns_are_kept_as_extra_values():
-    """A column the register format does not know is kept with its header text."""
-    parsed = _parse(_row(**{"Legacy ID": "L-77"}))
-    assert parsed.agreements[0].extra == (("Legacy ID", "L-77"),)
+def test_unknown_columns_are_kept_in_notes_as_header_and_value_lines():
+    """A column the register format does not know becomes a `Header: value` line after the notes."""
+    header = [*BASE_HEADER, "Legacy ID", "notes", "Old system", "Blank"]
+    parsed = _parse(["R-1", "grant", "T", "P", 123, "Renewed after review", "'=CODE", ""], header=header)
+    agreement = parsed.agreements[0]
+    assert agreement.notes == "Renewed after review\nLegacy ID: 123\nOld system: =CODE"
+    assert agreement.extra == ()
+
+
+def test_unknown_columns_make_the_notes_when_the_notes_cell_is_empty_or_absent():
+    """No notes text of its own: the notes are just the kept lines, in column order."""
+    with_notes = _parse(["R-1", "grant", "T", "P", "", "L-1", "x"], header=[*BASE_HEADER, "Notes", "Legacy ID", "Zone"])
+    without = _parse(["R-1", "grant", "T", "P", "L-1", "x"], header=[*BASE_HEADER, "Legacy ID", "Zone"])
+    assert with_notes.agreements[0].notes == without.agreements[0].notes == "Legacy ID: L-1\nZone: x"
+
+
+def test_a_kept_line_already_in_the_notes_is_not_appended_again():
+    """An exported notes cell already ending `Legacy ID: 123`, with that column too: no duplicate."""
+    header = [*BASE_HEADER, "notes", "Legacy ID"]
+    parsed = _parse(["R-1", "grant", "T", "P", "Renewed\nLegacy ID: 123", "123"], header=header)
+    assert parsed.agreements[0].notes == "Renewed\nLegacy ID: 123"
+
+
+@pytest.mark.parametrize(
+    ("notes", "lines", "expected"),
+    [
+        ("", ["A: 1"], "A: 1"),
+        ("Own", ["A: 1", "B: 2"], "Own\nA: 1\nB: 2"),
+        ("Own\nA: 1", ["A: 1", "B: 2"], "Own\nA: 1\nB: 2"),
+        ("Own\nA: 1\nB: 2", ["A: 1", "B: 2"], "Own\nA: 1\nB: 2"),
+        ("Own\nA: 10", ["A: 1"], "Own\nA: 10\nA: 1"),
+        ("Own", ["A: two\nlines"], "Own\nA: two\nlines"),
+        ("Own\nA: two\nlines", ["A: two\nlines"], "Own\nA: two\nlines"),
+        ("Own", [], "Own"),
+    ],
+)
+def test_kept_lines_are_appended_once(notes, lines, expected):
+    """Each line is appended unless the notes already hold it as whole lines; appending twice changes nothing."""
+    assert with_kept_lines(notes, lines) == expected
+    assert with_kept_lines(expected, lines) == expected
 
 
 def test_a_bad_cell_reads_as_one_plain_sentence():
@@ -217,20 +253,21 @@ def test_a_bad_cell_reads_as_one_plain_sentence():
 
 
 def test_agreements_come_back_out_as_import_text():
-    """Export text: ISO dates, plain money, 1+1, `a=1; b=2`, extras after the standard columns."""
+    """Export text: ISO dates, plain money, 1+1, `a=1; b=2`, and only the register-format columns."""
     agreement = Agreement(
         reference="R-1", kind="grant", title="T", provider="P", value=Decimal("125000.00"),
         start_date=date(2024, 4, 1), extension_options=(1, 1),
-        kpis=(Kpi("referrals", Decimal("120")), Kpi("rate", Decimal("0.50"))), extra=(("Legacy ID", "L-1"),),
+        kpis=(Kpi("referrals", Decimal("120")), Kpi("rate", Decimal("0.50"))), notes="Legacy ID: L-1",
+        extra=(("Old extra", "x"),),
     )
     texts = agreement_texts(agreement)
-    assert list(texts)[: len(COLUMNS)] == list(COLUMNS)
+    assert list(texts) == list(COLUMNS)
     assert texts["value"] == "125000"
     assert texts["start_date"] == "2024-04-01"
     assert texts["end_date"] == ""
     assert texts["extension_options"] == "1+1"
     assert texts["kpis"] == "referrals=120; rate=0.5"
-    assert texts["Legacy ID"] == "L-1"
+    assert texts["notes"] == "Legacy ID: L-1"
     assert agreement_texts(Agreement("R", "grant", "T", "P", value=Decimal("99.50")))["value"] == "99.50"
 
 
