@@ -7,8 +7,9 @@ Run from the repository root:  .venv/bin/python bench/checkin.py               (
 Starts `commissioning-bot serve --local` as its own process on a fresh database holding one
 agreement per provider, a stand-in Bot Connector for the replies, and N simulated providers.
 Each provider answers a whole return (ten turns, ending with Submit) with a random pause
-between answers, as a person typing would (`--think`, seconds, mean; 0 for no pause), all
-providers at once. Reported: turns per second, median and p99 turn latency (request sent to
+between answers, as a person typing would (`--think`, seconds, mean; 0 for no pause); the
+providers start at random within `--ramp` seconds, so all of them are part-way through a
+return at the same time. Reported: turns per second, median and p99 turn latency (request sent to
 HTTP answer, which the bot gives after posting its replies), the bot-state store's read and
 write cost per turn for a real dialog state, and a check that every return holds exactly the
 answers its provider gave (none lost, none mixed up between providers).
@@ -178,8 +179,10 @@ async def start_server(db_url: str, port: int) -> asyncio.subprocess.Process:
     raise SystemExit("the bot did not start")
 
 
-async def run_provider(provider: Provider, http: ClientSession, url: str, connector: Connector, think: float, rng: random.Random) -> None:
-    await asyncio.sleep(rng.uniform(0, think))  # people do not all start in the same millisecond
+async def run_provider(
+    provider: Provider, http: ClientSession, url: str, connector: Connector, think: float, rng: random.Random, ramp: float = 0.0
+) -> None:
+    await asyncio.sleep(rng.uniform(0, ramp))  # people do not all start in the same second
     for count, text in enumerate(provider.messages()):
         activity: dict[str, Any] = {
             "type": "message", "id": f"{provider.number}-{count}", "text": text, "textFormat": "plain",
@@ -255,6 +258,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--providers", type=int, default=200)
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between a provider's answers (0: none)")
+    parser.add_argument("--ramp", type=float, default=20.0, help="providers start at random within this many seconds")
     parser.add_argument("--db", help="database URL (default: a new SQLite file)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
@@ -272,7 +276,10 @@ async def main() -> None:
             async with ClientSession(timeout=ClientTimeout(total=120), connector=TCPConnector(limit=0)) as http:
                 started = time.perf_counter()
                 await asyncio.gather(
-                    *(run_provider(p, http, f"http://127.0.0.1:{port}", connector, args.think, random.Random(rng.random())) for p in providers)
+                    *(
+                        run_provider(p, http, f"http://127.0.0.1:{port}", connector, args.think, random.Random(rng.random()), args.ramp)
+                        for p in providers
+                    )
                 )
                 elapsed = time.perf_counter() - started
         finally:
@@ -285,8 +292,8 @@ async def main() -> None:
     latencies = [s for p in providers for s in p.latencies]
     backend = "PostgreSQL" if args.db and args.db.startswith("postgres") else "SQLite"
     met = "met" if p99(latencies) <= P99_TARGET else "NOT met"
-    print(f"{len(providers)} providers, {len(latencies)} turns, mean think time {args.think:g} s, {backend}, "
-          f"{os.cpu_count()} cores\n")
+    print(f"{len(providers)} providers starting within {args.ramp:g} s, {len(latencies)} turns, mean think time "
+          f"{args.think:g} s, {backend}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}\n")
     print("| What | Value |\n|---|---|")
     print(f"| Turns per second | {len(latencies) / elapsed:.1f} |")
     print(f"| Median turn latency | {statistics.median(latencies) * 1000:.1f} ms |")

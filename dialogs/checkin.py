@@ -85,7 +85,7 @@ class CheckinDialog(ComponentDialog):
                 return await step.replace_dialog(QUESTION, {"return_id": drafts[0].id})
         agreements = await self._repo.agreements_of(participant.providers) if participant.providers else []
         if not agreements:
-            await step.context.send_activity(say.NO_AGREEMENTS)
+            await step.context.send_activity(say.STAFF_NOT_PROVIDER if participant.is_staff else say.NO_AGREEMENTS)
             return await step.end_dialog()
         wanted = str(options.get("reference") or "")
         step.values["period"] = str(options.get("period") or "")

@@ -41,15 +41,15 @@ from domain.returns import (
     SPEND_TO_DATE,
     MonitoringReturn,
     apply_answer,
-    belongs_to,
     copy_from_previous,
     kpi_key,
+    provider_key,
     reason_key,
 )
 from storage.agreements import to_domain
 from storage.db import session_factory
 from storage.models import AgreementRow, AuditEntry, MonitoringPeriod as PeriodRow, MonitoringReturn as ReturnRow
-from storage.models import OutboxItem, ReturnKpiActual
+from storage.models import OutboxItem, Provider, ReturnKpiActual
 
 ACCEPT = "accept"
 AGREEMENTS_KEPT = 5000
@@ -159,13 +159,21 @@ class ReturnsRepository:
 
     async def agreements_of(self, providers: Iterable[str]) -> list[Agreement]:
         """Live agreements with monitoring whose provider is one of `providers`, by reference."""
-        names = list(providers)
+        wanted = {provider_key(name) for name in providers}
+        if not wanted:
+            return []
         async with self._sessions() as session:
-            rows = (await session.scalars(select(AgreementRow).where(AgreementRow.status == "active"))).unique().all()
-        agreements = [to_domain(row) for row in rows]
-        return sorted(
-            (a for a in agreements if a.monitoring != "none" and belongs_to(a, names)), key=lambda a: a.reference
-        )
+            ids = [pid for pid, name in (await session.execute(select(Provider.id, Provider.name))).all() if provider_key(name) in wanted]
+            if not ids:
+                return []
+            rows = (
+                await session.scalars(
+                    select(AgreementRow).where(
+                        AgreementRow.status == "active", AgreementRow.provider_id.in_(ids), AgreementRow.monitoring != "none"
+                    )
+                )
+            ).unique().all()
+        return sorted((to_domain(row) for row in rows), key=lambda a: a.reference)
 
     async def agreement(self, reference: str) -> Agreement | None:
         async with self._sessions() as session:

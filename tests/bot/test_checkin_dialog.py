@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogs import checkin_text as say
 from domain.returns import CASE_STUDY, OUTCOMES, RAG, RISKS, SPEND_EXPLANATION, SPEND_IN_PERIOD, SPEND_TO_DATE, kpi_key, reason_key
-from returns_chat import NORTH, NOT_MINE, SAFE, STRANGER, ReturnsChat
+from returns_chat import MANAGER, NORTH, NOT_MINE, SAFE, STRANGER, ReturnsChat
 from returns_data import add_agreements
 from storage.db import session_factory
 from storage.models import MonitoringReturn as ReturnRow, OutboxItem
@@ -343,8 +343,9 @@ async def test_a_forged_button_inside_my_own_dialog_is_a_stale_button(chat: Retu
 
 
 async def test_people_who_are_not_providers_have_no_returns(chat: ReturnsChat) -> None:
-    """An unknown user asking to check in is told there is nothing for them."""
+    """An unknown user is told there is nothing for them; staff are pointed to assessment."""
     assert await chat.last("check in", who=STRANGER) == say.NO_AGREEMENTS
+    assert await chat.last("check in", who=MANAGER) == say.STAFF_NOT_PROVIDER
 
 
 async def test_ordinary_questions_are_left_to_the_register_engine(chat: ReturnsChat) -> None:
