@@ -13,7 +13,6 @@ import asyncio
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from decimal import Decimal
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -22,12 +21,11 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from domain.agreement import Agreement, Kpi, format_extension_options
+from domain.agreement import Agreement, format_extension_options
 from domain.data_quality import MISSING_FROM_LAST_IMPORT, problems
-from domain.values import parse_extension_options
 from domain.register_columns import COLUMNS, agreement_texts, format_kpis, plain_number
 from domain.register_rows import ParsedRegister, parse_rows
-from storage.agreements import PLAIN_FIELDS
+from storage.agreements import PLAIN_FIELDS, load_agreements
 from storage.db import session_factory
 from storage.models import AgreementRow, AuditEntry, Contact, ImportBatch, KpiRow, Provider
 from storage.register_sheets import FileRefused, ImportRefused, open_register, read_bytes_sha256
@@ -214,36 +212,8 @@ class _RegisterWriter:
             await self._flush_audit()
 
     async def _load(self, ids: list[int]) -> dict[int, Agreement]:
-        """The register's current agreements for `ids`, read with three plain queries.
-
-        Core rather than the ORM (`storage.agreements.to_domain`): re-importing 10,000
-        unchanged rows is otherwise dominated by building ORM objects only to compare them.
-        """
-        if not ids:
-            return {}
-        rows = await self.session.execute(
-            select(AGREEMENTS, PROVIDERS.c.name.label("provider_name"))
-            .join(PROVIDERS, PROVIDERS.c.id == AGREEMENTS.c.provider_id)
-            .where(AGREEMENTS.c.id.in_(ids))
-        )
-        contacts: dict[int, tuple[str, str]] = {}
-        for agreement_id, name, email in await self.session.execute(
-            select(CONTACTS.c.agreement_id, CONTACTS.c.name, CONTACTS.c.email)
-            .where(CONTACTS.c.agreement_id.in_(ids), CONTACTS.c.role == "provider_contact")
-            .order_by(CONTACTS.c.id)
-        ):
-            contacts.setdefault(agreement_id, (name, email))
-        kpis: dict[int, list[Kpi]] = {}
-        for agreement_id, name, target in await self.session.execute(
-            select(KPIS.c.agreement_id, KPIS.c.name, KPIS.c.target)
-            .where(KPIS.c.agreement_id.in_(ids))
-            .order_by(KPIS.c.agreement_id, KPIS.c.position)
-        ):
-            kpis.setdefault(agreement_id, []).append(Kpi(name, Decimal(target)))
-        return {
-            row.id: _agreement(row, contacts.get(row.id, ("", "")), tuple(kpis.get(row.id, ())))
-            for row in rows
-        }
+        """The register's current agreements for `ids`."""
+        return await load_agreements(self.session, ids)
 
     async def _create(self, agreements: list[Agreement], providers: dict[str, int]) -> None:
         if not agreements:
@@ -338,26 +308,8 @@ class _RegisterWriter:
             self.audit = []
 
 
-def _agreement(row: Any, contact: tuple[str, str], kpis: tuple[Kpi, ...]) -> Agreement:
-    """An agreement from a Core row of `agreements` joined to its provider's name."""
-    values = {name: getattr(row, name) for name in PLAIN_FIELDS}
-    return Agreement(
-        reference=row.reference,
-        provider=row.provider_name,
-        provider_id=row.provider_org_id,
-        extension_options=parse_extension_options(row.extension_options),
-        contact_name=contact[0],
-        contact_email=contact[1],
-        kpis=kpis,
-        extra=tuple(sorted((row.extra or {}).items())),
-        missing_from_last_import=bool(row.missing_from_last_import),
-        first_imported=row.first_imported,
-        **values,
-    )
-
-
 # Everything a register file sets; not the import bookkeeping (first_imported, missing flag).
-_compared = attrgetter(*(COLUMNS + ("extra",)))
+_compared = attrgetter(*COLUMNS)
 
 
 def _changes(old: Agreement, new: Agreement) -> list[tuple[str, str, str]]:
@@ -366,10 +318,9 @@ def _changes(old: Agreement, new: Agreement) -> list[tuple[str, str, str]]:
         return []  # the common case on re-import, decided without formatting every cell
     before = agreement_texts(old)
     after = agreement_texts(new)
-    extra = sorted((set(before) | set(after)) - set(COLUMNS))
     return [
         (column, before.get(column, ""), after.get(column, ""))
-        for column in (*COLUMNS, *extra)
+        for column in COLUMNS
         if before.get(column, "") != after.get(column, "")
     ]
 
