@@ -19,7 +19,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -121,7 +121,8 @@ def create_app(
     )
     sender = OutboxSender(
         sessions, make_send(adapter, settings.app_id), alert_cards.render,
-        options=SenderOptions(batching=alerts_config.batching, idle_interval=alerts_config.send_interval),
+        options=SenderOptions(batching=alerts_config.batching, idle_interval=alerts_config.send_interval,
+                              lease=timedelta(seconds=alerts_config.claim_lease)),
     )
     alerts = AlertScheduler(sessions, alerts_config, BankHolidays(), sender)
     app[ENGINE] = engine

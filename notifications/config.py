@@ -14,6 +14,7 @@
 | `ALERT_ASSESSMENT_WORKING_DAYS` | `10` | working days staff have to assess a return |
 | `ALERT_BATCHING` | `on` | `off` sends every alert as its own message |
 | `ALERT_SEND_INTERVAL` | `5` | seconds between outbox passes when idle |
+| `ALERT_CLAIM_LEASE` | `300` | seconds before a crashed sender's claimed alerts are sent by another |
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class AlertSettings:
     thresholds: AlertThresholds = field(default_factory=AlertThresholds)
     batching: bool = True
     send_interval: float = 5.0
+    claim_lease: float = 300.0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -72,6 +74,7 @@ class AlertSettings:
             thresholds=thresholds,
             batching=_switch(env, "ALERT_BATCHING", True),
             send_interval=float(_whole(env, "ALERT_SEND_INTERVAL", 5, minimum=1)),
+            claim_lease=float(_whole(env, "ALERT_CLAIM_LEASE", 300, minimum=1)),
         )
 
 

@@ -99,6 +99,14 @@ class _Stop(Exception):
     """This queue can go no further in this pass."""
 
 
+@dataclass
+class _Claim:
+    """The items of one queue this worker holds, and when it last renewed its lease on them."""
+
+    held: set[int]
+    renewed: datetime
+
+
 class OutboxSender:
     """Delivers claimed outbox items through `send`; safe to run in several processes at once."""
 
@@ -218,16 +226,28 @@ class OutboxSender:
             report.waiting_for_recipient += len(items)
             return report
         messages = self.messages_for(items)
+        claim = _Claim({item.id for item in items}, self._clock())
         for index, message in enumerate(messages):
             rest = [item.id for later in messages[index + 1:] for item in later]
             try:
-                target = await self._deliver_message(target, message, rest, report)
+                target = await self._deliver_message(target, message, rest, report, claim)
             except _Stop:
                 return report
         return report
 
+    async def _still_mine(self, claim: _Claim, ids: list[int]) -> bool:
+        """True while this worker still holds `ids`. Checked (and the lease renewed) whenever a
+        third of the lease has passed, right before sending, so a worker that stalled past its
+        lease never sends what another worker has since taken over."""
+        now = self._clock()
+        if now - claim.renewed > self.options.lease / 3:
+            claim.held = await renew(self._sessions, sorted(claim.held), self.worker_id, now)
+            claim.renewed = now
+        return all(item_id in claim.held for item_id in ids)
+
     async def _deliver_message(
-        self, target: DeliveryTarget, message: list[OutboxEntry], rest: list[int], report: DeliveryReport
+        self, target: DeliveryTarget, message: list[OutboxEntry], rest: list[int], report: DeliveryReport,
+        claim: _Claim,
     ) -> DeliveryTarget:
         """Send one message, retrying in place while that makes sense; returns the (new) target."""
         ids = [item.id for item in message]
@@ -237,7 +257,12 @@ class OutboxSender:
         while True:
             try:
                 async with self._limiter.slot(target.conversation_id):
+                    if not await self._still_mine(claim, ids):
+                        log.warning("Claim on %d alerts lapsed; another worker has them", len(ids))
+                        raise _Stop
                     created = await self._send(target.reference, card, create_personal=target.create_personal)
+            except _Stop:
+                raise
             except ConversationBlocked as error:
                 await self._blocked(target, ids + rest, str(error))
                 report.dead += len(ids) + len(rest)
@@ -264,11 +289,10 @@ class OutboxSender:
                     report.dead += len(ids)
                     return target
                 if inline <= self.options.inline_retries and delay <= self.options.max_inline_wait:
-                    await renew(self._sessions, ids + rest, self.worker_id, self._clock())
                     await self._sleep(delay)
                     continue
                 await mark_retry(self._sessions, ids, at=self._clock() + timedelta(seconds=delay), error=text)
-                await release(self._sessions, rest)
+                await release(self._sessions, [i for i in rest if i in claim.held])
                 report.retry_later += len(ids)
                 raise _Stop from None
             await mark_delivered(self._sessions, ids, self._clock())

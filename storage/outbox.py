@@ -238,16 +238,20 @@ async def claim(
     return sorted((_entry(row) for row in rows), key=lambda entry: entry.id)
 
 
-async def renew(sessions: async_sessionmaker[AsyncSession], ids: Sequence[int], worker: str, now: datetime) -> None:
-    """Still working on these (a long Retry-After): keep the lease fresh."""
-    if ids:
-        async with sessions.begin() as session:
-            await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id.in_(list(ids)), OutboxItem.state == CLAIMED, OutboxItem.claimed_by == worker)
-                .values(claimed_at=_stored(now))
-                .execution_options(synchronize_session=False)
-            )
+async def renew(sessions: async_sessionmaker[AsyncSession], ids: Sequence[int], worker: str, now: datetime) -> set[int]:
+    """Still working on these: keep the lease fresh. Returns the ids this worker still holds —
+    any missing were taken back after the lease ran out and must not be sent by this worker."""
+    if not ids:
+        return set()
+    async with sessions.begin() as session:
+        rows = await session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(list(ids)), OutboxItem.state == CLAIMED, OutboxItem.claimed_by == worker)
+            .values(claimed_at=_stored(now))
+            .returning(OutboxItem.id)
+            .execution_options(synchronize_session=False)
+        )
+        return {row[0] for row in rows}
 
 
 async def mark_delivered(sessions: async_sessionmaker[AsyncSession], ids: Sequence[int], now: datetime) -> None:

@@ -32,6 +32,10 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--deliver", action="store_true", help="then send the outbox through the Bot Connector")
     parser.add_argument("--deliver-only", action="store_true", help="send the outbox; do not sweep")
     parser.add_argument("--no-batching", action="store_true", help="with --deliver: one message per alert")
+    parser.add_argument("--batch-size", type=int, default=200, metavar="N",
+                        help="with --deliver: claim at most N alerts at a time (default 200)")
+    parser.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                        help="with --deliver: keep going until nothing is waiting, for up to SECONDS")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,7 +76,8 @@ async def _sweep(args: argparse.Namespace, today: date, url: str) -> int:
                                      dry_run=args.dry_run, force=args.force)
             _print_sweep(result, args)
         if args.deliver or args.deliver_only:
-            await _deliver(sessions, url, batching=settings.batching and not args.no_batching)
+            await _deliver(sessions, url, settings, batching=settings.batching and not args.no_batching, wait=args.wait,
+                           batch_size=max(1, args.batch_size))
     finally:
         await engine.dispose()
     return 0
@@ -94,20 +99,34 @@ def _print_sweep(result: Any, args: argparse.Namespace) -> None:
         print(f"  {alert.rule:<19} {alert.reference or '-':<16} due {alert.due.isoformat()}  → {who}")
 
 
-async def _deliver(sessions: Any, url: str, *, batching: bool) -> None:
+async def _deliver(sessions: Any, url: str, alert_settings: Any, *, batching: bool, wait: float, batch_size: int) -> None:
+    import asyncio
+    import time
+    from datetime import timedelta
+
     from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
     from bot.alert_cards import render
     from bot.proactive import make_send
     from bot.settings import Settings, SettingsRefused
-    from notifications.sender import OutboxSender, SenderOptions
+    from notifications.sender import DeliveryReport, OutboxSender, SenderOptions
+    from storage.outbox import backlog
 
     try:
         settings = Settings.from_environ().with_database(url)
     except SettingsRefused as refused:
         raise CommandFailed(f"Cannot deliver: {refused}") from None
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings))
-    sender = OutboxSender(sessions, make_send(adapter, settings.app_id), render, options=SenderOptions(batching=batching))
-    report = await sender.drain()
+    options = SenderOptions(batching=batching, batch_size=batch_size, lease=timedelta(seconds=alert_settings.claim_lease))
+    sender = OutboxSender(sessions, make_send(adapter, settings.app_id), render, options=options)
+    report = DeliveryReport()
+    deadline = time.monotonic() + wait
+    while True:
+        report.add(await sender.drain())
+        async with sessions() as session:
+            left = (await backlog(session)).counts
+        if left["pending"] + left["claimed"] == 0 or time.monotonic() >= deadline:
+            break
+        await asyncio.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
     print(DELIVERED.format(delivered=report.delivered, messages=report.messages, retry=report.retry_later,
                            waiting=report.waiting_for_recipient, dead=report.dead), file=sys.stderr)

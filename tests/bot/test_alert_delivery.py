@@ -9,27 +9,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from alert_delivery_data import CHANNEL, CHANNEL_ID, add_conversation, alert, heading, make_alert_channel, write
 from bot.alert_cards import render
 from bot.proactive import make_send
 from bot.settings import Settings
-from domain.alerts import CHANNEL, CONTRACT_MANAGER, Alert, idempotency_key
 from notifications.rate_limit import RateLimiter
 from notifications.sender import NO_ALERT_CHANNEL, OutboxSender, SenderOptions
 from stand_ins.connector_faults import FaultyConnector
 from storage import outbox
-from storage.alerts_repo import set_alert_channel
-from storage.conversations import ConversationRecord, find_conversation, personal_conversation_for, save_conversation
+from storage.conversations import find_conversation, personal_conversation_for
 from storage.db import session_factory
 
-NOW = datetime(2026, 11, 23, 7, 30, tzinfo=timezone.utc)
-CHANNEL_ID = "19:contracts@thread.tacv2"
-TENANT = "tenant-1"
 FAST = SenderOptions(backoff_base=0.05, backoff_cap=2.0, max_inline_wait=5.0, idle_interval=0.1)
 
 
@@ -40,49 +36,9 @@ async def connector() -> AsyncIterator[FaultyConnector]:
     await stand_in.stop()
 
 
-def reference(url: str, conversation_id: str, kind: str, user_id: str = "29:staff") -> dict:
-    return {
-        "bot": {"id": "28:commissioning-bot", "name": "Commissioning"},
-        "user": {"id": user_id, "name": "Someone"},
-        "conversation": {"id": conversation_id, "conversationType": kind, "tenantId": TENANT},
-        "channelId": "msteams",
-        "serviceUrl": url,
-    }
-
-
-async def add_conversation(engine: AsyncEngine, url: str, conversation_id: str, kind: str, email: str = "",
-                           user_id: str = "29:staff") -> None:
-    async with session_factory(engine).begin() as session:
-        await save_conversation(session, ConversationRecord(
-            conversation_id, reference(url, conversation_id, kind, user_id), TENANT, kind, user_id, email,
-        ))
-
-
-async def make_alert_channel(engine: AsyncEngine, url: str) -> None:
-    await add_conversation(engine, url, CHANNEL_ID, "channel")
-    async with session_factory(engine).begin() as session:
-        assert await set_alert_channel(session, CHANNEL_ID, True, NOW)
-
-
-def alert(n: int, recipient: str = CHANNEL) -> Alert:
-    audience = CHANNEL if recipient == CHANNEL else CONTRACT_MANAGER
-    ref, due = f"REF-{n:04d}", date(2027, 1, 1) + timedelta(days=n)
-    return Alert("expiry", ref, due, audience, "30", idempotency_key("expiry", ref, "30", due, audience),
-                 f"Alert number {n}", (("Reference", ref),), recipient)
-
-
-async def write(engine: AsyncEngine, alerts: list[Alert]) -> None:
-    async with session_factory(engine).begin() as session:
-        await outbox.add_alerts(session, alerts, NOW)
-
-
 def sender(engine: AsyncEngine, options: SenderOptions = FAST, **kwargs: object) -> OutboxSender:
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(Settings()))
     return OutboxSender(session_factory(engine), make_send(adapter, ""), render, options=options, **kwargs)  # type: ignore[arg-type]
-
-
-def heading(n: int) -> str:
-    return f"Agreement ending soon: REF-{n:04d}"
 
 
 async def states(engine: AsyncEngine) -> dict[str, int]:

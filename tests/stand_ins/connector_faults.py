@@ -6,6 +6,8 @@ the alert headings in its card, so tests can check each alert arrived exactly on
 
 - `enforce_limits=True`: per conversation 7 in 1 s and 8 in 2 s, per app 50 in 1 s, counted
   at arrival; a message over a limit gets 429 with `Retry-After` and is not recorded.
+- `stall_after(n)`: once `n` messages are recorded, every later message waits, unrecorded, until
+  `unstall()`, and is then answered 503 — a connector that hangs and finally gives up;
 - `fail_next(kind, times, conversation=None)`: `"429"` (with `Retry-After`), `"500"`,
   `"slow"` (answers after `slow_seconds`, then records), `"drop"` (closes the connection
   before answering; nothing recorded) or `"blocked"` (403 `MessageWritesBlocked`).
@@ -83,6 +85,21 @@ class FaultyConnector:
     _app: _Windows = field(default_factory=lambda: _Windows([(50, 1.0)]))
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
+    _stall_at: int | None = None
+    _unstalled: asyncio.Event = field(default_factory=asyncio.Event)
+    stalled_requests: int = 0
+
+    def stall_after(self, count: int) -> None:
+        self._stall_at = count
+        self._unstalled.clear()
+
+    @property
+    def stalled(self) -> bool:
+        return self._stall_at is not None and len(self.received) >= self._stall_at
+
+    def unstall(self) -> None:
+        self._stall_at = None
+        self._unstalled.set()
 
     def fail_next(self, kind: str, times: int = 1, conversation: str | None = None) -> None:
         assert kind in FAULTS, kind
@@ -148,6 +165,10 @@ class FaultyConnector:
                 {"error": {"code": "MessageWritesBlocked", "message": "Bot is blocked"}}, status=403
             )
         body = await request.json()
+        if self.stalled:
+            self.stalled_requests += 1
+            await self._unstalled.wait()
+            return web.json_response({"error": {"code": "ServiceUnavailable", "message": "stalled"}}, status=503)
         if fault == "slow":
             await asyncio.sleep(self.slow_seconds)
         now = time.monotonic()
