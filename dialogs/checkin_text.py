@@ -13,11 +13,7 @@ STAFF_NOT_PROVIDER = (
     "To review returns, ask 'returns awaiting assessment'."
 )
 NOT_YOURS = "I can't find an agreement {reference} that you report on. Type 'check in' to see your agreements."
-RETURN_STAFF_NOT_PROVIDER = (
-    "Check-in is for providers sending their monitoring returns. "
-    "To review returns, ask 'returns awaiting assessment'."
-)
-NOT_YOURS = "That return isn't one you can open. Type 'check in' to see your own returns."
+RETURN_NOT_YOURS = "That return isn't one you can open. Type 'check in' to see your own returns."
 CHOOSE_AGREEMENT = "Which agreement is this return for? Reply with its number or reference:\n\n{options}"
 CHOOSE_PERIOD = "Which period is this return for? Reply with its number or name:\n\n{options}"
 NOT_IN_LIST = "Please reply with one of the numbers or names listed:\n\n{options}"

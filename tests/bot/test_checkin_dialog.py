@@ -311,7 +311,9 @@ async def test_two_providers_in_one_group_chat_keep_separate_returns(engine: Asy
 
 async def test_a_provider_cannot_start_another_providers_return_by_name_or_button(chat: ReturnsChat) -> None:
     """Typed references and forged start buttons for someone else's agreement are refused alike."""
-    assert await chat.last("check in for OPCC-2024-077") == say.NOT_YOURS.format(reference="OPCC-2024-077")
+    assert await chat.last("check in for OPCC-2024-077") == (
+        "I can't find an agreement OPCC-2024-077 that you report on. Type 'check in' to see your agreements."
+    )
     forged = {"action": "start_return", "reference": "OPCC-2024-077", "period": "Q2 2026/27"}
     assert await chat.last(value=forged) == say.NOT_YOURS.format(reference="OPCC-2024-077")
     assert await chat.last(value={"action": "start_return", "reference": "NOPE-999"}) == say.NOT_YOURS.format(reference="NOPE-999")
@@ -327,7 +329,7 @@ async def test_forged_return_ids_on_buttons_reach_nothing(chat: ReturnsChat) -> 
         {"action": "change_answer", "return_id": other_id, "key": "rag"},
         {"action": "submit_return", "return_id": "1 OR 1=1"},
     ):
-        assert await chat.last(value=forged) == say.RETURN_NOT_YOURS
+        assert await chat.last(value=forged) == "That return isn't one you can open. Type 'check in' to see your own returns."
     assert await chat.last(value={"action": "assess_decision", "return_id": other_id, "decision": "accept"}) == say.STAFF_ONLY
     assert await chat.last("returns awaiting assessment") == say.STAFF_ONLY
     north = await answers_of(chat, "OPCC-2024-077")
