@@ -3,19 +3,25 @@
 The SDK's text prompt fails on card submits, which arrive with no text (TEAMS-NOTES trap 6);
 this one recognises both and leaves every decision to the validator, which says what was
 wrong and re-asks in its own words.
+
+What to say is kept in the prompt's options as plain text and card JSON (`ask(...)`), not as
+an SDK `Activity`: dialog state is flattened with jsonpickle two or three times a turn, and
+an `Activity` object costs many times more to flatten than the same words as a string.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from botbuilder.core import TurnContext
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.dialogs.prompts import Prompt, PromptOptions, PromptRecognizerResult
-from botbuilder.schema import ActivityTypes
+from botbuilder.schema import ActivityTypes, InputHints
 
 from dialogs.turn import card_data_of, text_of
 
 BACK = "back"
+SAY = "say"
+CARD = "card"
 
 
 class AnswerPrompt(Prompt):
@@ -26,6 +32,16 @@ class AnswerPrompt(Prompt):
             await turn_context.send_activity(options.retry_prompt)
         elif options.prompt is not None:
             await turn_context.send_activity(options.prompt)
+        else:
+            rules = options.validations or {}
+            card = rules.get(CARD)
+            activity = (
+                MessageFactory.attachment(CardFactory.adaptive_card(card), text=rules.get(SAY))
+                if card
+                else MessageFactory.text(rules.get(SAY, ""))
+            )
+            activity.input_hint = InputHints.expecting_input
+            await turn_context.send_activity(activity)
 
     async def on_recognize(self, turn_context: TurnContext, state: dict[str, Any], options: PromptOptions) -> PromptRecognizerResult:
         result = PromptRecognizerResult()
@@ -34,6 +50,11 @@ class AnswerPrompt(Prompt):
             result.succeeded = True
             result.value = {"text": text_of(turn_context), "data": dict(data) if data is not None else None}
         return result
+
+
+def ask(say: str, *, card: dict[str, Any] | None = None, **rules: Any) -> PromptOptions:
+    """Prompt options that say `say` (with `card` attached) and carry the validator's `rules`."""
+    return PromptOptions(validations={SAY: say, CARD: card, **rules})
 
 
 def is_back(result: Any) -> bool:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.dialogs import ComponentDialog, DialogContext, DialogTurnResult, WaterfallDialog, WaterfallStepContext
-from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext
+from botbuilder.dialogs.prompts import PromptValidatorContext
 
 from dialogs import checkin_text as say
-from dialogs.answer_prompt import AnswerPrompt
+from dialogs.answer_prompt import AnswerPrompt, ask
 from dialogs.intents import ASSESS_DECISION, is_cancel
 from dialogs.turn import ReturnCards, participant_of, text_of
 from domain.monitoring import ACCEPTED, SUBMITTED
@@ -65,15 +64,15 @@ class AssessmentDialog(ComponentDialog):
             decision = _decision_from_card(data, ret.id)
             if decision is not None:
                 return await step.next(decision)
-        activity = MessageFactory.attachment(CardFactory.adaptive_card(self._cards.assessment_card(ret)), text=say.ASSESS_PROMPT)
-        return await step.prompt(PROMPT, PromptOptions(prompt=activity, validations={"kind": "decision", "return_id": ret.id}))
+        card = self._cards.assessment_card(ret)
+        return await step.prompt(PROMPT, ask(say.ASSESS_PROMPT, card=card, kind="decision", return_id=ret.id))
 
     async def _decided(self, step: WaterfallStepContext) -> DialogTurnResult:
         decision: dict[str, Any] = step.result
         step.values.update(decision)
         if decision.get("rating"):
             return await step.next(decision["rating"])
-        return await step.prompt(PROMPT, PromptOptions(prompt=MessageFactory.text(say.ASK_RATING), validations={"kind": "rating"}))
+        return await step.prompt(PROMPT, ask(say.ASK_RATING, kind="rating"))
 
     async def _rated(self, step: WaterfallStepContext) -> DialogTurnResult:
         step.values["rating"] = step.result
@@ -84,7 +83,7 @@ class AssessmentDialog(ComponentDialog):
             prompt, kind = say.ASK_QUERY_COMMENT, "query_comment"
         else:
             prompt, kind = say.ASK_ACCEPT_COMMENT, "accept_comment"
-        return await step.prompt(PROMPT, PromptOptions(prompt=MessageFactory.text(prompt), validations={"kind": kind}))
+        return await step.prompt(PROMPT, ask(prompt, kind=kind))
 
     async def _commented(self, step: WaterfallStepContext) -> DialogTurnResult:
         participant = participant_of(step.context)

@@ -17,12 +17,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.dialogs import ComponentDialog, DialogContext, DialogTurnResult, WaterfallDialog, WaterfallStepContext
-from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext
+from botbuilder.dialogs.prompts import PromptValidatorContext
 
 from dialogs import checkin_text as say
-from dialogs.answer_prompt import BACK, AnswerPrompt, is_back, numbered, pick
+from dialogs.answer_prompt import BACK, AnswerPrompt, ask, is_back, numbered, pick
 from dialogs.checkin_questions import answer_title, problem_text, question_text, shown
 from dialogs.intents import CHANGE_ANSWER, SAVE_RETURN, SUBMIT_RETURN, is_cancel
 from dialogs.turn import ReturnCards, participant_of, remember_return, seen_return, text_of
@@ -162,13 +161,7 @@ class CheckinDialog(ComponentDialog):
         if question is None:
             return await step.replace_dialog(SUMMARY, {"return_id": ret.id, "then": options.get("then", "")})
         step.values["return_id"], step.values["key"] = ret.id, question.key
-        return await step.prompt(
-            PROMPT,
-            PromptOptions(
-                prompt=MessageFactory.text(question_text(ret, question)),
-                validations={"kind": "answer", "return_id": ret.id, "key": question.key},
-            ),
-        )
+        return await step.prompt(PROMPT, ask(question_text(ret, question), kind="answer", return_id=ret.id, key=question.key))
 
     async def _save(self, step: WaterfallStepContext) -> DialogTurnResult:
         return_id, key = step.values["return_id"], step.values["key"]
@@ -200,8 +193,9 @@ class CheckinDialog(ComponentDialog):
         step.values["return_id"] = ret.id
         if options.get("then") == "submit":
             return await self._submit(step, ret)
-        card = MessageFactory.attachment(CardFactory.adaptive_card(self._cards.summary_card(ret)), text=say.SUMMARY_PROMPT)
-        return await step.prompt(PROMPT, PromptOptions(prompt=card, validations={"kind": "summary", "return_id": ret.id}))
+        return await step.prompt(
+            PROMPT, ask(say.SUMMARY_PROMPT, card=self._cards.summary_card(ret), kind="summary", return_id=ret.id)
+        )
 
     async def _act(self, step: WaterfallStepContext) -> DialogTurnResult:
         return_id = step.values["return_id"]
@@ -258,11 +252,7 @@ class CheckinDialog(ComponentDialog):
         self, step: WaterfallStepContext, template: str, choices: list[str], labels: list[str], *, can_go_back: bool
     ) -> DialogTurnResult:
         return await step.prompt(
-            PROMPT,
-            PromptOptions(
-                prompt=MessageFactory.text(template.format(options=numbered(labels))),
-                validations={"kind": "pick", "choices": choices, "labels": labels, "can_go_back": can_go_back},
-            ),
+            PROMPT, ask(template.format(options=numbered(labels)), kind="pick", choices=choices, labels=labels, can_go_back=can_go_back)
         )
 
     async def _validate(self, prompt: PromptValidatorContext) -> bool:
