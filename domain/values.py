@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation, localcontext
 
 
 class ValueNotUnderstood(ValueError):
@@ -38,12 +38,22 @@ _MONEY = re.compile(
 _UNIT_ALIASES = {"million": "m", "thousand": "k"}
 
 
+# Recognizers-Text (imported by botbuilder-dialogs) sets the thread's decimal precision to
+# 15 digits at import; money is always computed in a context of our own instead.
+MONEY_CONTEXT = Context(prec=40)
+
+
 def parse_money(text: object) -> Decimal | None:
     """Pounds as a `Decimal` rounded to pence; `None` for an empty cell.
 
     Accepts `125000`, `£125,000.00`, `125k`, `£1.2m`, `2 million`. Refuses anything else,
     including negative amounts, which registers never mean.
     """
+    with localcontext(MONEY_CONTEXT):
+        return _parse_money(text)
+
+
+def _parse_money(text: object) -> Decimal | None:
     if text is None:
         return None
     if isinstance(text, bool):

@@ -116,3 +116,10 @@ def test_date_parser_never_raises_anything_but_value_not_understood(value):
     except ValueNotUnderstood:
         return
     assert result is None or isinstance(result, date)
+
+
+def test_money_keeps_every_digit_after_botbuilder_dialogs_is_imported():
+    """Recognizers-Text lowers the global decimal precision to 15; amounts keep their pence."""
+    import botbuilder.dialogs  # noqa: F401 - imported for its side effect on decimal precision
+
+    assert parse_money("£12,345,678,901,234.56") == Decimal("12345678901234.56")
