@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -199,16 +199,7 @@ class QuestionEngine:
                     "or ask “what do we fund?” to see them all."
                 )
             if titles:
-                query = Query(
-                    question=question,
-                    intent="agreement",
-                    kinds=kinds,
-                    statuses=statuses,  # type: ignore[arg-type]
-                    names=names,
-                    aspect=str(aspect),
-                    references=tuple(titles),
-                    loose_name=said,
-                )
+                query = replace(query, references=tuple(titles))
         return query
 
     def _titles_like(self, said: str, kinds: frozenset[str]) -> list[str]:
