@@ -25,7 +25,13 @@ Stamp = tuple[object, ...]
 async def register_stamp(session: AsyncSession) -> Stamp:
     """Something that changes whenever the register does."""
     count, latest = (await session.execute(select(func.count(AgreementRow.id), func.max(AgreementRow.updated_at)))).one()
-    audit = await session.scalar(select(func.max(AuditEntry.id)))
+    # Returns and alert actions are audited too but change no agreement: they must not
+    # make every following question reload the whole register.
+    audit = await session.scalar(
+        select(func.max(AuditEntry.id)).where(
+            AuditEntry.action.not_like("return%"), AuditEntry.action.not_like("alert%")
+        )
+    )
     return (count, str(latest), audit)
 
 
