@@ -55,6 +55,21 @@ class MonitoringPeriod:
         return isinstance(day, date) and self.start <= day <= self.end
 
 
+@dataclass(frozen=True)
+class ReturnStatus:
+    """One owed return in an overview: where it stands and how the provider rated it."""
+
+    reference: str
+    provider: str
+    period_label: str
+    due: date
+    state: str
+    rag: str = ""
+    title: str = ""
+    period_start: date | None = None
+    period_end: date | None = None
+
+
 def monitoring_start(agreement: Agreement, *, count_from_first_import: bool = True) -> date | None:
     """The first day monitoring is owed for: the later of start date and first import.
 

@@ -32,6 +32,7 @@ from domain.monitoring import (
     QUERIED,
     SUBMITTED,
     MonitoringPeriod,
+    ReturnStatus,
     monitoring_periods,
     return_state,
 )
@@ -46,7 +47,7 @@ from domain.returns import (
     provider_key,
     reason_key,
 )
-from storage.agreements import to_domain
+from storage.agreements import load_agreements, to_domain
 from storage.db import session_factory
 from storage.models import AgreementRow, AuditEntry, MonitoringPeriod as PeriodRow, MonitoringReturn as ReturnRow
 from storage.models import OutboxItem, Provider, ReturnKpiActual
@@ -79,20 +80,6 @@ class NotAwaitingAssessment(Exception):
 
 
 @dataclass(frozen=True)
-class ReturnStatus:
-    """One owed return in an overview: where it stands and how the provider rated it."""
-
-    reference: str
-    provider: str
-    period_label: str
-    due: date
-    state: str
-    rag: str = ""
-    title: str = ""
-    period_start: date | None = None
-
-
-@dataclass(frozen=True)
 class OwedPeriod:
     """A period an agreement owes a return for, with the state people see."""
 
@@ -120,18 +107,21 @@ async def returns_overview(session: AsyncSession, today: date, rules: Monitoring
     Answers "which returns are overdue?" (state `overdue`), "which providers haven't
     submitted Q2?" (period label, state not submitted/accepted) and "which services are red?".
     """
-    rows = (await session.scalars(select(AgreementRow).where(AgreementRow.status == "active"))).unique().all()
-    stored = await _stored_returns(session, [row.id for row in rows])
+    agreements = {
+        row_id: agreement
+        for row_id, agreement in (await load_agreements(session)).items()
+        if agreement.status == "active"
+    }
+    stored = await _stored_returns(session, list(agreements))
     statuses: list[ReturnStatus] = []
-    for row in rows:
-        agreement = to_domain(row)
+    for row_id, agreement in agreements.items():
         for period in rules.periods(agreement, today):
-            ret = stored.get((row.id, period.start))
+            ret = stored.get((row_id, period.start))
             state = return_state(period, ret.state if ret else None, today)
             statuses.append(
                 ReturnStatus(
                     agreement.reference, agreement.provider, period.label, period.due, state,
-                    ret.rag if ret else "", agreement.title, period.start,
+                    ret.rag if ret else "", agreement.title, period.start, period.end,
                 )
             )
     statuses.sort(key=lambda s: (s.due, s.reference))
