@@ -138,3 +138,22 @@ MONEY_PATTERNS: list[tuple[re.Pattern[str], dict[str, tuple[str, bool]]]] = [
     (re.compile(r"\b" + _WORTH + r"(?:under|below|less than|smaller than|lower than|<)\s*" + _amount("a")),
      {"a": ("max", False)}),
 ]
+
+# Monitoring returns: whether a question is about them, and which returns it means.
+RETURNS_TOPIC = re.compile(
+    r"\breturns?\b|\bmonitoring\b|\b(?:red|amber|green)\b|\brag\b|\bawaiting assessment\b|\bunassessed\b"
+    r"|\b(?:haven't|have not|hasn't|has not|not yet|yet to|didn't|did not) (?:submitted|submit|sent|send|returned|completed)\b"
+)
+RETURNS_CUES = _cues(
+    ("awaiting", r"\b(?:awaiting|waiting for|needing|needs?|to be|not yet) (?:an? )?assess(?:ment|ed)\b|\bunassessed\b|\bawaiting (?:review|sign[- ]off)\b"),
+    ("not_submitted", r"\b(?:haven't|have not|hasn't|has not|not yet|yet to|didn't|did not|not) (?:been )?(?:submitted|submit|sent in|sent|send|returned|completed|done)\b|\boutstanding\b|\bmissing\b|\bnot in\b"),
+    ("overdue", r"\boverdue\b|\blate\b|\bpast (?:their |the )?due dates?\b"),
+    ("queried", r"\bqueried\b|\bsent back\b"),
+    ("accepted", r"\baccepted\b|\bapproved\b|\bsigned off\b"),
+    ("submitted", r"\bsubmitted\b|\bsent in\b|\breceived\b|\bin\b(?= *$)"),
+    ("due", r"\bdue\b"),
+    ("red", r"\bred\b"),
+    ("amber", r"\bamber\b"),
+    ("green", r"\bgreen\b"),
+    (None, r"\bmonitoring\b|\breturns?\b|\brag(?: rating| status)?s?\b|\brated\b|\bself[- ]assess(?:ed|ment)\b|\bq[1-4]\b"),
+)

@@ -29,12 +29,16 @@ from bot.question_words import (
     KIND_WORDS,
     MONEY_PATTERNS,
     RESERVED,
+    RETURNS_CUES,
+    RETURNS_TOPIC,
     STATUS_CUES,
     STATE_CUES,
 )
 from domain.agreement import Agreement
 from domain.answers import Answer
-from domain.query import NameFilter, Query, run_query
+from domain.monitoring import ACCEPTED, DUE, IN_PROGRESS, OVERDUE, QUERIED, SUBMITTED, ReturnStatus
+from domain.query import KIND_PLURALS, NameFilter, Query, run_query
+from domain.returns_query import NOT_SUBMITTED, ReturnsQuery, run_returns_query
 from domain.values import ValueNotUnderstood, parse_money
 
 MAX_QUESTION_LENGTH = 500
@@ -90,18 +94,50 @@ class QuestionEngine:
             else None
         )
 
-    def answer(self, question: str | None, today: date) -> Answer:
-        """The answer to `question` as of `today`; never raises for odd input."""
+    @staticmethod
+    def is_about_returns(question: str | None) -> bool:
+        """True when answering needs the monitoring returns (load them only then)."""
+        return bool(question) and bool(RETURNS_TOPIC.search(_lower(question or "")))
+
+    def answer(self, question: str | None, today: date, returns: Sequence[ReturnStatus] = ()) -> Answer:
+        """The answer to `question` as of `today`; never raises for odd input.
+
+        `returns` is the monitoring overview, needed only when `is_about_returns`.
+        """
         text = (question or "").strip()
         if not text:
             return not_understood(text, "Ask me a question about the register.")
         if len(text) > MAX_QUESTION_LENGTH:
             return not_understood(text[:100], f"That question is too long; keep it under {MAX_QUESTION_LENGTH} characters.")
         try:
+            if self.is_about_returns(text):
+                returns_query, register = self.parse_returns(text, today)
+                return run_returns_query(returns_query, register, returns, today)
             query = self.parse(text, today)
         except _NotUnderstood as refusal:
             return not_understood(text, str(refusal))
         return run_query(query, self.register, today)
+
+    def parse_returns(self, question: str, today: date) -> tuple[ReturnsQuery, list[Agreement]]:
+        """A returns question, and the agreements it is about (names and kinds narrow them)."""
+        reading = _Reading(_lower(question))
+        references = self._take_references(reading)
+        found = self._take_period(reading, today)
+        cues = [name for name, pattern in RETURNS_CUES if reading.take(pattern)]
+        hits, words = self._take_names(reading, {})
+        kinds = _take_kinds(words)
+        leftovers = [w for w in words if w is not None and w not in FILLER]
+        if leftovers:
+            raise _NotUnderstood(f"I didn't understand “{' '.join(leftovers)}” in a question about monitoring returns.")
+        names = _name_filters(hits)
+        register = [
+            a for a in self.register
+            if (not kinds or a.kind in kinds) and all(getattr(a, f.field) in f.values for f in names)
+        ]
+        scope = tuple(sorted(KIND_PLURALS[k] for k in kinds)) + tuple(
+            f"{f.field.replace('_', ' ')} {' or '.join(sorted(f.values))}" for f in names
+        )
+        return replace(_returns_query(question, cues, found, references), scope=scope), register
 
     def parse(self, question: str, today: date) -> Query:
         reading = _Reading(_lower(question))
@@ -244,6 +280,35 @@ _FoundPeriodLike = object
 def _lower(question: str) -> str:
     text = question.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return re.sub(r"\s+", " ", text)
+
+
+_RETURN_STATES: dict[str, tuple[frozenset[str], str]] = {
+    "awaiting": (frozenset({SUBMITTED}), "awaiting assessment"),
+    "not_submitted": (NOT_SUBMITTED, "not submitted"),
+    "overdue": (frozenset({OVERDUE}), "overdue"),
+    "queried": (frozenset({QUERIED}), "queried"),
+    "accepted": (frozenset({ACCEPTED}), "accepted"),
+    "submitted": (frozenset({SUBMITTED, QUERIED, ACCEPTED}), "submitted"),
+    "due": (frozenset({DUE, IN_PROGRESS}), "due"),
+}
+
+
+def _returns_query(question: str, cues: list[str], found: object, references: tuple[str, ...]) -> ReturnsQuery:
+    """The first state cue decides which returns; a colour asks for the latest rating."""
+    rag = next((c for c in cues if c in ("red", "amber", "green")), None)
+    state = next((c for c in cues if c in _RETURN_STATES), None)
+    states, label = _RETURN_STATES[state] if state else (None, "of any state")
+    if states is None and not references and not rag:
+        states, label = frozenset({DUE, OVERDUE, IN_PROGRESS, SUBMITTED, QUERIED, ACCEPTED}), "owed so far"
+    return ReturnsQuery(
+        question=question,
+        states=states,
+        period=getattr(found, "period", None),
+        by_due=state in ("due", "overdue"),
+        rag=rag,
+        references=references,
+        label=label,
+    )
 
 
 def _take_money(reading: _Reading) -> dict[str, tuple[Decimal, bool]]:

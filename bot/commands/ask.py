@@ -40,20 +40,26 @@ async def _ask(url: str, questions: Iterable[str], today, *, as_json: bool) -> i
     from bot.questions import QuestionEngine
     from storage.agreements import load_register
     from storage.db import session_factory
+    from storage.returns import returns_overview
 
     engine = await migrated_engine(url)
     try:
-        async with session_factory(engine)() as session:
+        sessions = session_factory(engine)
+        async with sessions() as session:
             register = await load_register(session)
+        questions_engine = QuestionEngine(register)
+        returns = None  # the monitoring overview, loaded at the first question that needs it
+        for question in questions:
+            if returns is None and QuestionEngine.is_about_returns(question):
+                async with sessions() as session:
+                    returns = await returns_overview(session, today)
+            answer = questions_engine.answer(question, today, returns or ())
+            if as_json:
+                print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
+            else:
+                print(render_text(answer), flush=True)
     finally:
         await engine.dispose()
-    questions_engine = QuestionEngine(register)
-    for question in questions:
-        answer = questions_engine.answer(question, today)
-        if as_json:
-            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
-        else:
-            print(render_text(answer), flush=True)
     return 0
 
 
