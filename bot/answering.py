@@ -11,7 +11,7 @@ every question at 10,000 agreements, so engines are kept per (register version, 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -20,6 +20,7 @@ from bot.incoming import Ask, ShowHelp
 from bot.roles import Caller, Role, StaffRule, identify, visible_register
 from domain.agreement import Agreement
 from domain.answers import Answer
+from domain.monitoring import ReturnStatus
 
 NOT_REGISTERED = (
     "I can only answer questions for commissioning staff and registered provider contacts. "
@@ -34,10 +35,24 @@ class Register(Protocol):
 
 
 class Engine(Protocol):
-    def answer(self, question: str | None, today: date) -> Answer: ...
+    def answer(self, question: str | None, today: date, returns: Sequence[ReturnStatus] = ()) -> Answer: ...
+
+
+# Where the monitoring overview comes from: called only for questions about returns.
+ReturnsSource = Callable[[date], Awaitable[Sequence[ReturnStatus]]]
+
+
+async def no_returns(today: date) -> Sequence[ReturnStatus]:
+    return ()
 
 
 EngineFactory = Callable[[Sequence[Agreement]], Engine]
+
+
+def _about_returns(question: str | None) -> bool:
+    from bot.questions import QuestionEngine
+
+    return QuestionEngine.is_about_returns(question)
 
 
 def question_engine(register: Sequence[Agreement]) -> Engine:
@@ -67,8 +82,10 @@ class Assistant:
         staff: StaffRule,
         today: Callable[[], date],
         engine_factory: EngineFactory = question_engine,
+        returns: ReturnsSource = no_returns,
     ) -> None:
         self._register = register
+        self._returns = returns
         self._staff = staff
         self._today = today
         self._engine_factory = engine_factory
@@ -89,7 +106,10 @@ class Assistant:
         caller = identify(email, register, self._staff)
         if not caller.may_ask:
             return Reply(help=True, note=NOT_REGISTERED if email else NO_EMAIL)
-        answer = self._engine(caller, register).answer(request.question, self._today())
+        today = self._today()
+        returns = await self._returns(today) if _about_returns(request.question) else ()
+        # The engine sees only the caller's agreements, so it names only their returns.
+        answer = self._engine(caller, register).answer(request.question, today, returns)
         return Reply(answer=answer, page=request.page, page_size=request.page_size)
 
     def _engine(self, caller: Caller, register: Sequence[Agreement]) -> Engine:

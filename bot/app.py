@@ -105,6 +105,7 @@ def create_app(
         alerts_config = alert_settings or AlertSettings.from_environ()
     except AlertSettingsRefused as refused:
         raise StartupFailed(str(refused)) from None
+    returns_repository = ReturnsRepository(engine)
     bot = CommissioningBot(
         settings=settings,
         local=local,
@@ -113,10 +114,11 @@ def create_app(
             StaffRule.from_lists(settings.staff_emails, settings.staff_domains, local=local),
             today,
             engine_factory,
+            returns=returns_repository.overview,
         ),
         directory=MemberDirectory(),
         book=ConversationBook(sessions),
-        returns=ReturnsConversation(SqlStorage(engine), ReturnsRepository(engine), checkin_cards, today),
+        returns=ReturnsConversation(SqlStorage(engine), returns_repository, checkin_cards, today),
         alerts=AlertActions(sessions, today=today),
     )
     sender = OutboxSender(

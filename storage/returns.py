@@ -147,6 +147,11 @@ class ReturnsRepository:
         self.rules = rules
         self._agreements: AgreementCache = {}
 
+    async def overview(self, today: date) -> list[ReturnStatus]:
+        """Every return owed so far, with its state (see `returns_overview`)."""
+        async with self._sessions() as session:
+            return await returns_overview(session, today, self.rules)
+
     async def agreements_of(self, providers: Iterable[str]) -> list[Agreement]:
         """Live agreements with monitoring whose provider is one of `providers`, by reference."""
         wanted = {provider_key(name) for name in providers}

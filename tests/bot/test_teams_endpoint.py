@@ -206,3 +206,12 @@ async def test_replies_reuse_one_connection_to_the_connector(local_bot: RunningB
         await local_bot.post(local_bot.activities.personal("help"))
     peers = {s.peer for s in local_bot.connector.sent}
     assert len(local_bot.connector.sent) == 3 and len(peers) == 1
+
+
+async def test_a_question_about_monitoring_returns_is_answered_from_the_returns(local_bot: RunningBot) -> None:
+    """'Which returns are overdue?' reaches the monitoring overview, not 'I didn't understand'."""
+    await local_bot.post(local_bot.activities.personal("which returns are overdue?"))
+    [reply] = local_bot.connector.sent
+    [card] = reply.cards
+    assert "monitoring returns overdue" in shown(card)
+    assert "didn't understand" not in shown(card)
