@@ -36,6 +36,7 @@ def match_json(match: Match) -> dict[str, Any]:
         "ended": match.ended,
         "not_started": match.not_started,
         "problems": list(match.problems),
+        "notes": list(match.notes),
     }
 
 

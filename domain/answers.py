@@ -35,6 +35,8 @@ class Match:
     not_started: bool = False
     # Data-quality problems, filled in when the question asked about them.
     problems: tuple[str, ...] = ()
+    # Other lines to show with the agreement, such as its monitoring returns' states.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

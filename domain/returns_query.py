@@ -59,7 +59,7 @@ def run_returns_query(
         lines.setdefault(status.reference, []).append(describe_return(status))
     matches = tuple(
         Match(agreement=visible[reference], ended=visible[reference].has_ended(today),
-              not_started=not visible[reference].has_started(today), problems=tuple(found))
+              not_started=not visible[reference].has_started(today), notes=tuple(found))
         for reference, found in lines.items()
     )
     count = sum(len(found) for found in lines.values())

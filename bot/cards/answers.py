@@ -128,6 +128,8 @@ def _match_row(match: Match) -> Element:
     if match.problems:
         problems = words.PROBLEMS_PREFIX + join_sentences(match.problems)
         middle.append(text(safe(problems, _PROBLEMS_LIMIT), size="Small", spacing="None"))
+    if match.notes:
+        middle.append(text(safe(join_sentences(match.notes), _PROBLEMS_LIMIT), size="Small", spacing="None"))
     end = [text(words.day(agreement.current_end_date), size="Small")]
     if match.ended:
         end.append(text(words.ENDED, size="Small", color="Attention", weight="Bolder", spacing="None"))
@@ -188,4 +190,6 @@ def _match_line(match: Match) -> str:
     line = f"- {agreement.reference}: {shorten(agreement.title, 200)} — {shorten(agreement.provider, 120)}; ends {ends}; {money(agreement.value)}"
     if match.problems:
         line += f"; {words.PROBLEMS_PREFIX}{join_sentences(match.problems)}"
+    if match.notes:
+        line += f"; {join_sentences(match.notes)}"
     return line

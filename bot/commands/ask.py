@@ -87,8 +87,8 @@ def render_text(answer: Answer) -> str:
                 + ([", ".join(marks)] if marks else [])
             )
         )
-        for problem in match.problems:
-            lines.append(f"      - {problem}")
+        for note in match.problems + match.notes:
+            lines.append(f"      - {note}")
     lines.extend(f"  {detail}" for detail in answer.details)
     lines.append(f"{answer.count} found, total {format_money(answer.total_value) or '£0'}")
     return "\n".join(lines) + "\n"

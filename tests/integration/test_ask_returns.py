@@ -57,7 +57,7 @@ async def test_overdue_returns_are_the_ones_past_due_and_not_in(ask) -> None:  #
     """Q1 was due 15 July; only the agreement that never sent it is overdue."""
     answer = ask("which returns are overdue?")
     assert answer.understood and answer.references == ["OPCC-2024-031"]
-    assert "Q1 2026/27 return: overdue (due 15 Jul 2026)" in answer.matches[0].problems
+    assert "Q1 2026/27 return: overdue (due 15 Jul 2026)" in answer.matches[0].notes
 
 
 async def test_red_services_come_from_the_latest_rated_return(ask) -> None:  # type: ignore[no-untyped-def]
@@ -88,7 +88,7 @@ async def test_one_agreements_return_for_a_quarter(ask) -> None:  # type: ignore
     """'Show the Q1 return for OPCC-2024-077' shows that return's state."""
     answer = ask("show the Q1 return for OPCC-2024-077")
     assert answer.references == ["OPCC-2024-077"]
-    assert answer.matches[0].problems == ("Q1 2026/27 return: accepted (due 15 Jul 2026), rated green",)
+    assert answer.matches[0].notes == ("Q1 2026/27 return: accepted (due 15 Jul 2026), rated green",)
 
 
 async def test_a_provider_sees_only_its_own_returns(ask) -> None:  # type: ignore[no-untyped-def]
