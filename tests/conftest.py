@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+import dialogs  # noqa: F401 - loads Recognizers-Text once, with decimal precision restored
 from storage.db import async_url, create_engine, upgrade
 from storage.models import Base
 

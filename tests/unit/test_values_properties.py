@@ -118,8 +118,12 @@ def test_date_parser_never_raises_anything_but_value_not_understood(value):
     assert result is None or isinstance(result, date)
 
 
-def test_money_keeps_every_digit_after_botbuilder_dialogs_is_imported():
-    """Recognizers-Text lowers the global decimal precision to 15; amounts keep their pence."""
-    import botbuilder.dialogs  # noqa: F401 - imported for its side effect on decimal precision
+def test_money_keeps_every_digit_once_the_dialogs_are_loaded():
+    """Recognizers-Text lowers decimal precision to 15 on import; ours puts it back."""
+    import decimal
 
+    import dialogs  # noqa: F401 - imports botbuilder-dialogs and so Recognizers-Text
+
+    assert decimal.getcontext().prec >= 28
     assert parse_money("£12,345,678,901,234.56") == Decimal("12345678901234.56")
+    assert sum([Decimal("9999999999999.99")] * 3) == Decimal("29999999999999.97")
