@@ -15,12 +15,13 @@ due date, audience) make every alert deliverable once, across restarts and repli
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Sequence, Set
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, timedelta
 from typing import Protocol
 
 from domain.agreement import Agreement
-from domain.monitoring import ACCEPTED, QUERIED, SUBMITTED, MonitoringPeriod, monitoring_periods
+from domain.monitoring import ACCEPTED, QUERIED, SUBMITTED, MonitoringPeriod, monitoring_periods, monitoring_start
 from domain.periods import add_months
 from domain.values import format_date
 from domain.working_days import add_working_days, catch_up_days
@@ -178,7 +179,10 @@ class _Context:
     decisions: dict[str, list[Decision]] = field(default_factory=dict)
     snoozes: dict[str, list[Snooze]] = field(default_factory=dict)
     returns: dict[tuple[str, date], ReturnRecord] = field(default_factory=dict)
-    periods: dict[str, list[MonitoringPeriod]] = field(default_factory=dict)
+    periods: dict[tuple[object, ...], list[MonitoringPeriod]] = field(default_factory=dict)
+    expiry_ascending: tuple[int, ...] = ()
+    due_soon_until: date = date.min
+    overdue_channel_after: timedelta = timedelta(0)
 
     def decision_for(self, agreement: Agreement) -> Decision | None:
         """The latest decision about the agreement's current end date, if any."""
@@ -192,14 +196,19 @@ class _Context:
         )
 
     def periods_of(self, agreement: Agreement) -> list[MonitoringPeriod]:
-        if agreement.reference not in self.periods:
-            self.periods[agreement.reference] = monitoring_periods(
+        """The agreement's monitoring periods up to the digest horizon, shared between agreements
+        with the same frequency, monitoring start and end (most of a register loaded at once)."""
+        start = monitoring_start(agreement, count_from_first_import=self.thresholds.count_from_first_import)
+        key = (agreement.monitoring, start, agreement.current_end_date)
+        periods = self.periods.get(key)
+        if periods is None:
+            periods = self.periods[key] = monitoring_periods(
                 agreement,
                 self.today + timedelta(days=max(self.thresholds.return_due_days, self.thresholds.digest_horizon_days)),
                 due_after_days=self.thresholds.due_after_days,
                 count_from_first_import=self.thresholds.count_from_first_import,
             )
-        return self.periods[agreement.reference]
+        return periods
 
 
 def alerts_due(sweep: SweepInput, today: date, thresholds: AlertThresholds | None = None) -> list[Alert]:
@@ -215,6 +224,9 @@ def alerts_due(sweep: SweepInput, today: date, thresholds: AlertThresholds | Non
 
 def _context(sweep: SweepInput, today: date, thresholds: AlertThresholds) -> _Context:
     context = _Context(today, thresholds, sweep)
+    context.expiry_ascending = tuple(sorted(thresholds.expiry_days))
+    context.due_soon_until = today + timedelta(days=thresholds.return_due_days)
+    context.overdue_channel_after = timedelta(days=thresholds.overdue_channel_days)
     for decision in sorted(sweep.decisions, key=lambda d: d.decided_on or date.min):
         context.decisions.setdefault(decision.reference, []).append(decision)
     for snooze in sweep.snoozes:
@@ -224,67 +236,94 @@ def _context(sweep: SweepInput, today: date, thresholds: AlertThresholds) -> _Co
     return context
 
 
+# Builds an alert's message and detail lines; called only for alerts actually owed.
+Text = Callable[[], tuple[str, tuple[tuple[str, str], ...]]]
+_day = lru_cache(maxsize=8192)(format_date)
+
+
 def _agreement_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
-    rules: tuple[Callable[[Agreement, _Context], list[Alert]], ...] = (
-        expiry_alerts, extension_decision_alerts, decision_overdue_alerts, notice_due_alerts,
-        return_alerts, assessment_alerts,
-    )
-    alerts: list[Alert] = []
-    for rule in rules:
-        alerts.extend(a for a in rule(agreement, context) if not context.snoozed(a.reference, a.rule))
-    return alerts
+    out: list[Alert] = []
+    days = _days_left(agreement, context.today)
+    if days is not None and days >= 0:
+        expiry_alerts(agreement, context, days, out)
+        if agreement.extension_options:
+            extension_decision_alerts(agreement, context, days, out)
+            decision_overdue_alerts(agreement, context, days, out)
+        if agreement.kind == "grant":
+            notice_due_alerts(agreement, context, out)
+    if agreement.monitoring != "none":
+        return_alerts(agreement, context, out)
+        if context.returns:
+            assessment_alerts(agreement, context, out)
+    return out
 
 
-def _alert(
-    rule: str, agreement: Agreement, threshold: str, due: date, audience: str, message: str,
-    details: tuple[tuple[str, str], ...] = (), recipient: str = CHANNEL,
-) -> Alert:
-    return Alert(
-        rule=rule,
-        reference=agreement.reference,
-        due=due,
-        audience=audience,
-        threshold=threshold,
-        idempotency_key=idempotency_key(rule, agreement.reference, threshold, due, audience),
-        message=message,
-        details=details,
-        recipient=recipient if audience != CHANNEL else CHANNEL,
-    )
+def _owe(
+    context: _Context, out: list[Alert], rule: str, agreement: Agreement, threshold: str, due: date, audience: str,
+    text: Text, recipient: str = CHANNEL, options_left: tuple[int, ...] = (),
+) -> None:
+    """Add the alert unless the outbox has it already or it is snoozed; only then build its text."""
+    key = idempotency_key(rule, agreement.reference, threshold, due, audience)
+    if key in context.sweep.sent_keys or (context.snoozes and context.snoozed(agreement.reference, rule)):
+        return
+    message, details = text()
+    out.append(Alert(rule, agreement.reference, due, audience, threshold, key, message, details,
+                     recipient if audience != CHANNEL else CHANNEL, options_left))
 
 
 def _to_channel_and_manager(
-    rule: str, agreement: Agreement, threshold: str, due: date, message: str, details: tuple[tuple[str, str], ...]
-) -> list[Alert]:
-    alerts = [_alert(rule, agreement, threshold, due, CHANNEL, message, details)]
+    context: _Context, out: list[Alert], rule: str, agreement: Agreement, threshold: str, due: date, text: Text,
+    options_left: tuple[int, ...] = (),
+) -> None:
+    _owe(context, out, rule, agreement, threshold, due, CHANNEL, text, options_left=options_left)
     if agreement.contract_manager:
-        alerts.append(
-            _alert(rule, agreement, threshold, due, CONTRACT_MANAGER, message, details, agreement.contract_manager.lower())
-        )
-    return alerts
+        _owe(context, out, rule, agreement, threshold, due, CONTRACT_MANAGER, text, agreement.contract_manager.lower(),
+             options_left)
+
+
+def _with_note(text: Text, note: str) -> Text:
+    def noted() -> tuple[str, tuple[tuple[str, str], ...]]:
+        message, details = text()
+        return message, details + (("Note", note),)
+
+    return noted
 
 
 def _to_manager_or_channel(
-    rule: str, agreement: Agreement, threshold: str, due: date, message: str, details: tuple[tuple[str, str], ...]
-) -> list[Alert]:
+    context: _Context, out: list[Alert], rule: str, agreement: Agreement, threshold: str, due: date, text: Text
+) -> None:
     """To the contract manager; to the channel, saying why, when none is recorded."""
     if agreement.contract_manager:
-        return [_alert(rule, agreement, threshold, due, CONTRACT_MANAGER, message, details, agreement.contract_manager.lower())]
-    return [_alert(rule, agreement, threshold, due, CHANNEL, message, details + (("Note", NO_CONTRACT_MANAGER_NOTE),))]
+        _owe(context, out, rule, agreement, threshold, due, CONTRACT_MANAGER, text, agreement.contract_manager.lower())
+    else:
+        _owe(context, out, rule, agreement, threshold, due, CHANNEL, _with_note(text, NO_CONTRACT_MANAGER_NOTE))
+
+
+def _to_provider(
+    context: _Context, out: list[Alert], rule: str, agreement: Agreement, threshold: str, due: date, text: Text
+) -> None:
+    """To the provider's contact; to the contract manager when no contact email is recorded."""
+    if agreement.contact_email:
+        _owe(context, out, rule, agreement, threshold, due, PROVIDER, text, agreement.contact_email.lower())
+    elif agreement.contract_manager:
+        _owe(context, out, rule, agreement, threshold, due, CONTRACT_MANAGER,
+             _with_note(text, NO_PROVIDER_CONTACT_NOTE), agreement.contract_manager.lower())
 
 
 def _agreement_details(agreement: Agreement) -> tuple[tuple[str, str], ...]:
     lines = [("Reference", agreement.reference), ("Title", agreement.title), ("Provider", agreement.provider)]
     if agreement.current_end_date:
-        lines.append(("Ends", format_date(agreement.current_end_date)))
+        lines.append(("Ends", _day(agreement.current_end_date)))
     if agreement.contract_manager:
         lines.append(("Contract manager", agreement.contract_manager))
     return tuple(lines)
 
 
 def _fields(agreement: Agreement, **extra: object) -> dict[str, object]:
+    end = agreement.current_end_date
     return {
         "title": agreement.title, "reference": agreement.reference, "provider": agreement.provider,
-        "end": format_date(agreement.current_end_date), **extra,
+        "end": _day(end) if end else "", **extra,
     }
 
 
@@ -293,106 +332,99 @@ def _days_left(agreement: Agreement, today: date) -> int | None:
     return None if end is None else (end - today).days
 
 
-def expiry_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
+def expiry_alerts(agreement: Agreement, context: _Context, days: int, out: list[Alert]) -> None:
     """Only the latest threshold crossed (smallest one at or above the days left), once."""
-    days = _days_left(agreement, context.today)
+    crossed = [t for t in context.expiry_ascending if days <= t]
     end = agreement.current_end_date
-    if days is None or end is None or days < 0:
-        return []
-    crossed = [t for t in sorted(context.thresholds.expiry_days) if days <= t]
-    if not crossed:
-        return []
-    message = EXPIRY_MESSAGE.format(**_fields(agreement, days=days))
-    return _to_channel_and_manager(EXPIRY, agreement, str(crossed[0]), end, message, _agreement_details(agreement))
+    if not crossed or end is None:
+        return
+    text: Text = lambda: (EXPIRY_MESSAGE.format(**_fields(agreement, days=days)), _agreement_details(agreement))  # noqa: E731
+    _to_channel_and_manager(context, out, EXPIRY, agreement, str(crossed[0]), end, text)
 
 
-def extension_decision_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
+def extension_decision_alerts(agreement: Agreement, context: _Context, days: int, out: list[Alert]) -> None:
     """Options remain, the end is within 120 days and nobody has decided: ask the channel once."""
-    days = _days_left(agreement, context.today)
     end = agreement.current_end_date
-    if days is None or end is None or not (0 <= days <= context.thresholds.extension_decision_days):
-        return []
-    if not agreement.has_extension_options or context.decision_for(agreement) is not None:
-        return []
-    options = "+".join(str(years) for years in agreement.extension_options_left)
-    message = EXTENSION_DECISION_MESSAGE.format(**_fields(agreement, options=f"{options} years left"))
+    if end is None or days > context.thresholds.extension_decision_days:
+        return
+    options_left = agreement.extension_options_left
+    if not options_left or context.decision_for(agreement) is not None:
+        return
+    options = "+".join(str(years) for years in options_left)
+    text: Text = lambda: (  # noqa: E731
+        EXTENSION_DECISION_MESSAGE.format(**_fields(agreement, options=f"{options} years left")),
+        _agreement_details(agreement),
+    )
     threshold = str(context.thresholds.extension_decision_days)
-    alert = _alert(EXTENSION_DECISION, agreement, threshold, end, CHANNEL, message, _agreement_details(agreement))
-    return [replace(alert, options_left=agreement.extension_options_left)]
+    _owe(context, out, EXTENSION_DECISION, agreement, threshold, end, CHANNEL, text, options_left=options_left)
 
 
-def decision_overdue_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
+def decision_overdue_alerts(agreement: Agreement, context: _Context, days: int, out: list[Alert]) -> None:
     """No decision 60 days before the end: every sweep day until one is recorded (key has the date)."""
-    days = _days_left(agreement, context.today)
     end = agreement.current_end_date
-    if days is None or end is None or not (0 <= days <= context.thresholds.decision_overdue_days):
-        return []
-    if not agreement.has_extension_options or context.decision_for(agreement) is not None:
-        return []
-    message = DECISION_OVERDUE_MESSAGE.format(**_fields(agreement, days=days))
+    if end is None or days > context.thresholds.decision_overdue_days:
+        return
+    options_left = agreement.extension_options_left
+    if not options_left or context.decision_for(agreement) is not None:
+        return
+    text: Text = lambda: (DECISION_OVERDUE_MESSAGE.format(**_fields(agreement, days=days)), _agreement_details(agreement))  # noqa: E731
     # The threshold part carries today's date, so each day's reminder is its own alert.
     threshold = f"{context.thresholds.decision_overdue_days}@{context.today.isoformat()}"
-    alerts = _to_channel_and_manager(DECISION_OVERDUE, agreement, threshold, end, message, _agreement_details(agreement))
-    return [replace(alert, options_left=agreement.extension_options_left) for alert in alerts]
+    _to_channel_and_manager(context, out, DECISION_OVERDUE, agreement, threshold, end, text, options_left)
 
 
-def notice_due_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
+def notice_due_alerts(agreement: Agreement, context: _Context, out: list[Alert]) -> None:
     """A grant ending with no decision to continue, from 3 months before its end: tell the provider."""
     end = agreement.current_end_date
-    if agreement.kind != "grant" or end is None:
-        return []
+    if end is None:
+        return
     notice_from = add_months(end, -context.thresholds.notice_months)
     if not (notice_from <= context.today <= end):
-        return []
+        return
     decision = context.decision_for(agreement)
     if decision is not None and decision.decision in CONTINUING_DECISIONS:
-        return []
-    message = NOTICE_DUE_MESSAGE.format(**_fields(agreement))
-    threshold = f"{context.thresholds.notice_months}m"
-    details = _agreement_details(agreement) + (("Notice from", format_date(notice_from)),)
-    return _to_manager_or_channel(NOTICE_DUE, agreement, threshold, end, message, details)
+        return
+    text: Text = lambda: (  # noqa: E731
+        NOTICE_DUE_MESSAGE.format(**_fields(agreement)),
+        _agreement_details(agreement) + (("Notice from", _day(notice_from)),),
+    )
+    _to_manager_or_channel(context, out, NOTICE_DUE, agreement, f"{context.thresholds.notice_months}m", end, text)
 
 
 def _submitted(record: ReturnRecord | None) -> bool:
     return record is not None and (record.state in SUBMITTED_STATES or record.submitted_on is not None)
 
 
-def return_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
+def _return_text(template: str, agreement: Agreement, period: MonitoringPeriod, today: date) -> Text:
+    def text() -> tuple[str, tuple[tuple[str, str], ...]]:
+        fields = _fields(agreement, period=period.label, due=_day(period.due), days=(today - period.due).days)
+        details = _agreement_details(agreement) + (("Period", period.label), ("Due", _day(period.due)))
+        return template.format(**fields), details
+
+    return text
+
+
+def return_alerts(agreement: Agreement, context: _Context, out: list[Alert]) -> None:
     """Returns due within 7 days (provider), a day overdue (provider), a week overdue (channel too)."""
     today, limits = context.today, context.thresholds
-    alerts: list[Alert] = []
     for period in context.periods_of(agreement):
-        if _submitted(context.returns.get((agreement.reference, period.start))):
+        if period.due > context.due_soon_until:
             continue
-        fields = _fields(agreement, period=period.label, due=format_date(period.due), days=(today - period.due).days)
-        details = _agreement_details(agreement) + (("Period", period.label), ("Due", format_date(period.due)))
-        if today <= period.due <= today + timedelta(days=limits.return_due_days):
-            alerts.extend(_to_provider(RETURN_DUE, agreement, str(limits.return_due_days), period.due,
-                                       RETURN_DUE_MESSAGE.format(**fields), details))
-        if today >= period.due + timedelta(days=1):
-            alerts.extend(_to_provider(RETURN_OVERDUE, agreement, "1", period.due,
-                                       RETURN_OVERDUE_MESSAGE.format(**fields), details))
-        if today >= period.due + timedelta(days=limits.overdue_channel_days):
-            alerts.append(_alert(RETURN_OVERDUE, agreement, str(limits.overdue_channel_days), period.due, CHANNEL,
-                                 RETURN_OVERDUE_CHANNEL_MESSAGE.format(**fields), details))
-    return alerts
+        if context.returns and _submitted(context.returns.get((agreement.reference, period.start))):
+            continue
+        if today <= period.due:
+            _to_provider(context, out, RETURN_DUE, agreement, str(limits.return_due_days), period.due,
+                         _return_text(RETURN_DUE_MESSAGE, agreement, period, today))
+            continue
+        _to_provider(context, out, RETURN_OVERDUE, agreement, "1", period.due,
+                     _return_text(RETURN_OVERDUE_MESSAGE, agreement, period, today))
+        if today >= period.due + context.overdue_channel_after:
+            _owe(context, out, RETURN_OVERDUE, agreement, str(limits.overdue_channel_days), period.due, CHANNEL,
+                 _return_text(RETURN_OVERDUE_CHANNEL_MESSAGE, agreement, period, today))
 
 
-def _to_provider(
-    rule: str, agreement: Agreement, threshold: str, due: date, message: str, details: tuple[tuple[str, str], ...]
-) -> list[Alert]:
-    """To the provider's contact; to the contract manager when no contact email is recorded."""
-    if agreement.contact_email:
-        return [_alert(rule, agreement, threshold, due, PROVIDER, message, details, agreement.contact_email.lower())]
-    if agreement.contract_manager:
-        return [_alert(rule, agreement, threshold, due, CONTRACT_MANAGER, message,
-                       details + (("Note", NO_PROVIDER_CONTACT_NOTE),), agreement.contract_manager.lower())]
-    return []
-
-
-def assessment_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
+def assessment_alerts(agreement: Agreement, context: _Context, out: list[Alert]) -> None:
     """A return submitted and still not assessed 10 working days later: tell the contract manager."""
-    alerts: list[Alert] = []
     for period in context.periods_of(agreement):
         record = context.returns.get((agreement.reference, period.start))
         if record is None or record.submitted_on is None or record.assessed_on is not None:
@@ -403,11 +435,14 @@ def assessment_alerts(agreement: Agreement, context: _Context) -> list[Alert]:
         due = add_working_days(record.submitted_on, limit, context.sweep.bank_holidays)
         if context.today <= due:
             continue
-        fields = _fields(agreement, period=period.label, submitted=format_date(record.submitted_on), due=format_date(due))
-        details = _agreement_details(agreement) + (("Period", period.label), ("Submitted", format_date(record.submitted_on)))
-        alerts.extend(_to_manager_or_channel(ASSESSMENT_PENDING, agreement, f"{limit}wd", due,
-                                             ASSESSMENT_PENDING_MESSAGE.format(**fields), details))
-    return alerts
+        submitted_on = record.submitted_on
+
+        def text(period: MonitoringPeriod = period, due: date = due) -> tuple[str, tuple[tuple[str, str], ...]]:
+            fields = _fields(agreement, period=period.label, submitted=_day(submitted_on), due=_day(due))
+            details = _agreement_details(agreement) + (("Period", period.label), ("Submitted", _day(submitted_on)))
+            return ASSESSMENT_PENDING_MESSAGE.format(**fields), details
+
+        _to_manager_or_channel(context, out, ASSESSMENT_PENDING, agreement, f"{limit}wd", due, text)
 
 
 def digest_day(last_sweep: date | None, today: date, weekday: int = 0) -> date | None:
@@ -449,7 +484,7 @@ def weekly_digest(live: Sequence[Agreement], context: _Context, day: date) -> Al
     ending = sorted((a for a in live if a.current_end_date and today <= a.current_end_date <= horizon),
                     key=lambda a: (a.current_end_date, a.reference))
     for agreement in ending:
-        lines.append((agreement.reference, f"ends {format_date(agreement.current_end_date)}: {agreement.title} ({agreement.provider})"))
+        lines.append((agreement.reference, f"ends {_day(agreement.current_end_date)}: {agreement.title} ({agreement.provider})"))
     due_count = 0
     for agreement in live:
         for period in context.periods_of(agreement):
@@ -457,9 +492,9 @@ def weekly_digest(live: Sequence[Agreement], context: _Context, day: date) -> Al
                 continue
             if today <= period.due <= horizon:
                 due_count += 1
-                lines.append((agreement.reference, f"{period.label} return due {format_date(period.due)} ({agreement.provider})"))
+                lines.append((agreement.reference, f"{period.label} return due {_day(period.due)} ({agreement.provider})"))
             elif period.due < today:
-                lines.append((agreement.reference, f"{period.label} return overdue since {format_date(period.due)} ({agreement.provider})"))
+                lines.append((agreement.reference, f"{period.label} return overdue since {_day(period.due)} ({agreement.provider})"))
     message = WEEKLY_DIGEST_MESSAGE.format(expiring=len(ending), returns=due_count, horizon=context.thresholds.digest_horizon_days)
     return _digest(WEEKLY_DIGEST, day, message, lines)
 

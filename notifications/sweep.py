@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.alerts import Alert, AlertThresholds, SweepInput, alerts_due
 from domain.working_days import is_working_day
 from storage import alerts_repo
-from storage.outbox import add_alerts, existing_keys
+from storage.outbox import add_alerts, all_keys
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +71,12 @@ async def run_sweep(
             returns=await alerts_repo.return_records(session),
             decisions=await alerts_repo.decisions(session),
             snoozes=await alerts_repo.snoozes(session, today),
+            sent_keys=await all_keys(session),
             last_sweep=last,
             bank_holidays=bank_holidays,
             quality=_quality_check(),
         )
-        owed = alerts_due(sweep_input, today, thresholds)
-        already = await existing_keys(session, (alert.idempotency_key for alert in owed))
-    new = [alert for alert in owed if alert.idempotency_key not in already]
+    new = alerts_due(sweep_input, today, thresholds)
     result = SweepResult(today, swept=True, alerts=new, last_sweep=last, agreements=len(agreements))
     if not dry_run:
         async with sessions.begin() as session:
@@ -85,7 +84,7 @@ async def run_sweep(
             alerts_repo.record_sweep(session, today, started_at, clock(), result.written)
     result.seconds = time.perf_counter() - started
     log.info(
-        "Sweep for %s: %d agreements, %d alerts owed, %d new%s in %.2fs",
-        today, len(agreements), len(owed), len(new), " (dry run)" if dry_run else "", result.seconds,
+        "Sweep for %s: %d agreements, %d new alerts%s in %.2fs",
+        today, len(agreements), len(new), " (dry run)" if dry_run else "", result.seconds,
     )
     return result

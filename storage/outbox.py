@@ -44,7 +44,7 @@ CHANNEL_RECIPIENTS: frozenset[str] = frozenset({"", CHANNEL, "contracts_channel"
 DEFAULT_LEASE = timedelta(minutes=5)
 # Any constant works; it only has to be the same in every replica.
 CLAIM_LOCK_ID = 7_305_162_024
-INSERT_CHUNK = 500
+INSERT_CHUNK = 2000
 
 
 def utc(moment: datetime | None) -> datetime | None:
@@ -125,36 +125,26 @@ async def add_alerts(session: AsyncSession, alerts: Sequence[Alert], now: dateti
     """Write alerts to the outbox; a key already there is left alone. Returns how many were new.
 
     `INSERT … ON CONFLICT (idempotency_key) DO NOTHING` on both databases, so two sweeps at
-    the same moment (several replicas) write each alert once.
+    the same moment (several replicas) write each alert once. Rows go as one executemany
+    per chunk, so a first sweep of a large register writes quickly.
     """
     insert = postgresql_insert if _dialect(session) == "postgresql" else sqlite_insert
-    added = 0
+    statement = insert(OutboxItem.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
     moment = _stored(now)
+    connection = await session.connection()
+    added = 0
     for start in range(0, len(alerts), INSERT_CHUNK):
         rows = [
             {
-                "idempotency_key": alert.idempotency_key,
-                "rule": alert.rule,
-                "reference": alert.reference,
-                "due": alert.due,
-                "audience": alert.audience,
-                "recipient": alert.recipient,
-                "payload": alert_payload(alert),
-                "state": PENDING,
-                "attempts": 0,
-                "next_attempt_at": None,
-                "claimed_by": "",
-                "claimed_at": None,
-                "delivered_at": None,
-                "last_error": "",
-                "created_at": moment,
+                "idempotency_key": alert.idempotency_key, "rule": alert.rule, "reference": alert.reference,
+                "due": alert.due, "audience": alert.audience, "recipient": alert.recipient,
+                "payload": alert_payload(alert), "state": PENDING, "attempts": 0, "next_attempt_at": None,
+                "claimed_by": "", "claimed_at": None, "delivered_at": None, "last_error": "", "created_at": moment,
             }
             for alert in alerts[start:start + INSERT_CHUNK]
         ]
-        statement = (
-            insert(OutboxItem).values(rows).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(OutboxItem.id)
-        )
-        added += len((await session.execute(statement)).all())
+        result = await connection.execute(statement.returning(OutboxItem.__table__.c.id), rows)
+        added += len(result.all())
     return added
 
 
@@ -166,6 +156,12 @@ async def existing_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
         chunk = wanted[start:start + INSERT_CHUNK]
         found.update(await session.scalars(select(OutboxItem.idempotency_key).where(OutboxItem.idempotency_key.in_(chunk))))
     return found
+
+
+async def all_keys(session: AsyncSession) -> set[str]:
+    """Every idempotency key in the outbox: what has been decided already, whatever its state."""
+    connection = await session.connection()
+    return set((await connection.execute(select(OutboxItem.idempotency_key))).scalars().all())
 
 
 def _queue_of(item: Any) -> Any:
