@@ -14,6 +14,7 @@
 | `ALERT_ASSESSMENT_WORKING_DAYS` | `10` | working days staff have to assess a return |
 | `ALERT_BATCHING` | `on` | `off` sends every alert as its own message |
 | `ALERT_SEND_INTERVAL` | `5` | seconds between outbox passes when idle |
+| `ALERT_CATCH_UP_DELAY` | `60` | seconds after start-up before a missed sweep is caught up |
 | `ALERT_CLAIM_LEASE` | `300` | seconds before a crashed sender's claimed alerts are sent by another |
 """
 
@@ -44,6 +45,7 @@ class AlertSettings:
     batching: bool = True
     send_interval: float = 5.0
     claim_lease: float = 300.0
+    catch_up_delay: float = 60.0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -75,6 +77,7 @@ class AlertSettings:
             batching=_switch(env, "ALERT_BATCHING", True),
             send_interval=float(_whole(env, "ALERT_SEND_INTERVAL", 5, minimum=1)),
             claim_lease=float(_whole(env, "ALERT_CLAIM_LEASE", 300, minimum=1)),
+            catch_up_delay=float(_whole(env, "ALERT_CATCH_UP_DELAY", 60)),
         )
 
 

@@ -6,8 +6,9 @@ The job store is deliberately *not* shared between replicas: every replica sweep
 outbox's idempotency keys make the second sweep write nothing, while claims make each alert
 go out from exactly one replica. Nothing depends on which replica wins.
 
-On start-up, a replica that finds today's sweep missing (the bot was down at sweep time, or
-for a week) sweeps at once; the rules catch up on everything crossed while it was down.
+A minute after start-up (`ALERT_CATCH_UP_DELAY`), a replica that finds today's sweep missing
+(the bot was down at sweep time, or for a week) sweeps; the rules catch up on everything
+crossed while it was down.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ class AlertScheduler:
         self._stop.clear()
         if self._sender is not None:
             self._sender_task = asyncio.create_task(self._sender.run_forever(self._stop), name="alert-sender")
-        self._startup_task = asyncio.create_task(self.catch_up(), name="alert-catch-up")
+        self._startup_task = asyncio.create_task(self._catch_up_later(), name="alert-catch-up")
         log.info("Alert scheduler started: sweeps at %s %s on working days", self._settings.sweep_time, self._settings.timezone)
 
     async def stop(self) -> None:
@@ -95,6 +96,11 @@ class AlertScheduler:
                     await task
                 except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping anyway
                     pass
+
+    async def _catch_up_later(self) -> None:
+        """Give the bot a minute to settle (and a restart loop time to stop) before catching up."""
+        await asyncio.sleep(self._settings.catch_up_delay)
+        await self.catch_up()
 
     async def catch_up(self) -> SweepResult | None:
         """Sweep now if today's sweep time has passed on a working day and nobody swept today."""

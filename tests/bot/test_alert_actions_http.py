@@ -84,3 +84,14 @@ async def test_decision_buttons_record_the_decision_or_say_why_not(local_bot: Ru
     assert [(d.reference, d.decision, d.for_end_date) for d in decisions] == [
         ("OPCC-2023-014", "recommission", date(2026, 12, 31))
     ]
+
+
+async def test_healthz_reports_the_scheduler_and_the_outbox_backlog(local_bot: RunningBot) -> None:
+    """Operators see whether the sweep is scheduled, when it runs next, and what is waiting to be sent."""
+    response = await local_bot.http.get(f"{local_bot.url}/healthz")
+    body = await response.json()
+    assert response.status == 200 and body["status"] == "ok"
+    scheduler = body["scheduler"]
+    assert scheduler["running"] and scheduler["sweep_time"] == "07:30 Europe/London"
+    assert scheduler["next_sweep"] is not None
+    assert body["outbox"]["waiting"] == 0 and body["outbox"]["dead"] == 0
