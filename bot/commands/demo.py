@@ -4,6 +4,12 @@ The register is written as a CSV first (people can open it in Excel and see exac
 the bot is answering from), then imported through the ordinary import, so the demo
 exercises the same path a real register takes. Running it again re-imports the same rows:
 an upsert by reference, which changes nothing.
+
+So that monitoring has something to show, the register counts as first loaded two financial
+quarters ago (`domain.demo_returns.first_loaded`): returns have been owed since then, and
+the demo writes a realistic mix of them through the returns repository (accepted, awaiting
+assessment, queried, drafts; the rest due or overdue). Data-quality checks and the returns
+summary use the real today. Returns already in the database are never touched again.
 """
 
 from __future__ import annotations
@@ -19,6 +25,11 @@ from bot.commands.common import CommandFailed, add_today_argument, database_url,
 DEFAULT_FILE = "demo-register.csv"
 WROTE = "Wrote the demo register ({count} agreements) to {path}: open it to see what the bot answers from."
 LOADED = "Loaded it into {database}."
+RETURNS = (
+    "Monitoring returns owed since {since}: {accepted} accepted, {submitted} awaiting assessment, "
+    "{queried} queried, {in_progress} in progress, {overdue} overdue, {due} due ({written} written now). "
+    "Try: commissioning-bot ask 'which returns are overdue?'"
+)
 CANNOT_WRITE = "Cannot write the demo register to {path}: {reason}. Choose another file with -o FILE."
 TRY_NEXT = """Try next:
   commissioning-bot ask 'which grants expire this quarter?'
@@ -49,26 +60,73 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         raise CommandFailed(CANNOT_WRITE.format(path=path, reason=error.strerror or error)) from None
     print(WROTE.format(count=len(rows), path=path))
-    summary = run_async(_load(url, path, today))
+    references = {row["reference"] for row in rows}
+    summary, returns = run_async(_load(url, path, today, args.seed, references))
     print(LOADED.format(database=_shown(url)))
     print(summary)
+    print(returns)
     print(TRY_NEXT)
     return 0
 
 
-async def _load(url: str, path: Path, today: date) -> str:
-    """Import the file through the ordinary import; return the import's own summary."""
+async def _load(url: str, path: Path, today: date, seed: int, references: set[str]) -> tuple[str, str]:
+    """Import the file as first loaded two quarters ago, then write its returns; both summaries.
+
+    Only the demo's own agreements get returns, so a demo run into a database that also holds
+    a real register never invents returns for real agreements.
+    """
     from bot.commands.register_files import refusal_report, summary_text
+    from domain.demo_returns import first_loaded, plan_returns
+    from storage.agreements import load_register
+    from storage.db import session_factory
+    from storage.demo_seed import seed_returns
     from storage.register_import import ImportRefused, import_register
 
     engine = await migrated_engine(url)
     try:
-        summary = await import_register(engine, path, today=today, actor="demo")
+        summary = await import_register(engine, path, today=first_loaded(today), actor="demo")
+        async with session_factory(engine)() as session:
+            demo = [a for a in await load_register(session) if a.reference in references]
+        report = await seed_returns(engine, plan_returns(demo, today, seed), today)
     except ImportRefused as refused:
         raise CommandFailed(refusal_report(refused), code=1) from None
     finally:
         await engine.dispose()
-    return summary_text(summary)
+    return summary_text(_problems_as_of(summary, demo, today)), _returns_text(report, demo, today)
+
+
+def _problems_as_of(summary, agreements, today: date):  # type: ignore[no-untyped-def]
+    """The import summary with its data-quality problems judged at the real today.
+
+    The import ran with the day the demo counts as first loaded, so its "past their end date"
+    count would be two quarters out of date.
+    """
+    from dataclasses import replace
+
+    from domain.data_quality import MISSING_FROM_LAST_IMPORT, problems
+
+    found: dict[str, list[str]] = {}
+    for agreement in agreements:
+        for problem in problems(agreement, today):
+            if problem.code != MISSING_FROM_LAST_IMPORT:
+                found.setdefault(problem.code, []).append(agreement.reference)
+    missing = summary.problems.get(MISSING_FROM_LAST_IMPORT, ())
+    if missing:
+        found[MISSING_FROM_LAST_IMPORT] = list(missing)
+    return replace(summary, problems={code: tuple(refs) for code, refs in found.items()})
+
+
+def _returns_text(report, agreements, today: date) -> str:  # type: ignore[no-untyped-def]
+    """One line: where the demo's monitoring returns stand, and what to ask about them."""
+    from domain.monitoring import ACCEPTED, DUE, IN_PROGRESS, OVERDUE, QUERIED, SUBMITTED
+    from domain.values import format_date
+
+    since = min((a.first_imported for a in agreements if a.first_imported), default=today)
+    return RETURNS.format(
+        since=format_date(since), accepted=report.count(ACCEPTED), submitted=report.count(SUBMITTED),
+        queried=report.count(QUERIED), in_progress=report.count(IN_PROGRESS), overdue=report.count(OVERDUE),
+        due=report.count(DUE), written=report.written,
+    )
 
 
 def _shown(url: str) -> str:
