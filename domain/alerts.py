@@ -21,7 +21,16 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from domain.agreement import Agreement
-from domain.monitoring import ACCEPTED, QUERIED, SUBMITTED, MonitoringPeriod, monitoring_periods, monitoring_start
+from domain.monitoring import (
+    ACCEPTED,
+    PERIOD_MONTHS,
+    QUERIED,
+    SUBMITTED,
+    MonitoringPeriod,
+    monitoring_periods,
+    monitoring_start,
+    period_containing,
+)
 from domain.periods import add_months
 from domain.values import format_date
 from domain.working_days import add_working_days, catch_up_days
@@ -443,6 +452,37 @@ def assessment_alerts(agreement: Agreement, context: _Context, out: list[Alert])
             return ASSESSMENT_PENDING_MESSAGE.format(**fields), details
 
         _to_manager_or_channel(context, out, ASSESSMENT_PENDING, agreement, f"{limit}wd", due, text)
+
+
+def could_alert(
+    current_end: date | None, monitoring: str, start_date: date | None, first_imported: date | None, today: date,
+    thresholds: AlertThresholds | None = None,
+) -> bool:
+    """A cheap first look, before an agreement is even built: could any per-agreement rule fire today?
+
+    False means certainly not (the weekly digests aside): the end is beyond every threshold and
+    the first monitoring return is not due within the reminder window. Agreements with stored
+    returns must be looked at anyway (assessments). Lets a sweep skip most of a large register
+    on ordinary days.
+    """
+    limits = thresholds or AlertThresholds()
+    horizon = max((*limits.expiry_days, limits.extension_decision_days, limits.decision_overdue_days,
+                   limits.notice_months * 31))
+    if current_end is not None and today <= current_end <= today + timedelta(days=horizon):
+        return True
+    frequency = (monitoring or "quarterly").lower()
+    if frequency not in PERIOD_MONTHS:
+        return False
+    known = [day for day in (start_date, first_imported if limits.count_from_first_import else None) if day is not None]
+    if not known:
+        return False
+    first = _first_period(max(known), frequency, limits.due_after_days)
+    return first is None or first.due <= today + timedelta(days=limits.return_due_days)
+
+
+@lru_cache(maxsize=4096)
+def _first_period(start: date, frequency: str, due_after_days: int) -> MonitoringPeriod | None:
+    return period_containing(start, frequency, due_after_days=due_after_days)
 
 
 def digest_day(last_sweep: date | None, today: date, weekday: int = 0) -> date | None:

@@ -18,7 +18,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.alerts import Alert, AlertThresholds, SweepInput, alerts_due
+from domain.alerts import Alert, AlertThresholds, ReturnRecord, SweepInput, alerts_due, could_alert, digest_day
 from domain.working_days import is_working_day
 from storage import alerts_repo
 from storage.outbox import add_alerts, all_keys
@@ -33,6 +33,18 @@ def _quality_check():  # type: ignore[no-untyped-def]
     from domain.data_quality import problems
 
     return problems
+
+
+def _prefilter(today: date, last: date | None, limits: AlertThresholds, returns: list[ReturnRecord]):  # type: ignore[no-untyped-def]
+    """On a digest day every live agreement counts; otherwise only those that could alert today."""
+    if digest_day(last, today, limits.digest_weekday) is not None:
+        return None
+    with_returns = {record.reference for record in returns}
+
+    def wanted(end: date | None, monitoring: str, start: date | None, imported: date | None, reference: str) -> bool:
+        return reference in with_returns or could_alert(end, monitoring, start, imported, today, limits)
+
+    return wanted
 
 
 @dataclass
@@ -63,12 +75,14 @@ async def run_sweep(
     if not force and not is_working_day(today, bank_holidays):
         return SweepResult(today, swept=False, skipped_reason=NOT_A_WORKING_DAY.format(day=today.isoformat()))
     started_at, started = clock(), time.perf_counter()
+    limits = thresholds or AlertThresholds()
     async with sessions() as session:
         last = await alerts_repo.last_sweep_day(session, before=today)
-        agreements = await alerts_repo.live_agreements(session)
+        returns = await alerts_repo.return_records(session)
+        agreements = await alerts_repo.live_agreements(session, _prefilter(today, last, limits, returns))
         sweep_input = SweepInput(
             agreements=agreements,
-            returns=await alerts_repo.return_records(session),
+            returns=returns,
             decisions=await alerts_repo.decisions(session),
             snoozes=await alerts_repo.snoozes(session, today),
             sent_keys=await all_keys(session),
@@ -76,7 +90,7 @@ async def run_sweep(
             bank_holidays=bank_holidays,
             quality=_quality_check(),
         )
-    new = alerts_due(sweep_input, today, thresholds)
+    new = alerts_due(sweep_input, today, limits)
     result = SweepResult(today, swept=True, alerts=new, last_sweep=last, agreements=len(agreements))
     if not dry_run:
         async with sessions.begin() as session:

@@ -8,7 +8,7 @@ KPIs. Everything else here is small.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -73,12 +73,17 @@ def _pounds(pence: int | None) -> Decimal | None:
     return None if pence is None else Decimal(pence).scaleb(-2)
 
 
-async def live_agreements(session: AsyncSession) -> list[Agreement]:
+# (current end date, monitoring frequency, start date, first imported, reference) → worth building?
+Wanted = Callable[[date | None, str, date | None, date | None, str], bool]
+
+
+async def live_agreements(session: AsyncSession, wanted: Wanted | None = None) -> list[Agreement]:
     """Active agreements with what the alert rules and data-quality checks read (no KPIs), by reference.
 
     At 100,000 agreements the per-value work of an ORM load costs more than the rules
     themselves, so this reads plain Core rows with dates and pence uncoerced (converted here
-    with the C `date.fromisoformat`) and unpacks them by position.
+    with the C `date.fromisoformat`) and unpacks them by position. `wanted` skips rows that
+    cannot matter today before an `Agreement` is built for them.
     """
     a = AgreementRow
     raw_dates = {"start_date", "award_date", "end_date", "extended_to", "first_imported"}
@@ -107,6 +112,10 @@ async def live_agreements(session: AsyncSession) -> list[Agreement]:
         award_date, end_date, extension_options, extended_to, area, category, contract_manager, monitoring, signed,
         status, missing, first_imported,
     ) in rows.all():
+        if wanted is not None:
+            end_date, extended_to, start_date, first_imported = _day(end_date), _day(extended_to), _day(start_date), _day(first_imported)
+            if not wanted(extended_to or end_date, monitoring, start_date, first_imported, reference):
+                continue
         name, email = contacts.get(row_id, no_contact)
         options = options_cache.get(extension_options)
         if options is None:

@@ -303,3 +303,26 @@ def test_thresholds_are_configurable() -> None:
     a = agreement(end_date=today + timedelta(days=45))
     alerts = alerts_due(SweepInput(agreements=[a]), today, AlertThresholds(expiry_days=(180, 90, 60, 30)))
     assert {x.threshold for x in alerts if x.rule == EXPIRY} == {"60"}
+
+
+def test_the_quick_first_look_never_skips_an_agreement_that_would_alert() -> None:
+    """Skipping agreements `could_alert` rules out changes nothing, across 3,000 random agreements and days."""
+    import random
+
+    from domain.alerts import could_alert
+
+    rng = random.Random(2026)
+    for _ in range(3000):
+        today = date(2026, 4, 1) + timedelta(days=rng.randint(0, 800))
+        if today.weekday() == 0:
+            continue  # Mondays look at every agreement for the digests
+        start = today - timedelta(days=rng.randint(-100, 1500))
+        a = agreement(
+            start_date=start, end_date=start + timedelta(days=rng.randint(30, 2000)),
+            extension_options=rng.choice(((), (1,), (1, 1), (2,))), kind=rng.choice(("contract", "grant")),
+            monitoring=rng.choice(("none", "quarterly", "monthly", "biannual", "annual")),
+            first_imported=today - timedelta(days=rng.randint(0, 500)),
+        )
+        owed = sweep(a, today=today, last_sweep=today - timedelta(days=1))
+        if owed:
+            assert could_alert(a.current_end_date, a.monitoring, a.start_date, a.first_imported, today), (a, today, owed)
