@@ -28,7 +28,8 @@ from domain.agreement import Agreement
 from domain.monitoring import ACCEPTED, IN_PROGRESS, QUERIED, SUBMITTED, MonitoringPeriod, monitoring_periods
 from domain.returns import (
     CASE_STUDY, NUMBER, OUTCOMES, RAG, RISKS, SAME_AS_LAST, SPEND_EXPLANATION, SPEND_IN_PERIOD, SPEND_TO_DATE,
-    Question, expected_spend_to_date, next_question, normalise_answer, questions_for, reason_key,
+    MonitoringReturn, Question, copy_from_previous, expected_spend_to_date, next_question, normalise_answer,
+    questions_for, reason_key,
 )
 
 NAMED = "OPCC-2023-014"  # the agreement people ask about by name: an accepted return, then a submitted one
@@ -122,13 +123,14 @@ class PlannedReturn:
     """One return the demo writes: its answers in the order given, and where it ends up.
 
     `outcome` is the stored state it is left in (in progress, submitted, queried or accepted);
-    the moments say when it was started, submitted and assessed.
+    the moments say when it was started, submitted and assessed. With `same_as_last` the
+    provider first copied last period's figures (`ReturnsRepository.use_previous_figures`).
     """
 
     reference: str
     period: MonitoringPeriod
     outcome: str
-    answers: tuple[tuple[str, str], ...]
+    answers: tuple[tuple[str, str], ...]  # typed one by one, after "same as last period" if chosen
     rag: str
     provider_actor: str
     staff_actor: str
@@ -137,6 +139,7 @@ class PlannedReturn:
     assessed_at: datetime | None = None
     rating: str = ""
     comment: str = ""
+    same_as_last: bool = False  # the provider started from last period's figures
 
 
 def first_loaded(today: date) -> date:
@@ -164,7 +167,7 @@ def plan_returns(agreements: Sequence[Agreement], today: date, seed: int = 2026)
         for periods in [monitoring_periods(agreement, today)]
         if periods
     ]
-    silent, ratings = _traits([agreement for agreement, _ in owed], rng)
+    silent, ratings = _traits(owed, today, rng)
     plans: list[PlannedReturn] = []
     for agreement, periods in owed:
         if agreement.reference not in silent:
@@ -172,13 +175,20 @@ def plan_returns(agreements: Sequence[Agreement], today: date, seed: int = 2026)
     return _with_queries(plans, ratings, today, rng)
 
 
-def _traits(agreements: list[Agreement], rng: random.Random) -> tuple[set[str], dict[str, str]]:
-    """Which providers have sent nothing, and how each service rates itself lately."""
-    others = [a.reference for a in agreements if a.reference != NAMED]
-    silent = set(rng.sample(others, min(len(others), max(2, round(len(agreements) * SILENT_SHARE)))))
-    active = [reference for reference in others if reference not in silent]
+def _traits(
+    owed: list[tuple[Agreement, list[MonitoringPeriod]]], today: date, rng: random.Random
+) -> tuple[set[str], dict[str, str]]:
+    """Which providers have sent nothing, and how each service rates itself lately.
+
+    The silent ones owe a return already past its due date (so something is overdue on any
+    day), and the Red and Amber ones have a period that has ended (so they have a rating).
+    """
+    late = [a.reference for a, periods in owed if a.reference != NAMED and periods[0].due < today]
+    wanted = min(len(late), max(2, round(len(owed) * SILENT_SHARE)))
+    silent = set(rng.sample(late, wanted))
+    active = [a.reference for a, periods in owed if a.reference not in silent | {NAMED} and periods[0].end < today]
     rng.shuffle(active)
-    ratings = {a.reference: "Green" for a in agreements}
+    ratings = {a.reference: "Green" for a, _ in owed}
     for reference in active[:RED_COUNT]:
         ratings[reference] = "Red"
     for reference in active[RED_COUNT : RED_COUNT + AMBER_COUNT]:
@@ -190,20 +200,36 @@ def _traits(agreements: list[Agreement], rng: random.Random) -> tuple[set[str], 
 def _agreement_returns(
     agreement: Agreement, periods: list[MonitoringPeriod], rating: str, today: date, rng: random.Random
 ) -> list[PlannedReturn]:
+    """One agreement's returns, oldest first; each "same as last" only when nothing changed much."""
     plans: list[PlannedReturn] = []
+    previous: MonitoringReturn | None = None  # the latest return sent in, as the dialog would load it
     spent = _profile(agreement, periods[0].start - timedelta(days=1)) * Decimal(str(round(rng.uniform(0.9, 1.0), 3)))
-    for index, period in enumerate(periods):
-        latest = index == len(periods) - 1
+    ended = [period for period in periods if period.end < today]
+    for period in periods:
+        latest = bool(ended) and period == ended[-1]  # the period just ended (one ending today is still running)
         rag = rating if latest else _earlier_rag(rating, rng)
-        in_period = _spend_in_period(agreement, period, rag, rng)
-        spent = _cap(agreement, spent + in_period)
         outcome = _outcome(agreement, period, latest, rating, today, rng)
+        same = previous is not None and previous.answers.get(RAG) == rag and rng.random() < _SAME_AS_LAST_SHARE.get(agreement.monitoring, 0.25)
+        copied = _copied(agreement, period, previous) if same else {}
+        in_period = Decimal(copied[SPEND_IN_PERIOD]) if same else _spend_in_period(agreement, period, rag, rng)
+        spent = _cap(agreement, spent + in_period)
         if outcome is None:
             continue
-        has_previous = any(plan.outcome in SENT for plan in plans)
-        answers = _answers(agreement, period, rag, in_period, spent, has_previous, rng)
-        plans.append(_timed(agreement, period, outcome, answers, rag, today, rng))
+        answers = _answers(agreement, period, rag, in_period, spent, copied, previous is not None, rng)
+        plan = _timed(agreement, period, outcome, answers, rag, today, rng, same_as_last=same)
+        plans.append(plan)
+        if plan.outcome in SENT:
+            previous = MonitoringReturn(0, agreement, period, plan.outcome, {**copied, **dict(answers)})
     return plans
+
+
+# How often a provider says "same as last period" when its rating has not changed.
+_SAME_AS_LAST_SHARE = {"monthly": 0.6}
+
+
+def _copied(agreement: Agreement, period: MonitoringPeriod, previous: MonitoringReturn | None) -> dict[str, str]:
+    """The answers "same as last period" fills in, exactly as the check-in dialog copies them."""
+    return copy_from_previous(MonitoringReturn(0, agreement, period, IN_PROGRESS, {}, previous=previous))
 
 
 def _earlier_rag(rating: str, rng: random.Random) -> str:
@@ -224,17 +250,17 @@ def _outcome(agreement: Agreement, period: MonitoringPeriod, latest: bool, ratin
     if latest:
         if rating == "Red":
             return SUBMITTED  # so the service shows as Red
-        return rng.choices((SUBMITTED, ACCEPTED, IN_PROGRESS, None), weights=(35, 15, 20, 30))[0]
-    return rng.choices((ACCEPTED, SUBMITTED, IN_PROGRESS, None), weights=(72, 8, 5, 15))[0]
+        return rng.choices((SUBMITTED, ACCEPTED, IN_PROGRESS, None), weights=(40, 20, 15, 25))[0]
+    return rng.choices((ACCEPTED, SUBMITTED, IN_PROGRESS, None), weights=(80, 8, 3, 9))[0]
 
 
 # --- answers ---------------------------------------------------------------------------
 
 def _answers(
     agreement: Agreement, period: MonitoringPeriod, rag: str, in_period: Decimal, to_date: Decimal,
-    has_previous: bool, rng: random.Random,
+    copied: dict[str, str], has_previous: bool, rng: random.Random,
 ) -> tuple[tuple[str, str], ...]:
-    """Every answer the return asks for, in the dialog's order, normalised as the dialog stores them."""
+    """The answers typed after any `copied` ones, in the dialog's order, normalised as it stores them."""
     short = rng.randrange(len(agreement.kpis))  # the KPI an Amber service is behind on
     outcomes, case_study = OUTCOMES_BY_CATEGORY.get(agreement.category, (GENERAL_OUTCOMES, GENERAL_CASE_STUDY))
     typed = {
@@ -247,11 +273,11 @@ def _answers(
         OUTCOMES: rng.choice(outcomes),
         CASE_STUDY: case_study if rng.random() < 0.4 else "skip",
     }
-    answers: dict[str, str] = {}
+    answers = dict(copied)
     while (question := next_question(questions_for(agreement, period, answers, has_previous=has_previous), answers)) is not None:
         raw = _typed(question, typed, rag, short, agreement, rng)
         answers[question.key] = normalise_answer(question, raw, answers)
-    return tuple(answers.items())
+    return tuple((key, value) for key, value in answers.items() if key not in copied)
 
 
 def _typed(question: Question, typed: dict[str, str], rag: str, short: int, agreement: Agreement, rng: random.Random) -> str:
@@ -294,7 +320,7 @@ def _cap(agreement: Agreement, spent: Decimal) -> Decimal:
 
 def _timed(
     agreement: Agreement, period: MonitoringPeriod, outcome: str, answers: tuple[tuple[str, str], ...],
-    rag: str, today: date, rng: random.Random,
+    rag: str, today: date, rng: random.Random, *, same_as_last: bool = False,
 ) -> PlannedReturn:
     """The return with believable moments: sent in around its due date, assessed a week or two later."""
     first = min(period.end + timedelta(days=1), today)
@@ -305,7 +331,7 @@ def _timed(
         reference=agreement.reference, period=period, outcome=outcome, answers=answers, rag=rag,
         provider_actor=agreement.contact_email or PROVIDER_FALLBACK,
         staff_actor=agreement.contract_manager or STAFF_FALLBACK,
-        started_at=_moment(started, rng),
+        started_at=_moment(started, rng), same_as_last=same_as_last,
     )
     if outcome == IN_PROGRESS:
         return replace(plan, answers=answers[: rng.randint(1, max(1, len(answers) - 2))])

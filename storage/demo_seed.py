@@ -60,6 +60,8 @@ async def _write(repo: ReturnsRepository, planned: PlannedReturn, today: date) -
     """One return: started, answered, then submitted and assessed as the plan says."""
     provider, moment = planned.provider_actor, planned.started_at
     ret = await repo.open_return(planned.reference, planned.period.start, provider, today, now=moment)
+    if planned.same_as_last:
+        await repo.use_previous_figures(ret.id, provider, now=moment)
     for key, value in planned.answers:
         await repo.save_answer(ret.id, key, value, provider, now=moment)
     if planned.outcome == IN_PROGRESS or planned.submitted_at is None:
