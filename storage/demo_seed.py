@@ -2,22 +2,25 @@
 
 The demo's returns go in exactly as a provider's check-in and a contract manager's
 assessment would put them (open, answer by answer, submit, accept or query, each audited),
-so everything that reads returns later sees nothing it would not see in real use. A period
-that already has a return is left alone, which makes running `demo` again harmless: no
-duplicate returns, no error, nothing overwritten.
+so everything that reads returns later sees nothing it would not see in real use.
+
+An agreement that already has any return is left alone, which makes running `demo` again
+harmless: no duplicate returns, no error, nothing overwritten. (Skipping whole agreements, not
+single periods, keeps each agreement's returns one consistent story: a plan made on another
+day could otherwise start from a "same as last period" the database does not hold.)
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.demo_returns import PlannedReturn
-from domain.monitoring import ACCEPTED, DUE, IN_PROGRESS, OVERDUE, QUERIED, SUBMITTED
+from domain.monitoring import ACCEPTED, IN_PROGRESS, QUERIED
 from storage.returns import ACCEPT, QUERY, ReturnsRepository
 
 
@@ -32,27 +35,26 @@ class SeedReport:
         return self.states.get(state, 0)
 
 
-async def seed_returns(engine: AsyncEngine, plan: Sequence[PlannedReturn], today: date) -> SeedReport:
-    """Write each planned return whose period has none yet; report the register's returns as of `today`."""
+async def seed_returns(engine: AsyncEngine, plan: Sequence[PlannedReturn], today: date, references: Collection[str]) -> SeedReport:
+    """Write the planned returns of agreements that have none yet; report the returns `references` owe as of `today`."""
     repo = ReturnsRepository(engine)
-    existing = await _stored_periods(repo, {planned.reference for planned in plan}, today)
+    existing = await _with_returns(repo, {planned.reference for planned in plan}, today)
     written = 0
     for planned in plan:
-        if (planned.reference, planned.period.start) in existing:
+        if planned.reference in existing:
             continue
         await _write(repo, planned, today)
         written += 1
-    states = Counter(status.state for status in await repo.overview(today))
+    states = Counter(status.state for status in await repo.overview(today) if status.reference in references)
     return SeedReport(written, dict(states))
 
 
-async def _stored_periods(repo: ReturnsRepository, references: set[str], today: date) -> set[tuple[str, date]]:
-    """(reference, period start) of every return already in the database for these agreements."""
-    stored: set[tuple[str, date]] = set()
+async def _with_returns(repo: ReturnsRepository, references: set[str], today: date) -> set[str]:
+    """Those of `references` that already have a return in the database."""
+    stored: set[str] = set()
     for reference in sorted(references):
-        for owed in await repo.owed_periods(reference, today):
-            if owed.return_id is not None:
-                stored.add((reference, owed.period.start))
+        if any(owed.return_id is not None for owed in await repo.owed_periods(reference, today)):
+            stored.add(reference)
     return stored
 
 
@@ -71,6 +73,3 @@ async def _write(repo: ReturnsRepository, planned: PlannedReturn, today: date) -
         decision = ACCEPT if planned.outcome == ACCEPTED else QUERY
         await repo.assess(ret.id, planned.staff_actor, decision, planned.rating, planned.comment, now=planned.assessed_at)
 
-
-# States as the demo reports them, in the order people read them.
-REPORTED_STATES: tuple[str, ...] = (ACCEPTED, SUBMITTED, QUERIED, IN_PROGRESS, OVERDUE, DUE)

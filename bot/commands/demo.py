@@ -9,7 +9,7 @@ So that monitoring has something to show, the register counts as first loaded tw
 quarters ago (`domain.demo_returns.first_loaded`): returns have been owed since then, and
 the demo writes a realistic mix of them through the returns repository (accepted, awaiting
 assessment, queried, drafts; the rest due or overdue). Data-quality checks and the returns
-summary use the real today. Returns already in the database are never touched again.
+summary use the real today. Agreements that already have returns are never touched again.
 """
 
 from __future__ import annotations
@@ -17,10 +17,16 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
 from bot.commands.common import CommandFailed, add_today_argument, database_url, migrated_engine, run_async, today_from
+
+if TYPE_CHECKING:  # only for annotations: commands import their heavy modules inside run()
+    from domain.agreement import Agreement
+    from storage.demo_seed import SeedReport
+    from storage.register_import import ImportSummary
 
 DEFAULT_FILE = "demo-register.csv"
 WROTE = "Wrote the demo register ({count} agreements) to {path}: open it to see what the bot answers from."
@@ -31,6 +37,10 @@ RETURNS = (
     "Try: commissioning-bot ask 'which returns are overdue?'"
 )
 CANNOT_WRITE = "Cannot write the demo register to {path}: {reason}. Choose another file with -o FILE."
+RETURNS_FAILED = (
+    "The demo register is loaded, but writing its monitoring returns stopped ({reason}). "
+    "Run demo again: agreements whose returns are already written are left as they are."
+)
 TRY_NEXT = """Try next:
   commissioning-bot ask 'which grants expire this quarter?'
   commissioning-bot ask 'what do we fund in Southwark?'
@@ -81,21 +91,24 @@ async def _load(url: str, path: Path, today: date, seed: int, references: set[st
     from storage.db import session_factory
     from storage.demo_seed import seed_returns
     from storage.register_import import ImportRefused, import_register
+    from storage.returns import NotAwaitingAssessment, ReturnIncomplete, ReturnNotOpen, UnknownReturn
 
     engine = await migrated_engine(url)
     try:
         summary = await import_register(engine, path, today=first_loaded(today), actor="demo")
         async with session_factory(engine)() as session:
             demo = [a for a in await load_register(session) if a.reference in references]
-        report = await seed_returns(engine, plan_returns(demo, today, seed), today)
+        report = await seed_returns(engine, plan_returns(demo, today, seed), today, references)
     except ImportRefused as refused:
         raise CommandFailed(refusal_report(refused), code=1) from None
+    except (NotAwaitingAssessment, ReturnIncomplete, ReturnNotOpen, UnknownReturn) as stopped:
+        raise CommandFailed(RETURNS_FAILED.format(reason=f"{type(stopped).__name__}: {stopped}"), code=1) from None
     finally:
         await engine.dispose()
     return summary_text(_problems_as_of(summary, demo, today)), _returns_text(report, demo, today)
 
 
-def _problems_as_of(summary, agreements, today: date):  # type: ignore[no-untyped-def]
+def _problems_as_of(summary: ImportSummary, agreements: list[Agreement], today: date) -> ImportSummary:
     """The import summary with its data-quality problems judged at the real today.
 
     The import ran with the day the demo counts as first loaded, so its "past their end date"
@@ -116,7 +129,7 @@ def _problems_as_of(summary, agreements, today: date):  # type: ignore[no-untype
     return replace(summary, problems={code: tuple(refs) for code, refs in found.items()})
 
 
-def _returns_text(report, agreements, today: date) -> str:  # type: ignore[no-untyped-def]
+def _returns_text(report: SeedReport, agreements: list[Agreement], today: date) -> str:
     """One line: where the demo's monitoring returns stand, and what to ask about them."""
     from domain.monitoring import ACCEPTED, DUE, IN_PROGRESS, OVERDUE, QUERIED, SUBMITTED
     from domain.values import format_date

@@ -89,3 +89,19 @@ def test_running_demo_twice_writes_no_more_returns(
     printed = capsys.readouterr().out
     assert "(0 written now)" in printed
     assert _stored_returns(db_url) == first
+
+
+def test_demo_into_a_database_with_a_real_register_writes_no_returns_for_real_agreements(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Only the demo's own agreements get invented returns; a real agreement's stay as they were."""
+    real = tmp_path / "register.csv"
+    real.write_text(
+        "reference,kind,title,provider,start_date,end_date,value,kpis\n"
+        "REAL-2025-001,grant,Domestic abuse advocacy,Real Women's Aid,01/04/2025,31/03/2028,£90000,referrals=50\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(real), "--db", db_url, "--today", "2026-01-05"]) == 0
+    _demo(db_url, tmp_path)
+    stored = _stored_returns(db_url)
+    assert stored and not any(reference == "REAL-2025-001" for reference, _ in stored)
