@@ -209,7 +209,8 @@ def _agreement_returns(
         latest = bool(ended) and period == ended[-1]  # the period just ended (one ending today is still running)
         rag = rating if latest else _earlier_rag(rating, rng)
         outcome = _outcome(agreement, period, latest, rating, today, rng)
-        same = previous is not None and previous.answers.get(RAG) == rag and rng.random() < _SAME_AS_LAST_SHARE.get(agreement.monitoring, 0.25)
+        share = _SAME_AS_LAST_SHARE.get(agreement.monitoring, 0.25)
+        same = previous is not None and previous.answers.get(RAG) == rag and rng.random() < share
         copied = _copied(agreement, period, previous) if same else {}
         in_period = Decimal(copied[SPEND_IN_PERIOD]) if same else _spend_in_period(agreement, period, rag, rng)
         spent = _cap(agreement, spent + in_period)
