@@ -6,11 +6,11 @@ module is the one place that turns rows into them and back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, String, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.agreement import Agreement, Kpi, format_extension_options
@@ -80,59 +80,90 @@ def apply_to_row(agreement: Agreement, row: AgreementRow, provider: Provider) ->
         row.kpis = [KpiRow(position=i, name=name, target=target) for i, (name, target) in enumerate(wanted_kpis)]
 
 
-async def load_agreements(session: AsyncSession, ids: Sequence[int] | None = None) -> dict[int, Agreement]:
-    """Agreements by row id (all of them, or those in `ids`), read with three plain queries.
+# (current end date, monitoring frequency, start date, first imported, reference) → worth building?
+Wanted = Callable[[date | None, str, date | None, date | None, str], bool]
+_RAW_DATES = frozenset({"start_date", "award_date", "end_date", "extended_to", "first_imported"})
 
-    Core rather than the ORM: building ORM objects for 10,000 rows only to turn them into
-    dataclasses costs seconds, and every question, import and sweep needs the register.
+
+async def load_agreements(
+    session: AsyncSession,
+    ids: Sequence[int] | None = None,
+    *,
+    active_only: bool = False,
+    wanted: Wanted | None = None,
+    with_kpis: bool = True,
+) -> dict[int, Agreement]:
+    """Agreements by row id: all of them, those in `ids`, or the active ones.
+
+    Every question, import and sweep needs the whole register, and at 100,000 agreements
+    the per-value work of an ORM load costs more than the rules themselves. So this reads
+    plain Core rows, with dates and pence uncoerced (converted here with the C
+    `date.fromisoformat`), and `wanted` skips rows that cannot matter before an `Agreement`
+    is built for them. KPIs are left out when the caller has no use for them.
     """
-    agreements, contacts_table, kpis_table, providers = (
-        AgreementRow.__table__, Contact.__table__, KpiRow.__table__, Provider.__table__,
-    )
-    rows_query = select(agreements, providers.c.name.label("provider_name")).join(
-        providers, providers.c.id == agreements.c.provider_id
-    )
-    contacts_query = (
-        select(contacts_table.c.agreement_id, contacts_table.c.name, contacts_table.c.email)
-        .where(contacts_table.c.role == "provider_contact")
-        .order_by(contacts_table.c.id)
-    )
-    kpis_query = select(kpis_table.c.agreement_id, kpis_table.c.name, kpis_table.c.target).order_by(
-        kpis_table.c.agreement_id, kpis_table.c.position
-    )
+    a = AgreementRow
+    columns = [
+        a.id, a.reference, a.kind, a.title, Provider.name, a.provider_org_id, a.funding_stream, a.project_code,
+        type_coerce(a.value, BigInteger), a.start_date, a.award_date, a.end_date, a.extension_options, a.extended_to,
+        a.area, a.category, a.contract_manager, a.monitoring, a.signed, a.status, a.notes, a.extra,
+        a.missing_from_last_import, a.first_imported,
+    ]
+    columns = [type_coerce(c, String) if getattr(c, "key", "") in _RAW_DATES else c for c in columns]
+    rows_query = select(*columns).join(Provider, Provider.id == a.provider_id)
+    contacts_query = select(Contact.agreement_id, Contact.name, Contact.email).where(Contact.role == "provider_contact")
+    kpis_query = select(KpiRow.agreement_id, KpiRow.name, KpiRow.target).order_by(KpiRow.agreement_id, KpiRow.position)
+    if active_only:
+        rows_query = rows_query.where(a.status == "active")
     if ids is not None:
         if not ids:
             return {}
-        rows_query = rows_query.where(agreements.c.id.in_(ids))
-        contacts_query = contacts_query.where(contacts_table.c.agreement_id.in_(ids))
-        kpis_query = kpis_query.where(kpis_table.c.agreement_id.in_(ids))
+        rows_query = rows_query.where(a.id.in_(ids))
+        contacts_query = contacts_query.where(Contact.agreement_id.in_(ids))
+        kpis_query = kpis_query.where(KpiRow.agreement_id.in_(ids))
+    connection = await session.connection()
     contacts: dict[int, tuple[str, str]] = {}
-    for agreement_id, name, email in await session.execute(contacts_query):
+    for agreement_id, name, email in (await connection.execute(contacts_query.order_by(Contact.id))).all():
         contacts.setdefault(agreement_id, (name, email))
     kpis: dict[int, list[Kpi]] = {}
-    for agreement_id, name, target in await session.execute(kpis_query):
-        kpis.setdefault(agreement_id, []).append(Kpi(name, Decimal(target)))
-    return {
-        row.id: _from_core_row(row, contacts.get(row.id, ("", "")), tuple(kpis.get(row.id, ())))
-        for row in await session.execute(rows_query)
-    }
+    if with_kpis:
+        for agreement_id, name, target in (await connection.execute(kpis_query)).all():
+            kpis.setdefault(agreement_id, []).append(Kpi(name, Decimal(target)))
+    options_cache: dict[str, tuple[int, ...]] = {}
+    no_contact = ("", "")
+    found: dict[int, Agreement] = {}
+    for (
+        row_id, reference, kind, title, provider, provider_org_id, funding_stream, project_code, pence, start_date,
+        award_date, end_date, extension_options, extended_to, area, category, contract_manager, monitoring, signed,
+        status, notes, extra, missing, first_imported,
+    ) in (await connection.execute(rows_query)).all():
+        end_date, extended_to, start_date, first_imported = _day(end_date), _day(extended_to), _day(start_date), _day(first_imported)
+        if wanted is not None and not wanted(extended_to or end_date, monitoring, start_date, first_imported, reference):
+            continue
+        options = options_cache.get(extension_options)
+        if options is None:
+            options = options_cache[extension_options] = parse_extension_options(extension_options)
+        name, email = contacts.get(row_id, no_contact)
+        found[row_id] = Agreement(
+            reference=reference, kind=kind, title=title, provider=provider, provider_id=provider_org_id,
+            funding_stream=funding_stream, project_code=project_code, value=_pounds(pence),
+            start_date=start_date, award_date=_day(award_date), end_date=end_date,
+            extension_options=options, extended_to=extended_to, area=area, category=category,
+            contract_manager=contract_manager, contact_name=name, contact_email=email, monitoring=monitoring,
+            kpis=tuple(kpis.get(row_id, ())), signed=signed, status=status, notes=notes,
+            extra=tuple(sorted((extra or {}).items())), missing_from_last_import=bool(missing),
+            first_imported=first_imported,
+        )
+    return found
 
 
-def _from_core_row(row: Any, contact: tuple[str, str], kpis: tuple[Kpi, ...]) -> Agreement:
-    """An agreement from a Core row of `agreements` joined to its provider's name."""
-    return Agreement(
-        reference=row.reference,
-        provider=row.provider_name,
-        provider_id=row.provider_org_id,
-        extension_options=parse_extension_options(row.extension_options),
-        contact_name=contact[0],
-        contact_email=contact[1],
-        kpis=kpis,
-        extra=tuple(sorted((row.extra or {}).items())),
-        missing_from_last_import=bool(row.missing_from_last_import),
-        first_imported=row.first_imported,
-        **{name: getattr(row, name) for name in PLAIN_FIELDS},
-    )
+def _day(value: object) -> date | None:
+    """A DATE column read raw: SQLite hands back text, PostgreSQL a date."""
+    return date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[return-value]
+
+
+def _pounds(pence: int | None) -> Decimal | None:
+    """Whole pence as pounds, exactly as the `Pence` column type reads them."""
+    return None if pence is None else (Decimal(pence) / 100).quantize(Decimal("0.01"))
 
 
 async def load_register(session: AsyncSession) -> list[Agreement]:

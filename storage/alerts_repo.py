@@ -8,31 +8,28 @@ KPIs. Everything else here is small.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, String, func, select, type_coerce, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.agreement import Agreement
 from domain.alerts import DECISIONS, EXTEND, RULES, Decision, ReturnRecord, Snooze
 from domain.periods import add_months
 from domain.values import format_date, parse_extension_options
+from storage.agreements import Wanted, load_agreements
 from storage.conversations import ConversationRecord, channel_conversation_id, find_conversation, personal_conversation_for
 from storage.models import (
     AgreementRow,
     AlertSnooze,
     AuditEntry,
-    Contact,
     ConversationRef,
     ExtensionDecision,
     MonitoringPeriod,
     MonitoringReturn,
-    Provider,
     SweepRun,
 )
 
@@ -64,74 +61,13 @@ def _london_day(moment: datetime | None) -> date | None:
 
 # --- the register, returns, decisions and snoozes ------------------------------------------
 
-def _day(value: object) -> date | None:
-    """A DATE column read raw: SQLite hands back text, PostgreSQL a date."""
-    return date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[return-value]
-
-
-def _pounds(pence: int | None) -> Decimal | None:
-    return None if pence is None else Decimal(pence).scaleb(-2)
-
-
-# (current end date, monitoring frequency, start date, first imported, reference) → worth building?
-Wanted = Callable[[date | None, str, date | None, date | None, str], bool]
-
-
 async def live_agreements(session: AsyncSession, wanted: Wanted | None = None) -> list[Agreement]:
     """Active agreements with what the alert rules and data-quality checks read (no KPIs), by reference.
 
-    At 100,000 agreements the per-value work of an ORM load costs more than the rules
-    themselves, so this reads plain Core rows with dates and pence uncoerced (converted here
-    with the C `date.fromisoformat`) and unpacks them by position. `wanted` skips rows that
-    cannot matter today before an `Agreement` is built for them.
+    `wanted` skips rows that cannot alert today before an `Agreement` is built for them.
     """
-    a = AgreementRow
-    raw_dates = {"start_date", "award_date", "end_date", "extended_to", "first_imported"}
-    columns = [
-        a.id, a.reference, a.kind, a.title, Provider.name, a.provider_org_id, a.funding_stream, a.project_code,
-        type_coerce(a.value, BigInteger), a.start_date, a.award_date, a.end_date, a.extension_options, a.extended_to,
-        a.area, a.category, a.contract_manager, a.monitoring, a.signed, a.status, a.missing_from_last_import,
-        a.first_imported,
-    ]
-    columns = [type_coerce(c, String) if getattr(c, "key", "") in raw_dates else c for c in columns]
-    connection = await session.connection()
-    rows = await connection.execute(
-        select(*columns).join(Provider, Provider.id == a.provider_id).where(a.status == "active")
-    )
-    contact_rows = await connection.execute(
-        select(Contact.agreement_id, Contact.name, Contact.email).where(Contact.role == "provider_contact").order_by(Contact.id.desc())
-    )
-    contacts: dict[int, tuple[str, str]] = {}
-    for agreement_id, name, email in contact_rows.all():
-        contacts[agreement_id] = (name, email)
-    options_cache: dict[str, tuple[int, ...]] = {}
-    no_contact = ("", "")
-    result = []
-    for (
-        row_id, reference, kind, title, provider, provider_org_id, funding_stream, project_code, pence, start_date,
-        award_date, end_date, extension_options, extended_to, area, category, contract_manager, monitoring, signed,
-        status, missing, first_imported,
-    ) in rows.all():
-        if wanted is not None:
-            end_date, extended_to, start_date, first_imported = _day(end_date), _day(extended_to), _day(start_date), _day(first_imported)
-            if not wanted(extended_to or end_date, monitoring, start_date, first_imported, reference):
-                continue
-        name, email = contacts.get(row_id, no_contact)
-        options = options_cache.get(extension_options)
-        if options is None:
-            options = options_cache[extension_options] = parse_extension_options(extension_options)
-        result.append(
-            Agreement(
-                reference=reference, kind=kind, title=title, provider=provider, provider_id=provider_org_id,
-                funding_stream=funding_stream, project_code=project_code, value=_pounds(pence),
-                start_date=_day(start_date), award_date=_day(award_date), end_date=_day(end_date),
-                extension_options=options, extended_to=_day(extended_to), area=area, category=category,
-                contract_manager=contract_manager, contact_name=name, contact_email=email, monitoring=monitoring,
-                signed=signed, status=status, missing_from_last_import=bool(missing), first_imported=_day(first_imported),
-            )
-        )
-    result.sort(key=lambda agreement: agreement.reference)
-    return result
+    found = await load_agreements(session, active_only=True, wanted=wanted, with_kpis=False)
+    return sorted(found.values(), key=lambda agreement: agreement.reference)
 
 
 async def return_records(session: AsyncSession) -> list[ReturnRecord]:
