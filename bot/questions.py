@@ -123,7 +123,7 @@ class QuestionEngine:
         reading = _Reading(_lower(question))
         references = self._take_references(reading)
         found = self._take_period(reading, today)
-        cues = [name for name, pattern in RETURNS_CUES if reading.take(pattern)]
+        cues = _taken(reading, RETURNS_CUES)
         hits, words = self._take_names(reading, {})
         kinds = _take_kinds(words)
         leftovers = [w for w in words if w is not None and w not in FILLER]
@@ -330,42 +330,34 @@ def _take_money(reading: _Reading) -> dict[str, tuple[Decimal, bool]]:
 
 def _take_cues(reading: _Reading) -> dict[str, object]:
     """Phrases that set the intent, the date field, extensions, data quality and status."""
+    # Order matters: each phrase found is read, so "no end date" must go before "end".
     flags: dict[str, object] = {}
-    for name, pattern in ASPECT_CUES:
-        if reading.take(pattern):
-            flags.setdefault("aspect", name)
-            flags["anchor"] = True
-    codes: set[str] = set()
-    for code, pattern in DATA_QUALITY_CUES:
-        if reading.take(pattern):
-            flags["data_quality"] = True
-            flags["anchor"] = True
-            if code:
-                codes.add(code)
-    flags["problem_codes"] = frozenset(codes)
-    for name, pattern in EXTENSION_CUES:
-        if reading.take(pattern):
-            flags.setdefault("extension", name)
-            flags["anchor"] = True
-    for name, pattern in INTENT_CUES:
-        if reading.take(pattern):
-            flags.setdefault("intent", name)
-            flags["anchor"] = True
-    for name, pattern in STATUS_CUES:
-        if reading.take(pattern):
-            statuses = set(flags.get("statuses") or ())  # type: ignore[arg-type]
-            statuses |= {"active", "draft", "terminated"} if name == "all" else {name}
-            flags["statuses"] = frozenset(statuses)
-            flags["anchor"] = True
-    for name, pattern in STATE_CUES:
-        if reading.take(pattern):
-            flags.setdefault("state", name)
-            flags["anchor"] = True
-    for name, pattern in DATE_FIELD_CUES:
-        if reading.take(pattern):
-            flags.setdefault("date_field", name)
-            flags["anchor"] = True
+    found = _taken(reading, ASPECT_CUES)
+    if found:
+        flags["aspect"] = found[0]  # the cue listed first wins: lists run most specific first
+    codes = _taken(reading, DATA_QUALITY_CUES)
+    if codes:
+        flags["data_quality"] = True
+    flags["problem_codes"] = frozenset(code for code in codes if code)
+    for flag, cues in (("extension", EXTENSION_CUES), ("intent", INTENT_CUES)):
+        found = _taken(reading, cues)
+        if found:
+            flags[flag] = found[0]
+    statuses = _taken(reading, STATUS_CUES)
+    if statuses:
+        flags["statuses"] = frozenset({"active", "draft", "terminated"}) if "all" in statuses else frozenset(statuses)
+    for flag, cues in (("state", STATE_CUES), ("date_field", DATE_FIELD_CUES)):
+        found = _taken(reading, cues)
+        if found:
+            flags[flag] = found[0]
+    flags["anchor"] = any(flags.get(name) for name in ("aspect", "extension", "intent", "state", "date_field",
+                                                       "data_quality", "statuses"))
     return flags
+
+
+def _taken(reading: _Reading, cues: Sequence[tuple[str | None, re.Pattern[str]]]) -> list[str | None]:
+    """The names of every cue found in the question, in list order; each found phrase is read."""
+    return [name for name, pattern in cues if reading.take(pattern)]
 
 
 def _take_kinds(words: list[str | None]) -> frozenset[str]:
