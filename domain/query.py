@@ -10,7 +10,7 @@ already ended in it (marked), and every answer says how it read the question.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -248,7 +248,7 @@ def _about_named(query: Query, register: Sequence[Agreement], today: date) -> An
             about_one=True,
         )
     if not query.references:
-        found = [a for a in register if _wanted(replace(query, names=query.names), a, today)]
+        found = [a for a in register if _wanted(query, a, today)]
         found.sort(key=lambda a: (a.reference,))
     matches = tuple(_match(query, a, today) for a in found)
     said = ", ".join(query.references) or f"“{query.loose_name}”"
