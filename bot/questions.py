@@ -36,6 +36,8 @@ from bot.question_words import (
 )
 from domain.agreement import Agreement
 from domain.answers import Answer
+from domain.data_quality import Problem
+from domain.data_quality import problems as data_quality_problems
 from domain.monitoring import ACCEPTED, DUE, IN_PROGRESS, OVERDUE, QUERIED, SUBMITTED, ReturnStatus
 from domain.query import KIND_PLURALS, NameFilter, Query, run_query
 from domain.returns_query import NOT_SUBMITTED, ReturnsQuery, run_returns_query
@@ -85,6 +87,10 @@ class QuestionEngine:
         self.vocabulary = Vocabulary(self.register)
         self.fy_start_month = fy_start_month
         self._titles = [normalise(a.title) for a in self.register]
+        # Data-quality problems per agreement for one day: the register does not change
+        # under an engine, so a second "data quality" question costs nothing.
+        self._problems: dict[int, Sequence[Problem]] = {}
+        self._problems_day: date | None = None
         self._references = {a.reference.lower(): a.reference for a in self.register}
         self._reference_pattern = (
             re.compile(
@@ -116,7 +122,15 @@ class QuestionEngine:
             query = self.parse(text, today)
         except _NotUnderstood as refusal:
             return not_understood(text, str(refusal))
-        return run_query(query, self.register, today)
+        return run_query(query, self.register, today, self._problems_of)
+
+    def _problems_of(self, agreement: Agreement, today: date) -> Sequence[Problem]:
+        if today != self._problems_day:
+            self._problems, self._problems_day = {}, today
+        found = self._problems.get(id(agreement))
+        if found is None:
+            found = self._problems[id(agreement)] = data_quality_problems(agreement, today)
+        return found
 
     def parse_returns(self, question: str, today: date) -> tuple[ReturnsQuery, list[Agreement]]:
         """A returns question, and the agreements it is about (names and kinds narrow them)."""

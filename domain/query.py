@@ -9,13 +9,14 @@ already ended in it (marked), and every answer says how it read the question.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from domain.agreement import Agreement
 from domain.answers import Answer, Match, Period
+from domain.data_quality import Problem
 from domain.data_quality import problems as data_quality_problems
 from domain.periods import describe_range
 from domain.values import format_date, format_money
@@ -59,13 +60,22 @@ class Query:
     notes: tuple[str, ...] = field(default=())
 
 
-def run_query(query: Query, register: Sequence[Agreement], today: date) -> Answer:
-    """Apply `query` to `register` as of `today`."""
+ProblemsOf = Callable[[Agreement, date], Sequence[Problem]]
+
+
+def run_query(
+    query: Query, register: Sequence[Agreement], today: date, problems_of: ProblemsOf = data_quality_problems
+) -> Answer:
+    """Apply `query` to `register` as of `today`.
+
+    `problems_of` finds an agreement's data-quality problems; a caller that answers many
+    questions about one register may pass a remembering version.
+    """
     if query.references or query.loose_name:
-        return _about_named(query, register, today)
+        return _about_named(query, register, today, problems_of)
     candidates = [a for a in register if _wanted(query, a, today)]
     candidates.sort(key=lambda a: _sort_key(query, a))
-    matches = tuple(_match(query, a, today) for a in candidates)
+    matches = tuple(_match(query, a, today, problems_of) for a in candidates)
     if query.problem_codes is not None:
         matches = tuple(m for m in matches if m.problems)
     return _list_answer(query, matches, today)
@@ -146,12 +156,12 @@ def _sort_key(query: Query, agreement: Agreement) -> tuple[int, date, str]:
     return (0 if day else 1, day or date.max, agreement.reference)
 
 
-def _match(query: Query, agreement: Agreement, today: date) -> Match:
+def _match(query: Query, agreement: Agreement, today: date, problems_of: ProblemsOf) -> Match:
     found: tuple[str, ...] = ()
     if query.problem_codes is not None:
         found = tuple(
             p.message
-            for p in data_quality_problems(agreement, today)
+            for p in problems_of(agreement, today)
             if not query.problem_codes or p.code in query.problem_codes
         )
     return Match(
@@ -233,7 +243,7 @@ def _list_answer(query: Query, matches: tuple[Match, ...], today: date) -> Answe
     )
 
 
-def _about_named(query: Query, register: Sequence[Agreement], today: date) -> Answer:
+def _about_named(query: Query, register: Sequence[Agreement], today: date, problems_of: ProblemsOf) -> Answer:
     """One agreement named by reference or by a loose name; several if the name fits several."""
     by_reference = {a.reference.lower(): a for a in register}
     found = [by_reference[r.lower()] for r in query.references if r.lower() in by_reference]
@@ -250,7 +260,7 @@ def _about_named(query: Query, register: Sequence[Agreement], today: date) -> An
     if not query.references:
         found = [a for a in register if _wanted(query, a, today)]
         found.sort(key=lambda a: (a.reference,))
-    matches = tuple(_match(query, a, today) for a in found)
+    matches = tuple(_match(query, a, today, problems_of) for a in found)
     said = ", ".join(query.references) or f"“{query.loose_name}”"
     if len(matches) == 1:
         agreement = matches[0].agreement
