@@ -43,7 +43,7 @@ _DATE = (
     r"|" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?"
     r"|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:this\s+|next\s+)?(?:(?:financial|calendar|fiscal)\s+)?(?:year|quarter|month)"
     r"|(?:the\s+)?end\s+of\s+" + _MONTH + r"(?:\s+\d{4})?"
-    r"|today|tomorrow)"
+    r"|today|tomorrow|now|christmas(?: day)?)"
 )
 
 
@@ -68,8 +68,10 @@ def parse_day(text: str, today: date, fy_start: int) -> date:
     """A day named in a question, resolved against `today` ("31 March" is the next one)."""
     text = re.sub(r"\s+", " ", text.strip().lower())
     text = re.sub(r"^the ", "", text)
-    if text == "today":
+    if text in ("today", "now"):
         return today
+    if text in ("christmas", "christmas day"):
+        return p.next_day_of_year(12, 25, today)
     if text == "tomorrow":
         return today + timedelta(days=1)
     match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2,4})", text)
@@ -167,6 +169,28 @@ def _by_month(m: re.Match[str], today: date, fy: int) -> Period:
     return p.up_to(today, month.end, f"by the end of {month.label}")
 
 
+def _after_month(m: re.Match[str], today: date, fy: int) -> Period:
+    month = _month(m, today, fy)
+    if m.group("word") == "after":
+        start = month.end + timedelta(days=1)
+        return Period(start, FAR_FUTURE, f"after {month.label}")
+    if m.group("word") == "since":
+        return Period(month.start, today, f"since {month.label}")
+    return Period(month.start, FAR_FUTURE, f"from {month.label}")
+
+
+def _half_year(m: re.Match[str], today: date, fy: int) -> Period:
+    """H1/H2, or "the first/second half of the year": April–September / October–March."""
+    half = 1 if (m.group("h") == "1" or (m.group("half") or "").startswith(("first", "1st"))) else 2
+    if m.group("fyear"):
+        first = _fy_first_year(m.group("fyear").replace(" ", ""), fy)
+    else:
+        first = p.financial_year_start(today, fy) + {"next": 1, "last": -1}.get(m.group("rel") or "", 0)
+    start = p.add_months(date(first, fy, 1), 6 * (half - 1))
+    end = p.add_months(start, 6) - timedelta(days=1)
+    return Period(start, end, f"H{half} {p.financial_year_label(first, fy)}")
+
+
 def _after(m: re.Match[str], today: date, fy: int) -> Period:
     day = parse_day(m.group("a"), today, fy)
     word = m.group("word").strip()
@@ -225,7 +249,7 @@ def _quarter(m: re.Match[str], today: date, fy: int) -> Period:
         raise PeriodNotUnderstood(m.group(0))
     calendar_said = bool(m.group("cal1") or m.group("cal2") or m.group("cal3"))
     year_text = m.group("fyear")
-    relative = m.group("qrel")
+    relative = m.group("qrel") or m.group("yrel")
     if calendar_said:
         year = int(year_text) if year_text and re.fullmatch(r"\d{4}", year_text) else today.year
         if relative == "next":
@@ -272,11 +296,17 @@ def _today(m: re.Match[str], today: date, fy: int) -> Period:
     return Period(day, day, m.group(0).strip())
 
 
-_YEAR_SPEC = r"(?:\s+(?:of\s+|in\s+)?(?P<fyear>fy\s*\d{2,4}(?:\s*[/-]\s*\d{2,4})?|\d{4}\s*[/-]\s*\d{2,4}|\d{2}/\d{2}|\d{4}))?"
+_YEAR_SPEC = (
+    r"(?:\s+(?:of\s+|in\s+)?(?:(?P<fyear>fy\s*\d{2,4}(?:\s*[/-]\s*\d{2,4})?|\d{4}\s*[/-]\s*\d{2,4}|\d{2}/\d{2}|\d{4})"
+    r"|(?:the\s+)?(?P<yrel>this|next|last)\s+(?:financial\s+)?year))?"
+)
 PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(r"\b(?:between|from)\s+(?P<a>" + _DATE + r")\s+(?:and|to|until|till|-)\s+(?P<b>" + _DATE + r")\b"), _between),
     (re.compile(r"\b(?P<word>on or before|no later than|by|until|till|up to|before)\s+(?P<a>" + _DATE + r")\b"), _by),
     (re.compile(r"\b(?P<word>by|until|till|before)\s+(?P<m>" + _MONTH + r")(?:\s+(?P<y>\d{4}))?\b"), _by_month),
+    (re.compile(r"\b(?P<word>after|from|since)\s+(?P<m>" + _MONTH + r")(?:\s+(?P<y>\d{4}))?(?:\s+onwards?)?\b"), _after_month),
+    (re.compile(r"\b(?P<half>first|second|1st|2nd)\s+half\s+of\s+(?:the\s+)?(?P<rel>this|next|last)?\s*(?:financial\s+)?year\b"
+                r"|\bh(?P<h>[12])(?:\s+(?P<fyear>\d{4}\s*[/-]\s*\d{2,4}))?\b"), _half_year),
     (re.compile(r"\b(?P<word>after|since|from|on or after)\s+(?P<a>" + _DATE + r")(?:\s+onwards?)?\b"), _after),
     (re.compile(r"\b(?:in|within|over|during)?\s*(?:the\s+)?(?:next|coming|following)\s+(?P<n>" + _NUM + r")\s+" + _UNIT + r"\b"), _next_n),
     (re.compile(r"\b(?:within|in)\s+(?:the\s+)?(?P<n>" + _NUM + r")\s+" + _UNIT + r"\b"), _next_n),

@@ -98,8 +98,8 @@ FILLER = frozenset(
     our organisation organisations provider providers supplier suppliers organisation org orgs
     local authority authorities council councils borough boroughs area areas
     name names named called category categories type types kind kinds stream streams
-    victim victims service services support supporting programme programmes project projects scheme schemes
-    london crime police commissioner commissioners opcc mopac pcc office
+    service services
+    need needs needing require requires requiring
     date dates end ends start starts period periods time
     any anything everything something overall altogether together combined
     them those ones one ones ones

@@ -345,14 +345,15 @@ def _take_money(reading: _Reading) -> dict[str, tuple[Decimal, bool]]:
 def _take_cues(reading: _Reading) -> dict[str, object]:
     """Phrases that set the intent, the date field, extensions, data quality and status."""
     # Order matters: each phrase found is read, so "no end date" must go before "end".
+    # Data quality goes first so "a generic contact email" is not read as "contact email".
     flags: dict[str, object] = {}
-    found = _taken(reading, ASPECT_CUES)
-    if found:
-        flags["aspect"] = found[0]  # the cue listed first wins: lists run most specific first
     codes = _taken(reading, DATA_QUALITY_CUES)
     if codes:
         flags["data_quality"] = True
     flags["problem_codes"] = frozenset(code for code in codes if code)
+    found = _taken(reading, ASPECT_CUES)
+    if found:
+        flags["aspect"] = found[0]  # the cue listed first wins: lists run most specific first
     for flag, cues in (("extension", EXTENSION_CUES), ("intent", INTENT_CUES)):
         found = _taken(reading, cues)
         if found:
@@ -395,6 +396,15 @@ def _name_filters(hits: Sequence[Hit]) -> tuple[NameFilter, ...]:
     return tuple(NameFilter(name, " or ".join(said), frozenset(values)) for name, (said, values) in grouped.items())
 
 
+def _aspect_from(flags: dict[str, object]) -> str:
+    """"What is the end date of X?" asks about its end; "what is X worth?" its value."""
+    if flags.get("date_field") in ("end", "start"):
+        return str(flags["date_field"])
+    if flags.get("intent") == "total":
+        return "value"
+    return "details"
+
+
 def _list_query(
     question: str,
     references: tuple[str, ...],
@@ -413,7 +423,7 @@ def _list_query(
     intent = str(flags.get("intent") or ("data_quality" if data_quality else "list"))
     if references:
         return Query(question=question, intent="agreement", references=references,
-                     aspect=str(flags.get("aspect") or "details"),
+                     aspect=str(flags.get("aspect") or _aspect_from(flags)),
                      statuses=frozenset({"active", "draft", "terminated"}))
     if period is not None and date_field is None:
         date_field = "running" if state == "current" else "end"

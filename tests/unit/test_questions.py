@@ -103,6 +103,8 @@ ASKED = [
     ("which contracts have extension options left?", ["C-3", "C-1"]),
     ("which contracts have been extended?", ["C-1", "C-2"]),
     ("which contracts need an extension decision?", ["C-3"]),
+    ("which agreements need a decision on extension?", ["C-3"]),
+    ("which agreements have a generic contact email?", ["C-3"]),
 ]
 
 
@@ -190,6 +192,20 @@ def test_data_quality_lists_each_problem(engine: QuestionEngine) -> None:
     generic = engine.answer("which contacts use a generic email?", TODAY)
     assert generic.references == ["C-3"]
     assert any("info@rcs.example" in p for m in generic.matches for p in m.problems)
+
+
+def test_words_it_cannot_place_are_never_dropped(engine: QuestionEngine) -> None:
+    """A provider the register does not have is refused, not silently ignored."""
+    answer = engine.answer("what grants do we have with Victim Support?", TODAY)
+    assert not answer.understood
+    assert "victim" in answer.headline
+
+
+def test_a_reference_question_about_its_end_date_answers_the_end(engine: QuestionEngine) -> None:
+    """'What is the end date of C-1?' answers with the current end date."""
+    answer = engine.answer("what is the end date of C-1?", TODAY)
+    assert answer.references == ["C-1"]
+    assert answer.headline.endswith("ends on 31 Mar 2027 (extended from 31 Mar 2025); extension options left: 1 year.")
 
 
 @pytest.mark.parametrize(
