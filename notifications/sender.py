@@ -33,6 +33,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notifications.delivery import ConversationBlocked, PermanentSendError, Render, Send, TransientSendError, backoff_delay
+from notifications.installs import Install, install_once
 from notifications.rate_limit import RateLimiter
 from storage.alerts_repo import DeliveryTarget, delivery_target
 from storage.conversations import ConversationRecord, mark_blocked, save_conversation
@@ -92,6 +93,8 @@ class SenderOptions:
     backoff_base: float = 1.0
     backoff_cap: float = 600.0
     recipient_wait: timedelta = timedelta(hours=1)
+    # After the app was installed for someone, Teams sends the bot their conversation within seconds.
+    install_wait: timedelta = timedelta(minutes=2)
     idle_interval: float = 5.0
 
 
@@ -121,8 +124,10 @@ class OutboxSender:
         worker_id: str | None = None,
         clock: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        install: Install | None = None,
     ) -> None:
         self._sessions = sessions
+        self._install = install
         self._send = send
         self._render = render
         self.options = options or SenderOptions()
@@ -220,8 +225,8 @@ class OutboxSender:
         async with self._sessions() as session:
             target = await delivery_target(session, queue)
         if target is None:
-            why = NO_ALERT_CHANNEL if queue == "channel" else NOT_REACHABLE.format(who=queue)
-            await mark_retry(self._sessions, [i.id for i in items], at=self._clock() + self.options.recipient_wait,
+            why, wait = await self._unreachable(queue)
+            await mark_retry(self._sessions, [i.id for i in items], at=self._clock() + wait,
                              error=why, count_attempt=False)
             report.waiting_for_recipient += len(items)
             return report
@@ -234,6 +239,15 @@ class OutboxSender:
             except _Stop:
                 return report
         return report
+
+    async def _unreachable(self, queue: str) -> tuple[str, timedelta]:
+        """Why a queue has nowhere to go, and how long to wait; installs the app for a person once."""
+        if queue == "channel":
+            return NO_ALERT_CHANNEL, self.options.recipient_wait
+        if self._install is None:
+            return NOT_REACHABLE.format(who=queue), self.options.recipient_wait
+        why, installing = await install_once(self._sessions, self._install, queue, self._clock())
+        return why, self.options.install_wait if installing else self.options.recipient_wait
 
     async def _still_mine(self, claim: _Claim, ids: list[int]) -> bool:
         """True while this worker still holds `ids`. Checked (and the lease renewed) whenever a

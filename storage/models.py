@@ -228,6 +228,17 @@ class ConversationRef(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class AppInstall(Base):
+    """One attempt to install the app for a person through Graph, so it is not repeated."""
+
+    __tablename__ = "app_installs"
+
+    user_email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class BotStateItem(Base):
     """Bot Framework conversation/user/dialog state, with an e-tag for optimistic concurrency."""
 

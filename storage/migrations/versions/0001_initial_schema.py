@@ -40,6 +40,13 @@ def upgrade() -> None:
     with op.batch_alter_table('conversation_references', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_conversation_references_user_email'), ['user_email'], unique=False)
 
+    op.create_table('app_installs',
+    sa.Column('user_email', sa.String(length=320), nullable=False),
+    sa.Column('outcome', sa.String(length=20), nullable=False),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.Column('attempted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('user_email')
+    )
     op.create_table('import_batches',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('imported_at', sa.DateTime(timezone=True), nullable=False),
@@ -310,6 +317,7 @@ def downgrade() -> None:
 
     op.drop_table('outbox')
     op.drop_table('import_batches')
+    op.drop_table('app_installs')
     with op.batch_alter_table('conversation_references', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conversation_references_user_email'))
 
