@@ -42,6 +42,7 @@ from bot.handler import CommissioningBot
 from bot.roles import StaffRule
 from bot.settings import Settings
 from dialogs.returns_conversation import ReturnsConversation
+from bot.graph import GraphInstaller, GraphSettings
 from bot.proactive import make_send
 from dialogs.state_storage import SqlStorage
 from notifications.actions import AlertActions
@@ -121,10 +122,12 @@ def create_app(
         returns=ReturnsConversation(SqlStorage(engine), returns_repository, checkin_cards, today),
         alerts=AlertActions(sessions, today=today),
     )
+    graph = GraphSettings.from_environ(settings)
     sender = OutboxSender(
         sessions, make_send(adapter, settings.app_id), alert_cards.render,
         options=SenderOptions(batching=alerts_config.batching, idle_interval=alerts_config.send_interval,
                               lease=timedelta(seconds=alerts_config.claim_lease)),
+        install=GraphInstaller(graph).install_for if graph.enabled and not local else None,
     )
     alerts = AlertScheduler(sessions, alerts_config, BankHolidays(), sender)
     app[ENGINE] = engine

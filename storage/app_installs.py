@@ -7,7 +7,7 @@ restart sees the row and does not ask Graph again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +17,9 @@ from storage.models import AppInstall
 
 INSTALLING = "installing"
 INSTALLED = "installed"
+FAILED = "failed"
+# A failure that was not a clear "no" (Graph busy or unreachable) may be tried again after this.
+RETRY_FAILED_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,15 @@ class InstallAttempt:
 
 
 async def claim_install(session: AsyncSession, email: str, now: datetime) -> bool:
-    """True when this caller is the first to try installing for `email` (and so must do it)."""
+    """True when this caller is the first to try installing for `email` (and so must do it),
+    or the last try failed for a passing reason more than `RETRY_FAILED_AFTER` ago."""
+    again = await session.execute(
+        update(AppInstall).where(AppInstall.user_email == email, AppInstall.outcome == FAILED,
+                                 AppInstall.attempted_at < now - RETRY_FAILED_AFTER)
+        .values(outcome=INSTALLING, attempted_at=now)
+    )
+    if again.rowcount == 1:
+        return True
     try:
         async with session.begin_nested():
             session.add(AppInstall(user_email=email, outcome=INSTALLING, detail="", attempted_at=now))
