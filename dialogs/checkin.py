@@ -24,6 +24,7 @@ from dialogs import checkin_text as say
 from dialogs.answer_prompt import BACK, AnswerPrompt, ask, is_back, numbered, pick
 from dialogs.checkin_questions import answer_title, problem_text, question_text, shown
 from dialogs.intents import CHANGE_ANSWER, SAVE_RETURN, SUBMIT_RETURN, is_cancel
+from dialogs.return_form import ReturnForm
 from dialogs.turn import ReturnCards, participant_of, remember_return, seen_return, text_of
 from domain.monitoring import IN_PROGRESS, OPEN_STATES, QUERIED, SUBMITTED
 from domain.returns import SAME_AS_LAST, AnswerRefused, MonitoringReturn, belongs_to, normalise_answer, question_before
@@ -52,6 +53,7 @@ class CheckinDialog(ComponentDialog):
         self._repo = repo
         self._cards = cards
         self._today = today
+        self._form = ReturnForm(repo, cards)
         self.add_dialog(WaterfallDialog(CHOOSE, [self._choose_agreement, self._choose_period, self._open]))
         self.add_dialog(WaterfallDialog(QUESTION, [self._ask, self._save]))
         self.add_dialog(WaterfallDialog(SUMMARY, [self._show_summary, self._act, self._change_chosen]))
@@ -81,6 +83,9 @@ class CheckinDialog(ComponentDialog):
                     say.RESUMING.format(period=drafts[0].period.label, reference=drafts[0].reference)
                 )
                 await _note_query(drafts[0], step)
+                if options.get("form"):
+                    await self._form.show(step.context, drafts[0])
+                    return await step.end_dialog()
                 return await step.replace_dialog(QUESTION, {"return_id": drafts[0].id})
         agreements = await self._repo.agreements_of(participant.providers) if participant.providers else []
         if not agreements:
@@ -88,6 +93,7 @@ class CheckinDialog(ComponentDialog):
             return await step.end_dialog()
         wanted = str(options.get("reference") or "")
         step.values["period"] = str(options.get("period") or "")
+        step.values["form"] = bool(options.get("form"))
         if wanted:
             found = next((a for a in agreements if a.reference.lower() == wanted.lower()), None)
             if found is None:
@@ -144,6 +150,9 @@ class CheckinDialog(ComponentDialog):
             words.format(reference=ret.reference, title=ret.agreement.title, period=ret.period.label, due=format_date(ret.period.due))
         )
         await _note_query(ret, step)
+        if step.values.get("form"):
+            await self._form.show(step.context, ret)
+            return await step.end_dialog()
         return await step.replace_dialog(QUESTION, {"return_id": ret.id})
 
     # --- one question ---------------------------------------------------------------------
@@ -161,7 +170,11 @@ class CheckinDialog(ComponentDialog):
         if question is None:
             return await step.replace_dialog(SUMMARY, {"return_id": ret.id, "then": options.get("then", "")})
         step.values["return_id"], step.values["key"] = ret.id, question.key
-        return await step.prompt(PROMPT, ask(question_text(ret, question), kind="answer", return_id=ret.id, key=question.key))
+        # The first question offers the whole return on one card instead.
+        offer = self._cards.form_offer_card(ret) if question.key == ret.questions[0].key else None
+        return await step.prompt(
+            PROMPT, ask(question_text(ret, question), card=offer, kind="answer", return_id=ret.id, key=question.key)
+        )
 
     async def _save(self, step: WaterfallStepContext) -> DialogTurnResult:
         return_id, key = step.values["return_id"], step.values["key"]

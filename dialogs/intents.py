@@ -27,6 +27,10 @@ SAVE_RETURN = "save_return"
 ASSESS_RETURN = "assess_return"
 ASSESS_DECISION = "assess_decision"
 RETURN_ACTIONS = (SUBMIT_RETURN, CHANGE_ANSWER, SAVE_RETURN)
+# The one-card return form: open it, and send it back filled in.
+OPEN_RETURN_FORM = "open_return_form"
+SUBMIT_RETURN_FORM = "submit_return_form"
+FORM_ACTIONS = (OPEN_RETURN_FORM, SUBMIT_RETURN_FORM)
 
 _CHECK_IN = re.compile(
     r"^(?:please\s+)?(?:"
@@ -34,6 +38,12 @@ _CHECK_IN = re.compile(
     r"|(?:start|begin|continue|resume|finish|complete|do|fill\s+in|open)\s+(?:my|our|the|a)?\s*(?:monitoring\s+)?return"
     r"|my\s+(?:monitoring\s+)?return"
     r")(?:\s+for\s+(?P<reference>[A-Za-z0-9][\w/.-]*))?(?:\s+(?P<period>(?:q[1-4]|h[12])(?:\s+\d{4}/\d{2})?))?\s*[.!]?$",
+    re.IGNORECASE,
+)
+_FORM = re.compile(
+    r"^(?:please\s+)?(?:check[\s-]?in\s+with\s+(?:a|the)\s+form|(?:my\s+|the\s+|a\s+)?return\s+form"
+    r"|fill\s+in\s+(?:my\s+return\s+)?on\s+one\s+card)"
+    r"(?:\s+for\s+(?P<reference>[A-Za-z0-9][\w/.-]*))?(?:\s+(?P<period>(?:q[1-4]|h[12])(?:\s+\d{4}/\d{2})?))?\s*[.!]?$",
     re.IGNORECASE,
 )
 _AWAITING = re.compile(
@@ -54,6 +64,8 @@ class Intent:
     data: Mapping[str, Any] | None = None
     # "continue my return": go straight back to the draft when there is just one.
     resume: bool = False
+    # "return form": answer the whole return on one card instead of question by question.
+    form: bool = False
 
 
 def recognise(text: str | None, value: Any) -> Intent | None:
@@ -63,6 +75,9 @@ def recognise(text: str | None, value: Any) -> Intent | None:
     words = " ".join((text or "").split())
     if not words:
         return None
+    match = _FORM.match(words)
+    if match:
+        return Intent(CHECK_IN, match.group("reference") or "", (match.group("period") or "").upper(), resume=True, form=True)
     match = _CHECK_IN.match(words)
     if match:
         resume = words.lower().split()[0] in ("continue", "resume", "finish", "complete")
@@ -90,7 +105,7 @@ def _from_card(value: Mapping[str, Any]) -> Intent | None:
             period if isinstance(period, str) else "",
             data=value,
         )
-    if action in RETURN_ACTIONS:
+    if action in RETURN_ACTIONS or action in FORM_ACTIONS:
         return Intent(RETURN_BUTTON, data=value)
     if action in (ASSESS_RETURN, ASSESS_DECISION):
         return Intent(ASSESS, data=value)

@@ -21,7 +21,19 @@ from botbuilder.dialogs import DialogSet
 from dialogs import checkin_text as say
 from dialogs.assessment import AssessmentDialog
 from dialogs.checkin import CheckinDialog
-from dialogs.intents import AWAITING_ASSESSMENT, CHANGE_ANSWER, CHECK_IN, RETURN_BUTTON, SAVE_RETURN, SUBMIT_RETURN, Intent, recognise
+from dialogs.intents import (
+    AWAITING_ASSESSMENT,
+    CHANGE_ANSWER,
+    CHECK_IN,
+    OPEN_RETURN_FORM,
+    RETURN_BUTTON,
+    SAVE_RETURN,
+    SUBMIT_RETURN,
+    SUBMIT_RETURN_FORM,
+    Intent,
+    recognise,
+)
+from dialogs.return_form import ReturnForm
 from dialogs.state_storage import EtagConflict
 from dialogs.turn import Participant, ReturnCards, set_turn
 from storage.returns import ReturnsRepository
@@ -41,6 +53,7 @@ class ReturnsConversation:
         self._dialogs.add(AssessmentDialog(repo, cards))
         self._repo = repo
         self._cards = cards
+        self._form = ReturnForm(repo, cards)
 
     async def handle(self, context: TurnContext, participant: Participant, text: str | None) -> bool:
         """Answer this message if it belongs to a return conversation; False to leave it alone."""
@@ -57,7 +70,7 @@ class ReturnsConversation:
             await self._list_awaiting(context, participant)
         elif intent.name == CHECK_IN:
             await dc.cancel_all_dialogs()
-            options = {"reference": intent.reference, "period": intent.period, "resume": intent.resume}
+            options = {"reference": intent.reference, "period": intent.period, "resume": intent.resume, "form": intent.form}
             await dc.begin_dialog(CheckinDialog.ID, options)
         elif intent.name == RETURN_BUTTON:
             await self._return_button(context, dc, intent, active)
@@ -73,6 +86,9 @@ class ReturnsConversation:
     async def _return_button(self, context: TurnContext, dc, intent: Intent, active: str | None) -> None:  # type: ignore[no-untyped-def]
         """A summary card's button: the running check-in checks it; else reopen that return."""
         data = intent.data or {}
+        if data.get("action") in (OPEN_RETURN_FORM, SUBMIT_RETURN_FORM):
+            await self._return_form(context, dc, data)
+            return
         if active == CheckinDialog.ID:
             await dc.continue_dialog()
             return
@@ -84,6 +100,23 @@ class ReturnsConversation:
             options["key"] = data["key"]
         await dc.cancel_all_dialogs()
         await dc.begin_dialog(CheckinDialog.ID, options)
+
+    async def _return_form(self, context: TurnContext, dc, data) -> None:  # type: ignore[no-untyped-def]
+        """The one-card form: open it, or check a filled-in one and, if all is well, show the summary.
+
+        Once the caller is authorised the question-by-question dialog stops (the form is the
+        path now); a complete, valid form starts it again at its summary, so the return is
+        submitted only from there.
+        """
+        if data.get("action") == OPEN_RETURN_FORM:
+            if await self._form.open(context, data.get("return_id")):
+                await dc.cancel_all_dialogs()
+            return
+        authorised, ready = await self._form.take(context, data)
+        if authorised:
+            await dc.cancel_all_dialogs()
+        if ready is not None:
+            await dc.begin_dialog(CheckinDialog.ID, {"return_id": ready.id})
 
     async def _assess(self, dc, intent: Intent, active: str | None) -> None:  # type: ignore[no-untyped-def]
         data = intent.data or {}
