@@ -11,29 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 from rapidfuzz import fuzz, process
 
 from bot.names import STOPWORDS, Hit, Vocabulary, normalise
-from bot.period_phrases import PeriodNotUnderstood, find_period
-from bot.question_words import (
-    ASPECT_CUES,
-    DATA_QUALITY_CUES,
-    DATE_FIELD_CUES,
-    EXTENSION_CUES,
-    FILLER,
-    INTENT_CUES,
-    KIND_WORDS,
-    MONEY_PATTERNS,
-    RESERVED,
-    RETURNS_CUES,
-    RETURNS_TOPIC,
-    STATUS_CUES,
-    STATE_CUES,
-)
+from bot.period_phrases import FoundPeriod, PeriodNotUnderstood, find_period
+from bot.question_reading import NotUnderstood, Reading, lower, take_cues, take_kinds, take_money, taken
+from bot.question_words import FILLER, RESERVED, RETURNS_CUES, RETURNS_TOPIC
 from domain.agreement import Agreement
 from domain.answers import Answer
 from domain.data_quality import Problem
@@ -41,7 +28,6 @@ from domain.data_quality import problems as data_quality_problems
 from domain.monitoring import ACCEPTED, DUE, IN_PROGRESS, OVERDUE, QUERIED, SUBMITTED, ReturnStatus
 from domain.query import KIND_PLURALS, NameFilter, Query, run_query
 from domain.returns_query import NOT_SUBMITTED, ReturnsQuery, run_returns_query
-from domain.values import ValueNotUnderstood, parse_money
 
 MAX_QUESTION_LENGTH = 500
 EXAMPLES: tuple[str, ...] = (
@@ -58,25 +44,6 @@ REFERENCE_LIKE = re.compile(r"(?<![\w-])[a-z]{2,10}[-_/]\d{2,4}[-_/]\d{1,5}[a-z]
 AREA_CONTEXT = frozenset({"in", "across", "within", "around", "covering", "serving"})
 PROVIDER_CONTEXT = frozenset({"with", "to", "by", "from", "for", "does", "has", "have", "provider"})
 STREAM_CONTEXT = frozenset({"funded", "under", "through", "stream", "paid"})
-
-
-@dataclass
-class _Reading:
-    """The question as it is taken apart: what is still unread, and what was found."""
-
-    text: str
-    found: dict[str, object] = field(default_factory=dict)
-
-    def take(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
-        """Every match of `pattern` in the unread text; the matched text is then read."""
-        matches = list(pattern.finditer(self.text))
-        for match in matches:
-            self.blank(match.span())
-        return matches
-
-    def blank(self, span: tuple[int, int]) -> None:
-        start, end = span
-        self.text = self.text[:start] + " " * (end - start) + self.text[end:]
 
 
 class QuestionEngine:
@@ -103,7 +70,7 @@ class QuestionEngine:
     @staticmethod
     def is_about_returns(question: str | None) -> bool:
         """True when answering needs the monitoring returns (load them only then)."""
-        return bool(question) and bool(RETURNS_TOPIC.search(_lower(question or "")))
+        return bool(question) and bool(RETURNS_TOPIC.search(lower(question or "")))
 
     def answer(self, question: str | None, today: date, returns: Sequence[ReturnStatus] = ()) -> Answer:
         """The answer to `question` as of `today`; never raises for odd input.
@@ -120,7 +87,7 @@ class QuestionEngine:
                 returns_query, register = self.parse_returns(text, today)
                 return run_returns_query(returns_query, register, returns, today)
             query = self.parse(text, today)
-        except _NotUnderstood as refusal:
+        except NotUnderstood as refusal:
             return not_understood(text, str(refusal))
         return run_query(query, self.register, today, self._problems_of)
 
@@ -134,15 +101,15 @@ class QuestionEngine:
 
     def parse_returns(self, question: str, today: date) -> tuple[ReturnsQuery, list[Agreement]]:
         """A returns question, and the agreements it is about (names and kinds narrow them)."""
-        reading = _Reading(_lower(question))
+        reading = Reading(lower(question))
         references = self._take_references(reading)
         found = self._take_period(reading, today)
-        cues = _taken(reading, RETURNS_CUES)
+        cues = taken(reading, RETURNS_CUES)
         hits, words = self._take_names(reading, {})
-        kinds = _take_kinds(words)
+        kinds = take_kinds(words)
         leftovers = [w for w in words if w is not None and w not in FILLER]
         if leftovers:
-            raise _NotUnderstood(f"I didn't understand “{' '.join(leftovers)}” in a question about monitoring returns.")
+            raise NotUnderstood(f"I didn't understand “{' '.join(leftovers)}” in a question about monitoring returns.")
         names = _name_filters(hits)
         register = [
             a for a in self.register
@@ -154,13 +121,13 @@ class QuestionEngine:
         return replace(_returns_query(question, cues, found, references), scope=scope), register
 
     def parse(self, question: str, today: date) -> Query:
-        reading = _Reading(_lower(question))
+        reading = Reading(lower(question))
         references = self._take_references(reading)
-        money = _take_money(reading)
+        money = take_money(reading)
         period = self._take_period(reading, today)
-        flags = _take_cues(reading)
+        flags = take_cues(reading)
         hits, words = self._take_names(reading, flags)
-        kinds = _take_kinds(words)
+        kinds = take_kinds(words)
         leftovers = [w for w in words if w is not None and w not in FILLER]
         anchors = references or money or period or hits or kinds or flags.get("anchor")
         aspect = flags.get("aspect")
@@ -168,15 +135,15 @@ class QuestionEngine:
             return self._named_query(question, aspect, hits, kinds, leftovers, flags)
         if leftovers:
             said = " ".join(leftovers)
-            raise _NotUnderstood(
+            raise NotUnderstood(
                 f"I didn't understand “{said}”. If it is a name, I couldn't find it in the register "
                 "as a provider, funding stream, area or category."
             )
         if not anchors:
-            raise _NotUnderstood(NOT_UNDERSTOOD)
+            raise NotUnderstood(NOT_UNDERSTOOD)
         return _list_query(question, references, money, period, flags, hits, kinds, today)
 
-    def _take_references(self, reading: _Reading) -> tuple[str, ...]:
+    def _take_references(self, reading: Reading) -> tuple[str, ...]:
         found: list[str] = []
         if self._reference_pattern:
             for match in reading.take(self._reference_pattern):
@@ -185,18 +152,18 @@ class QuestionEngine:
             found.append(match.group(0).upper())
         return tuple(dict.fromkeys(found))
 
-    def _take_period(self, reading: _Reading, today: date) -> _FoundPeriodLike | None:
+    def _take_period(self, reading: Reading, today: date) -> FoundPeriod | None:
         try:
             found = find_period(reading.text, today, self.fy_start_month)
         except PeriodNotUnderstood as error:
-            raise _NotUnderstood(f"I couldn't read “{error}” as a date or period. Try “by 31/03/2027” or “this quarter”.") from None
+            raise NotUnderstood(f"I couldn't read “{error}” as a date or period. Try “by 31/03/2027” or “this quarter”.") from None
         if found is None:
             return None
         for span in found.spans:
             reading.blank(span)
         return found
 
-    def _take_names(self, reading: _Reading, flags: dict[str, object]) -> tuple[list[Hit], list[str | None]]:
+    def _take_names(self, reading: Reading, flags: dict[str, object]) -> tuple[list[Hit], list[str | None]]:
         words: list[str | None] = list(normalise(reading.text).split())
         hits = self.vocabulary.find(words, reserved=RESERVED)
         chosen: list[Hit] = []
@@ -244,7 +211,7 @@ class QuestionEngine:
         if leftovers:
             titles = self._titles_like(" ".join(leftovers), kinds)
             if not titles and not names:
-                raise _NotUnderstood(
+                raise NotUnderstood(
                     f"I couldn't find an agreement called “{' '.join(leftovers)}”. Try its reference, "
                     "or ask “what do we fund?” to see them all."
                 )
@@ -284,18 +251,6 @@ def not_understood(question: str, reason: str) -> Answer:
     )
 
 
-class _NotUnderstood(Exception):
-    """The question cannot be answered without guessing; the message says why."""
-
-
-_FoundPeriodLike = object
-
-
-def _lower(question: str) -> str:
-    text = question.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return re.sub(r"\s+", " ", text)
-
-
 _RETURN_STATES: dict[str, tuple[frozenset[str], str]] = {
     "awaiting": (frozenset({SUBMITTED}), "awaiting assessment"),
     "not_submitted": (NOT_SUBMITTED, "not submitted"),
@@ -323,67 +278,6 @@ def _returns_query(question: str, cues: list[str], found: object, references: tu
         references=references,
         label=label,
     )
-
-
-def _take_money(reading: _Reading) -> dict[str, tuple[Decimal, bool]]:
-    """Value limits: {"min": (amount, inclusive), "max": (amount, inclusive)}."""
-    limits: dict[str, tuple[Decimal, bool]] = {}
-    for pattern, bounds in MONEY_PATTERNS:
-        for match in reading.take(pattern):
-            for group, (side, inclusive) in bounds.items():
-                try:
-                    amount = parse_money(match.group(group).replace(" ", ""))
-                except ValueNotUnderstood:
-                    raise _NotUnderstood(f"I couldn't read “{match.group(group)}” as an amount of money.") from None
-                if amount is not None:
-                    limits[side] = (amount, inclusive)
-    if "min" in limits and "max" in limits and limits["min"][0] > limits["max"][0]:
-        raise _NotUnderstood("The lower amount is above the upper one; check the amounts and ask again.")
-    return limits
-
-
-def _take_cues(reading: _Reading) -> dict[str, object]:
-    """Phrases that set the intent, the date field, extensions, data quality and status."""
-    # Order matters: each phrase found is read, so "no end date" must go before "end".
-    # Data quality goes first so "a generic contact email" is not read as "contact email".
-    flags: dict[str, object] = {}
-    codes = _taken(reading, DATA_QUALITY_CUES)
-    if codes:
-        flags["data_quality"] = True
-    flags["problem_codes"] = frozenset(code for code in codes if code)
-    found = _taken(reading, ASPECT_CUES)
-    if found:
-        flags["aspect"] = found[0]  # the cue listed first wins: lists run most specific first
-    for flag, cues in (("extension", EXTENSION_CUES), ("intent", INTENT_CUES)):
-        found = _taken(reading, cues)
-        if found:
-            flags[flag] = found[0]
-    statuses = _taken(reading, STATUS_CUES)
-    if statuses:
-        flags["statuses"] = frozenset({"active", "draft", "terminated"}) if "all" in statuses else frozenset(statuses)
-    for flag, cues in (("state", STATE_CUES), ("date_field", DATE_FIELD_CUES)):
-        found = _taken(reading, cues)
-        if found:
-            flags[flag] = found[0]
-    flags["anchor"] = any(flags.get(name) for name in ("aspect", "extension", "intent", "state", "date_field",
-                                                       "data_quality", "statuses"))
-    return flags
-
-
-def _taken(reading: _Reading, cues: Sequence[tuple[str | None, re.Pattern[str]]]) -> list[str | None]:
-    """The names of every cue found in the question, in list order; each found phrase is read."""
-    return [name for name, pattern in cues if reading.take(pattern)]
-
-
-def _take_kinds(words: list[str | None]) -> frozenset[str]:
-    kinds: set[str] = set()
-    for index, word in enumerate(words):
-        if word in KIND_WORDS:
-            kind = KIND_WORDS[word]
-            if kind:
-                kinds.add(kind)
-            words[index] = None
-    return frozenset(kinds)
 
 
 def _name_filters(hits: Sequence[Hit]) -> tuple[NameFilter, ...]:
