@@ -57,17 +57,22 @@ class GivingReport:
     left_out: dict[str, list[str]] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
-        out = [f"{self.published} grants written in the 360Giving Data Standard."]
+        out = [f"{_grants(self.published)} written in the 360Giving Data Standard."]
         if self.without_org_identifier:
+            count = len(self.without_org_identifier)
             out.append(
-                f"{len(self.without_org_identifier)} grants have no real organisation identifier for the recipient "
+                f"{_grants(count)} {'has' if count == 1 else 'have'} no real organisation identifier for the recipient "
                 "(an identifier under our 360G- prefix was made from the reference): add provider_id, "
                 "e.g. GB-CHC-1129872, to the register."
             )
         for reason, references in self.left_out.items():
-            out.append(f"{len(references)} grants left out ({reason}): {', '.join(references[:10])}"
+            out.append(f"{_grants(len(references))} left out ({reason}): {', '.join(references[:10])}"
                        + (" …" if len(references) > 10 else ""))
         return out
+
+
+def _grants(count: int) -> str:
+    return f"{count} grant" if count == 1 else f"{count} grants"
 
 
 def export_360giving(

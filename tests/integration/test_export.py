@@ -162,7 +162,7 @@ def test_grants_without_an_org_identifier_get_one_under_our_prefix_and_are_count
     assert package["grants"][0]["recipientOrganization"][0]["id"] == "360G-opcc-org-LCPF-2024-01"
     assert package["grants"][0]["awardDate"] == "2024-04-01"
     assert lacking_org_identifier([grant]) == 1
-    assert any("1 grants have no real organisation identifier" in line for line in report.lines())
+    assert any("1 grant has no real organisation identifier" in line for line in report.lines())
 
 
 @pytest.mark.parametrize(

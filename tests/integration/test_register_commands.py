@@ -93,7 +93,7 @@ def test_export_360giving_prints_json_and_reports_gaps(db_url, tmp_path, capsys,
     grants = json.loads(out)["grants"]
     assert [grant["id"] for grant in grants] == ["360G-opccllr-OPCC-2023-014"]
     assert grants[0]["fundingOrganization"] == [{"id": "GB-GOR-PC123", "name": "OPCC for Leicestershire"}]
-    assert "1 grants written in the 360Giving Data Standard." in err
+    assert "1 grant written in the 360Giving Data Standard." in err
 
 
 def test_xlsx_export_without_a_file_is_refused_politely(db_url, capsys):
