@@ -260,6 +260,11 @@ def _about_named(query: Query, register: Sequence[Agreement], today: date, probl
     if not query.references:
         found = [a for a in register if _wanted(query, a, today)]
         found.sort(key=lambda a: (a.reference,))
+    if query.loose_name and len(found) > 1:
+        # A loose name means the live agreement when there is one: terminated and draft
+        # ones are left out unless nothing else fits.
+        live = [a for a in found if a.status == "active"]
+        found = live or found
     matches = tuple(_match(query, a, today, problems_of) for a in found)
     said = ", ".join(query.references) or f"“{query.loose_name}”"
     if len(matches) == 1:

@@ -171,6 +171,16 @@ def test_one_agreement_by_title_words(engine: QuestionEngine) -> None:
     assert "sam.lee@mopac.example" in answer.headline
 
 
+def test_a_loose_name_prefers_the_live_agreement() -> None:
+    """A provider's terminated contract does not make its live one ambiguous."""
+    register = REGISTER + [
+        agreement("C-9", kind="contract", title="Old rescue contract", provider="Safer London",
+                  end_date=date(2025, 3, 31), status="terminated"),
+    ]
+    answer = QuestionEngine(register).answer("when does the Safer London contract end?", TODAY)
+    assert answer.references == ["C-1"]
+
+
 def test_a_name_that_fits_several_lists_them_all_and_says_so(engine: QuestionEngine) -> None:
     """A loose name matching several agreements does not pick one."""
     answer = engine.answer("when does the Hope Trust grant end?", TODAY)
