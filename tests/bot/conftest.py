@@ -9,6 +9,7 @@ app credentials, the SDK validating tokens against a stand-in OpenID metadata en
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +42,12 @@ STRANGER_ID = "29:stranger"
 @pytest.fixture
 def register_url(db_url: str, tmp_path) -> str:  # type: ignore[no-untyped-def]
     """`db_url` with the test register imported."""
-    path = write_register(tmp_path / "register.csv")
+    import_into(db_url, write_register(tmp_path / "register.csv"))
+    return db_url
+
+
+def import_into(db_url: str, path: Path) -> None:
+    """Import a register file into `db_url` as the import command would, as of TODAY."""
 
     async def _load() -> None:
         engine = create_engine(db_url)
@@ -52,7 +58,6 @@ def register_url(db_url: str, tmp_path) -> str:  # type: ignore[no-untyped-def]
             await engine.dispose()
 
     asyncio.run(_load())
-    return db_url
 
 
 @pytest.fixture

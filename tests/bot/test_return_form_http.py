@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timezone
@@ -23,11 +22,11 @@ from dialogs import return_form_text as form_say
 from domain.agreement import Agreement, Kpi
 from domain.monitoring import MonitoringPeriod
 from domain.returns import MonitoringReturn, kpi_key, reason_key
+from conftest import import_into
 from stand_ins.connector import StandInConnector
-from storage.db import create_engine, session_factory, upgrade
+from storage.db import create_engine, session_factory
 from storage.models import MonitoringReturn as ReturnRow
-from storage.register_import import import_register
-from teams_register import COLUMNS, ROWS, STAFF_DOMAIN, TODAY
+from teams_register import COLUMNS, ROWS, STAFF_DOMAIN
 from test_cards_schema import TYPES_1_2, load_validator, types_in, without_teams_keys
 from test_checkin_http import LATER, NORTHSIDE_ID, PROVIDER_ID, Bot
 
@@ -47,16 +46,7 @@ def kpi_register_url(db_url: str, tmp_path) -> str:  # type: ignore[no-untyped-d
         writer = csv.writer(handle)
         writer.writerow([*COLUMNS, "kpis"])
         writer.writerows([*row, KPIS.get(row[0], "")] for row in ROWS)
-
-    async def _load() -> None:
-        engine = create_engine(db_url)
-        try:
-            await upgrade(engine)
-            await import_register(engine, path, today=TODAY)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(_load())
+    import_into(db_url, path)
     return db_url
 
 

@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import web
 
+from stand_ins.local_server import LocalServer
+
 
 @dataclass
 class Sent:
@@ -54,7 +56,7 @@ class StandInConnector:
     url: str = ""
     _faults: list[str] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
-    _runner: web.AppRunner | None = None
+    _server: LocalServer | None = None
 
     def add_member(self, member_id: str, name: str, email: str, aad_object_id: str = "") -> None:
         self.members[member_id] = {
@@ -78,17 +80,13 @@ class StandInConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities", self._post_activity)
         app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._post_activity)
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._get_member)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}/"
+        self._server = LocalServer(app)
+        self.url = await self._server.start() + "/"
         return self
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        if self._server is not None:
+            await self._server.stop()
 
     async def _post_activity(self, request: web.Request) -> web.StreamResponse:
         fault = self._faults.pop(0) if self._faults else None

@@ -24,6 +24,8 @@ from typing import Any
 
 from aiohttp import web
 
+from stand_ins.local_server import LocalServer
+
 FAULTS = ("429", "500", "slow", "drop", "blocked")
 
 
@@ -84,7 +86,7 @@ class FaultyConnector:
     _per_conversation: dict[str, _Windows] = field(default_factory=dict)
     _app: _Windows = field(default_factory=lambda: _Windows([(50, 1.0)]))
     _ids: Any = field(default_factory=lambda: itertools.count(1))
-    _runner: web.AppRunner | None = None
+    _server: LocalServer | None = None
     _stall_at: int | None = None
     _unstalled: asyncio.Event = field(default_factory=asyncio.Event)
     stalled_requests: int = 0
@@ -126,17 +128,13 @@ class FaultyConnector:
         app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{conversation}/activities", self._post)
         app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._post)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}/"
+        self._server = LocalServer(app)
+        self.url = await self._server.start() + "/"
         return self
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        if self._server is not None:
+            await self._server.stop()
 
     def _over_limit(self, conversation_id: str, now: float) -> bool:
         if not self.enforce_limits:

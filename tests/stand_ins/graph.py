@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+
+from stand_ins.local_server import LocalServer
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -43,23 +45,12 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-class _Server:
+class _Server(LocalServer):
     def __init__(self) -> None:
-        self.app = web.Application()
-        self._runner: web.AppRunner | None = None
-        self.url = ""
+        super().__init__(web.Application())
 
     async def _serve(self, ssl_context: ssl.SSLContext | None = None) -> None:
-        self._runner = web.AppRunner(self.app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=ssl_context)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await LocalServer.start(self, ssl_context)
 
 
 class StandInEntra(_Server):
