@@ -216,16 +216,39 @@ def interpretation(query: Query, today: date) -> str:
     return ", ".join(parts + list(query.notes))
 
 
+# (plural, singular) verbs for what happens to the date the question is about.
+VERBS = {"end": ("end", "ends"), "start": ("start", "starts"), "running": ("run", "runs")}
+# Period labels that read on their own after the verb ("end by 31 Mar 2027", not "end in by …").
+_NO_IN = ("by ", "before ", "between ", "on ", "after ", "since ", "from ", "soon", "today", "tomorrow")
+
+
+def headline_for(query: Query, count: int) -> str:
+    """"10 grants end in Q3 2026/27", "63 current agreements", "3 contracts have ended"."""
+    noun = _noun(query, count)
+    if query.intent == "data_quality" or query.problem_codes is not None:
+        return f"{count} {noun} with data-quality problems"
+    if query.period is not None and query.date_field in VERBS:
+        verb = VERBS[query.date_field][1 if count == 1 else 0]
+        label = query.period.label
+        joined = label if label.startswith(_NO_IN) else f"in {label}"
+        if query.date_field == "running":
+            joined = f"during {label}" if not label.startswith(_NO_IN) else label
+        return f"{count} {noun} {verb} {joined}"
+    if query.ended_only:
+        return f"{count} {noun} {'has' if count == 1 else 'have'} ended"
+    if query.current_only:
+        return f"{count} current {noun}"
+    return f"{count} {noun}"
+
+
 def _list_answer(query: Query, matches: tuple[Match, ...], today: date) -> Answer:
     total = sum((m.agreement.value or Decimal(0) for m in matches), Decimal(0))
     missing = sum(1 for m in matches if m.agreement.value is None)
-    noun = _noun(query, len(matches))
-    if query.intent == "count":
-        headline = f"{len(matches)} {noun}."
-    elif query.intent == "data_quality":
-        headline = f"{len(matches)} {noun} with data-quality problems."
+    headline = headline_for(query, len(matches))
+    if query.intent == "total":
+        headline += f", worth {format_money(total) or '£0'} in total."
     else:
-        headline = f"{len(matches)} {noun}, total value {format_money(total) or '£0'}."
+        headline += "."
     if missing:
         headline += f" {missing} {'has' if missing == 1 else 'have'} no value recorded."
     ended = sum(1 for m in matches if m.ended)
