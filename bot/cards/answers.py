@@ -105,8 +105,10 @@ def _list_card_from(answer: Answer, first_row: int, rows: int, *, shrunk: bool) 
 
 
 def summary_line(answer: Answer) -> str:
-    """`62 agreements, total £12,345,000 (3 without a value)`."""
-    line = words.TOTAL.format(agreements=plural(answer.count, "agreement"), total=money(answer.total_value))
+    """`62 grants, total £12,345,000 (3 without a value)`; "agreements" when kinds are mixed."""
+    kinds = {match.agreement.kind for match in answer.matches}
+    noun = kinds.pop() if len(kinds) == 1 else "agreement"  # "10 grants" when all are grants
+    line = words.TOTAL.format(agreements=plural(answer.count, noun), total=money(answer.total_value))
     if answer.missing_values:
         line += f" ({words.WITHOUT_VALUE.format(count=answer.missing_values)})"
     return line

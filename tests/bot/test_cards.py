@@ -93,7 +93,7 @@ def test_list_card_states_the_interpretation_count_and_total() -> None:
     assert "62 grants expire in Q3 2026/27" in text
     assert "Q3 2026/27: 1 Oct – 31 Dec 2026, grants, current end date" in text
     total = sum((m.agreement.value for m in answer.matches), Decimal(0))
-    assert f"62 agreements, total £{total:,.0f}" in text
+    assert f"62 grants, total £{total:,.0f}" in text
 
 
 def test_list_card_shows_reference_title_provider_end_date_and_value_of_each_row() -> None:
@@ -205,7 +205,7 @@ def test_a_loose_name_that_fits_several_agreements_lists_them_all() -> None:
     )
     text = shown(answer_card(several))
     assert "OPCC-2023-005" in text and "OPCC-2023-010" in text
-    assert "2 agreements, total" in text
+    assert "2 grants, total" in text
 
 
 def test_agreement_card_shows_everything_a_contract_manager_asks_about() -> None:
@@ -334,7 +334,7 @@ def test_answer_text_has_the_same_essentials_as_the_card() -> None:
     assert text.splitlines()[:3] == [
         "3 agreements in Southwark",
         "area Southwark, active agreements",
-        "3 agreements, total £203,000 (1 without a value)",
+        "3 grants, total £203,000 (1 without a value)",
     ]
     assert "- OPCC-2023-001: Independent Sexual Violence Advisers 1 — Victim Support; ends 15 Oct 2026 (ended); £101,000" in text
     assert "(not started)" in text

@@ -97,7 +97,7 @@ def test_list_card_shows_interpretation_rows_totals_and_paging(browser_page: obj
     for reference in answer.references[:15]:
         assert reference in text
     assert answer.references[15] not in text
-    assert "62 agreements, total £" in text
+    assert "62 grants, total £" in text
     assert "Showing 1–15 of 62" in text
     assert "ended" in text and "not started" in text
     assert "Show more" in text
