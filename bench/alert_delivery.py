@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,19 +25,19 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication  # noqa: E402
 from sqlalchemy import delete  # noqa: E402
+from stand_ins.connector_faults import FaultyConnector  # noqa: E402
 
-from bot.alert_cards import render  # noqa: E402
-from bot.proactive import make_send  # noqa: E402
+from bot.cards.alerts import render  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from bot.teams.proactive import make_send  # noqa: E402
 from domain.alerts import CONTRACT_MANAGER, Alert, idempotency_key  # noqa: E402
 from notifications.sender import OutboxSender, SenderOptions  # noqa: E402
-from stand_ins.connector_faults import FaultyConnector  # noqa: E402
 from storage import outbox  # noqa: E402
 from storage.conversations import ConversationRecord, save_conversation  # noqa: E402
 from storage.db import create_engine, session_factory, upgrade  # noqa: E402
 from storage.models import ConversationRef, OutboxItem  # noqa: E402
 
-NOW = datetime(2026, 11, 23, 7, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
 TEAMS_APP_LIMIT_PER_SECOND = 50
 
 

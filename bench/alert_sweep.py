@@ -17,7 +17,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ async def fill(url: str, size: int, import_days: tuple[date, ...] = IMPORT_DAYS)
     engine = create_engine(url)
     await upgrade(engine)
     rng = random.Random(size)
-    now = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 1, tzinfo=UTC)
     async with session_factory(engine).begin() as session:
         for table in (OutboxItem, SweepRun, Contact, AgreementRow, Provider):
             await session.execute(delete(table))

@@ -25,11 +25,20 @@ from pathlib import Path
 
 from measure import Timings, markdown_table, ms, peak_memory, time_awaits, time_calls
 from workloads import (
-    QUARTER, QUESTIONS, TODAY, baseline_import, list_filter, parse_register, rows_for, sql_filter,
-    sql_table, write_register_csv, write_register_xlsx,
+    QUARTER,
+    QUESTIONS,
+    TODAY,
+    baseline_import,
+    list_filter,
+    parse_register,
+    rows_for,
+    sql_filter,
+    sql_table,
+    write_register_csv,
+    write_register_xlsx,
 )
 
-from bot.questions import QuestionEngine, answer_question
+from bot.questions.engine import QuestionEngine, answer_question
 from domain.agreement import Agreement
 from storage.agreements import load_register
 from storage.db import create_engine, session_factory, upgrade

@@ -1,6 +1,6 @@
 """What the benchmark measures, and the plain baselines each figure is compared against.
 
-The registers are the demo register scaled up (`domain.demo_register.register_rows`), so
+The registers are the demo register scaled up (`demo.register.register_rows`), so
 they look like a real commissioning register: UK and ISO dates, `£` and `125k` money,
 extensions and data-quality gaps. The 80 demo agreements are always included, so questions
 by name ("who is the contact for OPCC-2023-014?") have the answer they have in the demo.
@@ -15,8 +15,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from demo.register import COLUMNS, demo_rows, register_rows, write_csv
 from domain.agreement import Agreement
-from domain.demo_register import COLUMNS, demo_rows, register_rows, write_csv
 from domain.register_rows import parse_rows
 
 TODAY = date(2026, 11, 22)

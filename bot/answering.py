@@ -2,7 +2,7 @@
 
 The caller's role decides what they see: staff the whole register, a provider contact only
 their organisation's agreements (filtered before the question engine runs), anyone else
-only help. The reply is plain data; `bot/handler.py` turns it into a card.
+only help. The reply is plain data; `bot/teams/handler.py` turns it into a card.
 
 Building a question engine indexes the register's names, which is too slow to repeat for
 every question at 10,000 agreements, so engines are kept per (register version, view).
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from bot.incoming import Ask, ShowHelp
+from bot.requests import Ask, ShowHelp
 from bot.roles import Caller, Role, StaffRule, identify, visible_register
 from domain.agreement import Agreement
 from domain.answers import Answer
@@ -50,14 +50,14 @@ EngineFactory = Callable[[Sequence[Agreement]], Engine]
 
 
 def _about_returns(question: str | None) -> bool:
-    from bot.questions import QuestionEngine
+    from bot.questions.engine import QuestionEngine
 
     return QuestionEngine.is_about_returns(question)
 
 
 def question_engine(register: Sequence[Agreement]) -> Engine:
     """The question engine over `register` (imported when first used)."""
-    from bot.questions import QuestionEngine
+    from bot.questions.engine import QuestionEngine
 
     return QuestionEngine(register)
 

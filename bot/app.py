@@ -33,17 +33,17 @@ from msrest.serialization import Model
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import alert_cards
 from bot.answering import Assistant, EngineFactory, question_engine
-from bot.connectors import ReusingBotFrameworkAuthentication
-from bot.conversations import ConversationBook, MemberDirectory
-from bot import checkin_cards
-from bot.handler import CommissioningBot
+from bot.cards import alerts as alert_cards
+from bot.cards import checkin as checkin_cards
+from bot.graph.installs import GraphInstaller, GraphSettings
 from bot.roles import StaffRule
 from bot.settings import Settings
+from bot.teams.connectors import ReusingBotFrameworkAuthentication
+from bot.teams.conversations import ConversationBook, MemberDirectory
+from bot.teams.handler import CommissioningBot
+from bot.teams.proactive import make_send
 from dialogs.returns_conversation import ReturnsConversation
-from bot.graph import GraphInstaller, GraphSettings
-from bot.proactive import make_send
 from dialogs.state_storage import SqlStorage
 from notifications.actions import AlertActions
 from notifications.calendar import BankHolidays
@@ -51,8 +51,8 @@ from notifications.config import AlertSettings, AlertSettingsRefused
 from notifications.scheduler import AlertScheduler
 from notifications.sender import OutboxSender, SenderOptions
 from storage.db import create_engine, session_factory, upgrade
-from storage.returns import ReturnsRepository
 from storage.register_cache import RegisterCache
+from storage.returns import ReturnsRepository
 
 log = logging.getLogger(__name__)
 

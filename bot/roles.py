@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from domain.agreement import Agreement
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     COMMISSIONER = "commissioner"
     PROVIDER = "provider"
     UNKNOWN = "unknown"

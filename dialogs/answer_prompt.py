@@ -68,11 +68,11 @@ def pick(text: str, data: dict[str, Any] | None, choices: list[str], labels: lis
     words = text.strip().lower().rstrip(".")
     if words.isdigit() and 1 <= int(words) <= len(choices):
         return choices[int(words) - 1]
-    for choice, label in zip(choices, labels):
+    for choice, label in zip(choices, labels, strict=True):
         if words in (choice.lower(), label.lower()):
             return choice
     if words:
-        starts = [c for c, l in zip(choices, labels) if c.lower().startswith(words) or l.lower().startswith(words)]
+        starts = [c for c, l in zip(choices, labels, strict=True) if c.lower().startswith(words) or l.lower().startswith(words)]
         if len(starts) == 1:
             return starts[0]
     return None

@@ -71,7 +71,7 @@ def card_data_of(context: TurnContext) -> Mapping[str, Any] | None:
 
 
 class ReturnCards(Protocol):
-    """The cards the return dialogs show; `bot/checkin_cards.py` implements them."""
+    """The cards the return dialogs show; `bot/cards/checkin.py` implements them."""
 
     def summary_card(self, ret: MonitoringReturn) -> dict[str, Any]: ...
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Sequence, Set
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Protocol
 
 from domain.agreement import Agreement
@@ -444,9 +444,9 @@ def assessment_alerts(agreement: Agreement, context: _Context, out: list[Alert])
         due = add_working_days(record.submitted_on, limit, context.sweep.bank_holidays)
         if context.today <= due:
             continue
-        submitted_on = record.submitted_on
-
-        def text(period: MonitoringPeriod = period, due: date = due) -> tuple[str, tuple[tuple[str, str], ...]]:
+        def text(
+            period: MonitoringPeriod = period, due: date = due, submitted_on: date = record.submitted_on,
+        ) -> tuple[str, tuple[tuple[str, str], ...]]:
             fields = _fields(agreement, period=period.label, submitted=_day(submitted_on), due=_day(due))
             details = _agreement_details(agreement) + (("Period", period.label), ("Submitted", _day(submitted_on)))
             return ASSESSMENT_PENDING_MESSAGE.format(**fields), details

@@ -1,6 +1,6 @@
 """What an answer to a register question contains, independent of how it is shown.
 
-The question engine (`bot/questions.py` parses English, `domain/query.py` applies the
+The question engine (`bot/questions/engine.py` parses English, `domain/query.py` applies the
 meaning) produces an `Answer`; cards, the plain-text fallback and `ask --json` all render
 the same object, so Teams and the command line can never disagree.
 """

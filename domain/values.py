@@ -120,7 +120,7 @@ def parse_date(text: object) -> date | None:
     for pattern, order in ((_ISO, "ymd"), (_UK, "dmy")):
         match = pattern.match(raw)
         if match:
-            parts = dict(zip(order, (int(group) for group in match.groups())))
+            parts = dict(zip(order, (int(group) for group in match.groups()), strict=True))
             year = parts["y"]
             if len(match.group(order.index("y") + 1)) == 2:  # `31/03/27` means 2027; `0027` does not
                 year += 2000

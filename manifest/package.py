@@ -56,7 +56,7 @@ class AppDetails:
     terms_url: str = PLACEHOLDER_URL
     valid_domains: tuple[str, ...] = field(default=())
 
-    def checked(self) -> "AppDetails":
+    def checked(self) -> AppDetails:
         """These details with ids lower-cased, or `ManifestRefused` naming the first bad value."""
         for value in (self.bot_id, self.teams_app_id or self.bot_id):
             if not _GUID.match(value.strip()):

@@ -1,13 +1,15 @@
 """The contract between the sender and whatever actually talks to Teams.
 
-`notifications/` never imports botbuilder: `bot/proactive.py` hands the sender a `Send`
+`notifications/` never imports botbuilder: `bot/teams/proactive.py` hands the sender a `Send`
 function and maps the Bot Connector's errors onto the two exceptions defined here, so the
 sender can decide between "try again later" and "never again" without knowing the SDK.
 """
 
 from __future__ import annotations
 
+import email.utils
 import random
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
@@ -63,3 +65,19 @@ def backoff_delay(attempt: int, *, base: float = 1.0, cap: float = 300.0, retry_
         return min(retry_after, cap)
     ceiling = min(cap, base * (2 ** max(attempt - 1, 0)))
     return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """`Retry-After` as seconds: a number, or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - (now if now is not None else time.time()))

@@ -1,7 +1,7 @@
 """Installing the app for a person who cannot be reached yet, at most once per person.
 
 A provider or contract manager who has never talked to the bot (and was never seen in a
-channel) has no conversation the bot may write to. Where the tenant allows it, `bot/graph.py`
+channel) has no conversation the bot may write to. Where the tenant allows it, `bot/graph/installs.py`
 installs the app in their personal scope through Microsoft Graph; Teams then tells the bot
 (`installationUpdate`/`conversationUpdate`), the existing handler stores the conversation
 reference, and the sender's next pass delivers. Otherwise the alert waits for first contact.

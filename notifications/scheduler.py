@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Container
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -150,7 +150,7 @@ class AlertScheduler:
             "next_sweep": next_run.isoformat() if next_run else None,
             "last_sweep": None if last is None else {
                 "day": last.swept_for.isoformat(),
-                "finished_at": last.finished_at.astimezone(timezone.utc).isoformat() if last.finished_at else None,
+                "finished_at": last.finished_at.astimezone(UTC).isoformat() if last.finished_at else None,
                 "alerts": last.alerts,
             },
             "last_error": self.last_error or None,

@@ -28,7 +28,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -60,7 +60,7 @@ def default_worker_id() -> str:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -183,7 +183,7 @@ class OutboxSender:
         results = await asyncio.gather(
             *(self._deliver_queue(queue, items) for queue, items in queues.items()), return_exceptions=True
         )
-        for (queue, items), result in zip(queues.items(), results):
+        for items, result in zip(queues.values(), results, strict=True):
             if isinstance(result, BaseException):
                 log.error("Delivery to one queue failed: %s: %s", type(result).__name__, str(result)[:300])
                 await release(self._sessions, [item.id for item in items])

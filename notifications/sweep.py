@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -69,7 +69,7 @@ async def run_sweep(
     thresholds: AlertThresholds | None = None,
     dry_run: bool = False,
     force: bool = False,
-    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> SweepResult:
     """Sweep for `today`; with `dry_run`, report what would be written and write nothing."""
     if not force and not is_working_day(today, bank_holidays):

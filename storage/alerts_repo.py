@@ -9,7 +9,7 @@ KPIs. Everything else here is small.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -55,7 +55,7 @@ class DecisionRefused(ValueError):
 def _london_day(moment: datetime | None) -> date | None:
     if moment is None:
         return None
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(LONDON).date()
 
 
@@ -202,12 +202,12 @@ async def last_sweep(session: AsyncSession) -> SweepRunInfo | None:
 
 
 def _aware(moment: datetime | None) -> datetime | None:
-    return None if moment is None else (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+    return None if moment is None else (moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def record_sweep(session: AsyncSession, swept_for: date, started: datetime, finished: datetime, alerts: int) -> None:
-    session.add(SweepRun(swept_for=swept_for, started_at=started.astimezone(timezone.utc),
-                         finished_at=finished.astimezone(timezone.utc), alerts=alerts))
+    session.add(SweepRun(swept_for=swept_for, started_at=started.astimezone(UTC),
+                         finished_at=finished.astimezone(UTC), alerts=alerts))
 
 
 # --- where alerts go ------------------------------------------------------------------------

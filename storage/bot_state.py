@@ -15,7 +15,7 @@ import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -73,7 +73,7 @@ class BotStateTable:
         """Store every change atomically; the new e-tag of each key, or `EtagConflict`."""
         if not changes:
             return {}
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         new_etags: dict[str, str] = {}
         async with self._sessions() as session, session.begin():
             for key, change in changes.items():

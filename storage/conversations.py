@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -47,7 +47,7 @@ async def save_conversation(session: AsyncSession, record: ConversationRecord, *
     An empty `user_email` never overwrites a known one, and `is_alert_channel` (set by
     administrators) is kept.
     """
-    moment = now or datetime.now(timezone.utc)
+    moment = now or datetime.now(UTC)
     values = {
         "conversation_id": record.conversation_id,
         "tenant_id": record.tenant_id,
@@ -76,7 +76,7 @@ async def mark_blocked(session: AsyncSession, conversation_id: str, *, now: date
     await session.execute(
         update(ConversationRef)
         .where(ConversationRef.conversation_id == conversation_id)
-        .values(blocked=True, updated_at=now or datetime.now(timezone.utc))
+        .values(blocked=True, updated_at=now or datetime.now(UTC))
     )
 
 

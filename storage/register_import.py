@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -105,7 +105,7 @@ class _RegisterWriter:
         self.session = session
         self.today = today
         self.actor = actor
-        self.now = datetime.now(timezone.utc)
+        self.now = datetime.now(UTC)
         self.batch_id = 0
         self.audit: list[dict[str, Any]] = []
         self.counts = {"created": 0, "updated": 0, "unchanged": 0, "flagged_missing": 0}

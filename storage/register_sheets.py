@@ -150,7 +150,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
             handle.seek(0)
             if sample.startswith("\ufeff"):
                 sample = sample[1:]
-            reader = csv.reader(handle, delimiter=_delimiter(sample), strict=False)
+            reader = csv.reader(handle, delimiter=_delimiter(sample), strict=True)
             for number, record in enumerate(reader, start=1):
                 yield number, list(record)
     except UnicodeDecodeError as error:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -49,8 +49,9 @@ from domain.returns import (
 )
 from storage.agreements import load_agreements, to_domain
 from storage.db import session_factory
-from storage.models import AgreementRow, AuditEntry, MonitoringPeriod as PeriodRow, MonitoringReturn as ReturnRow
-from storage.models import OutboxItem, Provider, ReturnKpiActual
+from storage.models import AgreementRow, AuditEntry, OutboxItem, Provider, ReturnKpiActual
+from storage.models import MonitoringPeriod as PeriodRow
+from storage.models import MonitoringReturn as ReturnRow
 
 ACCEPT = "accept"
 AGREEMENTS_KEPT = 5000
@@ -196,7 +197,7 @@ class ReturnsRepository:
         """
         for attempt in range(OPEN_ATTEMPTS):
             try:
-                return await self._open_return(reference, period_start, actor, today, now or datetime.now(timezone.utc))
+                return await self._open_return(reference, period_start, actor, today, now or datetime.now(UTC))
             except (IntegrityError, OperationalError):
                 if attempt == OPEN_ATTEMPTS - 1:
                     raise
@@ -241,7 +242,7 @@ class ReturnsRepository:
         Drafts are not audited answer by answer (the return row shows them and when they
         last changed); starting, submitting and assessing are.
         """
-        moment = now or datetime.now(timezone.utc)
+        moment = now or datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
             if ret.state not in OPEN_STATES:
@@ -252,7 +253,7 @@ class ReturnsRepository:
 
     async def use_previous_figures(self, return_id: int, actor: str, now: datetime | None = None) -> MonitoringReturn:
         """"Same as last period": copy last period's figures as the starting point."""
-        moment = now or datetime.now(timezone.utc)
+        moment = now or datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
             if ret.state not in OPEN_STATES:
@@ -263,7 +264,7 @@ class ReturnsRepository:
 
     async def submit(self, return_id: int, actor: str, notification: dict[str, Any] | None = None, now: datetime | None = None) -> MonitoringReturn:
         """Mark the return submitted (audited) and queue the contracts-channel card."""
-        moment = now or datetime.now(timezone.utc)
+        moment = now or datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
             if ret.state not in (IN_PROGRESS, QUERIED):
@@ -322,7 +323,7 @@ class ReturnsRepository:
         `outcome` builds the card that tells the provider; it is queued in the outbox for
         the provider's contact in the same transaction.
         """
-        moment = now or datetime.now(timezone.utc)
+        moment = now or datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
             if ret.state != SUBMITTED:

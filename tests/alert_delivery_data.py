@@ -6,7 +6,7 @@ tell from a card's headings exactly which alerts arrived, how often and in what 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,7 +17,7 @@ from storage.alerts_repo import set_alert_channel
 from storage.conversations import ConversationRecord, save_conversation
 from storage.db import session_factory
 
-NOW = datetime(2026, 11, 23, 7, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
 CHANNEL_ID = "19:contracts@thread.tacv2"
 TENANT = "tenant-1"
 

@@ -14,13 +14,13 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
+from returns_data import NORTHSIDE, SAFE_HARBOUR, TODAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import checkin_cards
+from bot.cards import checkin as checkin_cards
 from dialogs.returns_conversation import ReturnsConversation
 from dialogs.state_storage import SqlStorage
 from dialogs.turn import COMMISSIONER, PROVIDER, Participant
-from returns_data import NORTHSIDE, SAFE_HARBOUR, TODAY
 from storage.returns import ReturnsRepository
 
 NOT_MINE = "(not a return message)"

@@ -6,7 +6,7 @@ writes rows the way storage does (`apply_to_row`) and nothing more.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -43,7 +43,7 @@ REGISTER = (
 
 async def add_agreements(engine: AsyncEngine, agreements: tuple[Agreement, ...] = REGISTER, first_imported: date = date(2026, 4, 1)) -> None:
     """Write the agreements (and their providers) as an import would."""
-    now = datetime(2026, 4, 1, 9, tzinfo=timezone.utc)
+    now = datetime(2026, 4, 1, 9, tzinfo=UTC)
     async with session_factory(engine)() as session, session.begin():
         for item in agreements:
             provider = await session.scalar(select(Provider).where(Provider.name == item.provider))

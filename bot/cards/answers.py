@@ -11,13 +11,15 @@ from __future__ import annotations
 from datetime import date
 
 from bot.cards import text as words
+from bot.cards.agreement import agreement_card
 from bot.cards.elements import Element, card, column, columns, fits, heading, submit, subtle, text
+from bot.cards.messages import not_understood_card
+from bot.cards.notes import detail_lines
 from bot.cards.text import escape_text, money, plural, safe, shorten
 from domain.answers import Answer, Match
 
 DEFAULT_PAGE_SIZE = 15
 MAX_PAGE_SIZE = 50
-MAX_DETAILS = 10
 
 # Cell text limits in the list (the single-agreement card shows the full text).
 _REFERENCE_LIMIT = 40
@@ -32,13 +34,9 @@ _WIDTHS = (24, 46, 16, 14)
 
 def answer_card(answer: Answer, *, page: int = 0, page_size: int = DEFAULT_PAGE_SIZE, today: date | None = None) -> Element:
     """The card for any answer: one agreement, "I didn't understand", or a paged list."""
-    from bot.cards.messages import not_understood_card
-
     if not answer.understood:
         return not_understood_card(answer)
     if answer.about_one and answer.count == 1:
-        from bot.cards.agreement import agreement_card
-
         return agreement_card(answer.matches[0], today or _london_today(), headline=answer.headline, interpretation=answer.interpretation)
     return list_card(answer, page=page, page_size=page_size)
 
@@ -118,7 +116,7 @@ def _header_row() -> Element:
     titles = (words.COLUMN_REFERENCE, words.COLUMN_AGREEMENT, words.COLUMN_ENDS, words.COLUMN_VALUE)
     cells = [
         column([text(title, weight="Bolder", size="Small", **_align(index))], width)
-        for index, (title, width) in enumerate(zip(titles, _WIDTHS))
+        for index, (title, width) in enumerate(zip(titles, _WIDTHS, strict=True))
     ]
     return columns(cells, spacing="Medium", separator=True)
 
@@ -144,14 +142,6 @@ def _match_row(match: Match) -> Element:
         column([text(money(agreement.value), size="Small", **_align(3))], _WIDTHS[3]),
     ]
     return columns(cells, spacing="Small", separator=True)
-
-
-def detail_lines(details: tuple[str, ...]) -> list[Element]:
-    """The answer's extra notes, at most `MAX_DETAILS` of them, the rest counted."""
-    lines = [text(safe(detail, _LINE_LIMIT), spacing="Small") for detail in details[:MAX_DETAILS]]
-    if len(details) > MAX_DETAILS:
-        lines.append(subtle(escape_text(words.MORE_NOTES.format(count=len(details) - MAX_DETAILS)), spacing="None"))
-    return lines
 
 
 def join_sentences(parts: tuple[str, ...]) -> str:

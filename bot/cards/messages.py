@@ -7,8 +7,8 @@ if the user had typed it.
 from __future__ import annotations
 
 from bot.cards import text as words
-from bot.cards.answers import detail_lines
 from bot.cards.elements import Element, ask_button, button_list, card, container, facts, heading, subtle, text
+from bot.cards.notes import detail_lines
 from bot.cards.text import EXAMPLE_QUESTIONS, escape_text, safe, shorten
 
 # More than six example buttons would bury the answer.

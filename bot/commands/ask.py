@@ -36,8 +36,8 @@ def _stdin_questions() -> Iterable[str]:
 
 
 async def _ask(url: str, questions: Iterable[str], today, *, as_json: bool) -> int:  # type: ignore[no-untyped-def]
-    from bot.answer_json import answer_json
-    from bot.questions import QuestionEngine
+    from bot.questions.answer_json import answer_json
+    from bot.questions.engine import QuestionEngine
     from storage.agreements import load_register
     from storage.db import session_factory
     from storage.returns import returns_overview

@@ -6,7 +6,7 @@ exercises the same path a real register takes. Running it again re-imports the s
 an upsert by reference, which changes nothing.
 
 So that monitoring has something to show, the register counts as first loaded two financial
-quarters ago (`domain.demo_returns.first_loaded`): returns have been owed since then, and
+quarters ago (`demo.returns.first_loaded`): returns have been owed since then, and
 the demo writes a realistic mix of them through the returns repository (accepted, awaiting
 assessment, queried, drafts; the rest due or overdue). Data-quality checks and the returns
 summary use the real today. Agreements that already have returns are never touched again.
@@ -24,8 +24,8 @@ from sqlalchemy.engine import make_url
 from bot.commands.common import CommandFailed, add_today_argument, database_url, migrated_engine, run_async, today_from
 
 if TYPE_CHECKING:  # only for annotations: commands import their heavy modules inside run()
+    from demo.seed import SeedReport
     from domain.agreement import Agreement
-    from storage.demo_seed import SeedReport
     from storage.register_import import ImportSummary
 
 DEFAULT_FILE = "demo-register.csv"
@@ -60,7 +60,7 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from domain.demo_register import write_demo_csv
+    from demo.register import write_demo_csv
 
     today = today_from(args.today)
     url = database_url(args)
@@ -86,10 +86,10 @@ async def _load(url: str, path: Path, today: date, seed: int, references: set[st
     a real register never invents returns for real agreements.
     """
     from bot.commands.register_files import refusal_report, summary_text
-    from domain.demo_returns import first_loaded, plan_returns
+    from demo.returns import first_loaded, plan_returns
+    from demo.seed import seed_returns
     from storage.agreements import load_register
     from storage.db import session_factory
-    from storage.demo_seed import seed_returns
     from storage.register_import import ImportRefused, import_register
     from storage.returns import NotAwaitingAssessment, ReturnIncomplete, ReturnNotOpen, UnknownReturn
 

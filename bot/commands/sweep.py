@@ -104,11 +104,9 @@ async def _deliver(sessions: Any, url: str, alert_settings: Any, *, batching: bo
     import time
     from datetime import timedelta
 
-    from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-
-    from bot.alert_cards import render
-    from bot.proactive import make_send
+    from bot.cards.alerts import render
     from bot.settings import Settings, SettingsRefused
+    from bot.teams.proactive import send_for
     from notifications.sender import DeliveryReport, OutboxSender, SenderOptions
     from storage.outbox import backlog
 
@@ -116,9 +114,8 @@ async def _deliver(sessions: Any, url: str, alert_settings: Any, *, batching: bo
         settings = Settings.from_environ().with_database(url)
     except SettingsRefused as refused:
         raise CommandFailed(f"Cannot deliver: {refused}") from None
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings))
     options = SenderOptions(batching=batching, batch_size=batch_size, lease=timedelta(seconds=alert_settings.claim_lease))
-    sender = OutboxSender(sessions, make_send(adapter, settings.app_id), render, options=options)
+    sender = OutboxSender(sessions, send_for(settings), render, options=options)
     report = DeliveryReport()
     deadline = time.monotonic() + wait
     while True:

@@ -9,23 +9,31 @@ app credentials, the SDK validating tokens against a stand-in OpenID metadata en
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import ClientResponse, ClientSession, ClientTimeout
 from aiohttp.test_utils import TestServer
-
-from bot.app import create_app
-from bot.settings import Secret, Settings
 from stand_ins.connector import StandInConnector
 from stand_ins.credentials import FixedTokenCredentialsFactory
 from stand_ins.openid import StandInOpenId
+from teams_register import (
+    NORTHSIDE_CONTACT,
+    SAFE_HARBOUR_CONTACT,
+    STAFF_DOMAIN,
+    STAFF_EMAIL,
+    STRANGER_EMAIL,
+    TODAY,
+    write_register,
+)
+
+from bot.app import create_app
+from bot.settings import Secret, Settings
 from storage.db import create_engine, upgrade
 from storage.register_import import import_register
-from teams_register import NORTHSIDE_CONTACT, SAFE_HARBOUR_CONTACT, STAFF_DOMAIN, STAFF_EMAIL, STRANGER_EMAIL, TODAY, write_register
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 OTHER_TENANT = "99999999-8888-7777-6666-555555555555"

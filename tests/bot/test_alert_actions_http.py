@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.alert_cards import ACTION_DECIDE, ACTION_SNOOZE
 from conftest import PROVIDER_ID, RunningBot
+
+from bot.cards.alerts import ACTION_DECIDE, ACTION_SNOOZE
 from notifications.actions import ALERTS_HERE, ALERTS_STOPPED, NOT_A_CHANNEL, STAFF_ONLY
 from storage import alerts_repo
 from storage.alerts_repo import alert_channel

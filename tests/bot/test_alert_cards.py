@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from bot.alert_cards import (
+from test_cards_schema import TYPES_1_2, load_validator, types_in, without_teams_keys
+
+from bot.cards.alerts import (
     OPEN_AGREEMENT,
     SNOOZE,
     START_RETURN,
@@ -16,7 +18,6 @@ from bot.alert_cards import (
 )
 from bot.cards.elements import fits
 from storage.outbox import OutboxEntry
-from test_cards_schema import TYPES_1_2, load_validator, types_in, without_teams_keys
 
 
 def entry(n: int = 1, *, rule: str = "expiry", audience: str = "channel", message: str = "Ends soon",
@@ -24,7 +25,7 @@ def entry(n: int = 1, *, rule: str = "expiry", audience: str = "channel", messag
     return OutboxEntry(
         id=n, idempotency_key=f"k{n}", rule=rule, reference=f"REF-{n:03d}", due=date(2027, 1, 31), audience=audience,
         recipient="channel", payload={"message": message, "details": details or [["Reference", f"REF-{n:03d}"]], **payload},
-        created_at=datetime(2026, 11, 23, tzinfo=timezone.utc),
+        created_at=datetime(2026, 11, 23, tzinfo=UTC),
     )
 
 

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from alert_delivery_data import CHANNEL, CHANNEL_ID, add_conversation, alert, heading, make_alert_channel, write
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from sqlalchemy.ext.asyncio import AsyncEngine
+from stand_ins.connector_faults import FaultyConnector
 
-from alert_delivery_data import CHANNEL, CHANNEL_ID, add_conversation, alert, heading, make_alert_channel, write
-from bot.alert_cards import render
-from bot.proactive import make_send
+from bot.cards.alerts import render
 from bot.settings import Settings
+from bot.teams.proactive import make_send
 from notifications.rate_limit import RateLimiter
 from notifications.sender import NO_ALERT_CHANNEL, OutboxSender, SenderOptions
-from stand_ins.connector_faults import FaultyConnector
 from storage import outbox
 from storage.conversations import find_conversation, personal_conversation_for
 from storage.db import session_factory
@@ -86,7 +86,7 @@ async def test_a_long_retry_after_hands_the_item_back_and_later_ones_wait(engine
     assert report.retry_later == 1 and connector.received == []
     counts = await states(engine)
     assert counts["failed"] == 1 and counts["pending"] == 1
-    later = sender(engine, SenderOptions(**{**FAST.__dict__, "batching": False}), clock=lambda: datetime.now(timezone.utc) + timedelta(hours=2))
+    later = sender(engine, SenderOptions(**{**FAST.__dict__, "batching": False}), clock=lambda: datetime.now(UTC) + timedelta(hours=2))
     await later.drain()
     assert connector.headings_to(CHANNEL_ID) == [heading(1), heading(2)]
 
@@ -114,7 +114,7 @@ async def test_without_an_alert_channel_alerts_wait_and_say_why(engine: AsyncEng
         (item,) = await outbox.waiting_items(session)
     assert item.state == "failed" and item.last_error == NO_ALERT_CHANNEL and item.attempts == 0
     await make_alert_channel(engine, connector.url)
-    await sender(engine, clock=lambda: datetime.now(timezone.utc) + timedelta(hours=2)).drain()
+    await sender(engine, clock=lambda: datetime.now(UTC) + timedelta(hours=2)).drain()
     assert connector.headings_to(CHANNEL_ID) == [heading(1)]
 
 

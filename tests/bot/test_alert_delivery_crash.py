@@ -17,11 +17,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from alert_delivery_data import CHANNEL, CHANNEL_ID, add_conversation, alert, heading, make_alert_channel, write
 from returns_data import add_agreements, agreement
+from sqlalchemy.ext.asyncio import AsyncEngine
 from stand_ins.connector_faults import FaultyConnector
+
 from storage import outbox
 from storage.db import session_factory
 
@@ -119,7 +119,7 @@ async def test_three_processes_sweeping_at_once_deliver_each_alert_exactly_once(
     senders = [await start_sender(db_url, "--today", today.isoformat(), "--deliver", "--batch-size", "7",
                                   "--no-batching", "--wait", "60") for _ in range(3)]
     results = await asyncio.wait_for(asyncio.gather(*(s.communicate() for s in senders)), timeout=240)
-    for process, (_, err) in zip(senders, results):
+    for process, (_, err) in zip(senders, results, strict=True):
         assert process.returncode == 0, err.decode()
     async with session_factory(engine)() as session:
         items = await outbox.all_items(session)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from returns_chat import MANAGER, NORTH, SAFE, ReturnsChat
+from returns_data import add_agreements
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogs import checkin_text as say
-from returns_chat import MANAGER, NORTH, SAFE, ReturnsChat
-from returns_data import add_agreements
 from storage.db import session_factory
 from storage.models import OutboxItem
 

@@ -291,7 +291,7 @@ def test_not_understood_card_is_honest_and_offers_examples_as_buttons() -> None:
     assert "You asked: “what's the weather like?”" in text
     assert words.TRY_THESE in text
     assert [action["title"] for action in buttons(card)] == list(answer.examples)
-    for action, example in zip(buttons(card), answer.examples):
+    for action, example in zip(buttons(card), answer.examples, strict=True):
         assert action["type"] == "Action.Submit"
         assert action["data"]["action"] == "ask" and action["data"]["question"] == example
         assert action["data"]["msteams"] == {

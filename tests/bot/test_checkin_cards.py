@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from bot import checkin_cards
+from bot.cards import checkin as checkin_cards
 from bot.cards.elements import MAX_CARD_BYTES, size_in_bytes
 from domain.agreement import Agreement, Kpi
 from domain.monitoring import MonitoringPeriod
@@ -45,7 +45,7 @@ ANSWERS = {
 PREVIOUS = MonitoringReturn(1, AGREEMENT, Q1, "accepted", {kpi_key("referrals"): "110", kpi_key("sessions"): "290"})
 RETURN = MonitoringReturn(
     2, AGREEMENT, Q2, "submitted", ANSWERS, submitted_by="returns@safeharbour.org.uk",
-    submitted_at=datetime(2026, 10, 6, 9, tzinfo=timezone.utc), previous=PREVIOUS,
+    submitted_at=datetime(2026, 10, 6, 9, tzinfo=UTC), previous=PREVIOUS,
 )
 QUERIED = MonitoringReturn(
     2, AGREEMENT, Q2, "queried", ANSWERS, assessed_by="cm@opcc.gov.uk", rating="Inadequate", assessment_comment=HOSTILE

@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientSession, ClientTimeout
+from returns_data import REGISTER, SAFE_HARBOUR, add_agreements
+from stand_ins.connector import StandInConnector
 
 from dialogs import checkin_text as say
 from domain.monitoring import monitoring_periods
-from returns_data import REGISTER, SAFE_HARBOUR, add_agreements
-from stand_ins.connector import StandInConnector
 from storage.db import create_engine
 from storage.returns import ReturnsRepository
 

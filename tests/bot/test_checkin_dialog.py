@@ -5,15 +5,26 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from returns_chat import MANAGER, NORTH, NOT_MINE, SAFE, STRANGER, ReturnsChat
+from returns_data import add_agreements
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogs import checkin_text as say
-from domain.returns import CASE_STUDY, OUTCOMES, RAG, RISKS, SPEND_EXPLANATION, SPEND_IN_PERIOD, SPEND_TO_DATE, kpi_key, reason_key
-from returns_chat import MANAGER, NORTH, NOT_MINE, SAFE, STRANGER, ReturnsChat
-from returns_data import add_agreements
+from domain.returns import (
+    CASE_STUDY,
+    OUTCOMES,
+    RAG,
+    RISKS,
+    SPEND_EXPLANATION,
+    SPEND_IN_PERIOD,
+    SPEND_TO_DATE,
+    kpi_key,
+    reason_key,
+)
 from storage.db import session_factory
-from storage.models import MonitoringReturn as ReturnRow, OutboxItem
+from storage.models import MonitoringReturn as ReturnRow
+from storage.models import OutboxItem
 
 START_Q2 = "check in for OPCC-2023-014 Q2"
 Q2 = date(2026, 7, 1)

@@ -7,14 +7,14 @@ from collections.abc import Awaitable, Callable
 from botbuilder.core import ConversationState, Middleware, TurnContext
 from botbuilder.dialogs import DialogTurnStatus
 from botbuilder.testing import DialogTestClient
+from returns_chat import SAFE
+from returns_data import TODAY, add_agreements
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import checkin_cards
+from bot.cards import checkin as checkin_cards
 from dialogs.checkin import CheckinDialog
 from dialogs.state_storage import SqlStorage
 from dialogs.turn import set_turn
-from returns_chat import SAFE
-from returns_data import TODAY, add_agreements
 from storage.returns import ReturnsRepository
 
 

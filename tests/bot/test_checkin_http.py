@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession, ClientTimeout
 from aiohttp.test_utils import TestServer
+from stand_ins.connector import StandInConnector
+from teams_register import STAFF_DOMAIN
 
 from bot.app import create_app
 from bot.settings import Settings
 from dialogs import checkin_text as say
-from stand_ins.connector import StandInConnector
 from storage.db import create_engine
 from storage.returns import ReturnsRepository
-from teams_register import STAFF_DOMAIN
 
 # After Q3 2026/27 (Oct–Dec) has ended: the imported register owes its first returns.
 LATER = date(2027, 1, 20)

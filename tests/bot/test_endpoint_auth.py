@@ -9,12 +9,12 @@ from __future__ import annotations
 import time
 
 import jwt
-
 from conftest import APP_ID, OTHER_TENANT, RunningBot
 from stand_ins.credentials import STAND_IN_TOKEN
 from stand_ins.openid import new_key
 from teams_register import QUARTER_QUESTION
-from bot.handler import TENANT_REFUSED
+
+from bot.teams.handler import TENANT_REFUSED
 
 
 async def test_a_request_without_a_token_is_refused_with_401(secured_bot: RunningBot) -> None:

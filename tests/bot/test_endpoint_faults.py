@@ -7,9 +7,10 @@ import asyncio
 import json
 import time
 
-from bot.app import SORRY
 from conftest import STAFF_ID, RunningBot
 from teams_register import QUARTER_QUESTION
+
+from bot.app import SORRY
 
 
 async def still_answers(bot: RunningBot) -> None:

@@ -15,18 +15,19 @@ from pathlib import Path
 
 import pytest
 import requests
+from alert_delivery_data import NOW, add_conversation, alert, heading, write
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-from alert_delivery_data import NOW, add_conversation, alert, heading, write
-from bot.alert_cards import render
-from bot.graph import NOT_ALLOWED, UNKNOWN_USER, GraphInstaller, GraphSettings, msal_token
-from bot.proactive import make_send
-from bot.settings import Secret, Settings
-from notifications.installs import CANNOT_INSTALL, INSTALLING, install_once
-from notifications.sender import OutboxSender, SenderOptions
 from stand_ins.connector_faults import FaultyConnector
 from stand_ins.graph import ENTRA_TOKEN, StandInEntra, StandInGraph, self_signed_certificate
+
+from bot.cards.alerts import render
+from bot.graph.client import msal_token
+from bot.graph.installs import NOT_ALLOWED, UNKNOWN_USER, GraphInstaller, GraphSettings
+from bot.settings import Secret, Settings
+from bot.teams.proactive import make_send
+from notifications.installs import CANNOT_INSTALL, INSTALLING, install_once
+from notifications.sender import OutboxSender, SenderOptions
 from storage import outbox
 from storage.app_installs import install_attempt
 from storage.db import session_factory
@@ -46,7 +47,7 @@ class Microsoft:
     trusting: requests.Session
 
     def installer(self, **kwargs: object) -> GraphInstaller:
-        token = msal_token(self.settings, http_client=self.trusting, validate_authority=False, instance_discovery=False)
+        token = msal_token(self.settings.connection, http_client=self.trusting, validate_authority=False, instance_discovery=False)
         return GraphInstaller(self.settings, token=token, **kwargs)  # type: ignore[arg-type]
 
 

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from bot.cards import EXAMPLE_QUESTIONS
-from bot.cli import main
+from bot.commands.cli import main
 from manifest import icons
 from manifest.package import NOT_A_GUID, AppDetails, ManifestRefused, build_manifest, write_package
 

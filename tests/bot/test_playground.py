@@ -12,12 +12,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestServer
+from playground import Playground, require_playground, start_playground
+from teams_register import GRANTS_THIS_QUARTER, QUARTER_QUESTION, TODAY
 
 from bot.app import create_app
 from bot.cards import text as words
 from bot.settings import Settings
-from playground import Playground, require_playground, start_playground
-from teams_register import GRANTS_THIS_QUARTER, QUARTER_QUESTION, TODAY
 
 pytestmark = pytest.mark.playground
 

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import csv
 from collections.abc import AsyncIterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from aiohttp import ClientSession, ClientTimeout
 from aiohttp.test_utils import TestServer
+from conftest import import_into
 from sqlalchemy import select
+from stand_ins.connector import StandInConnector
+from teams_register import COLUMNS, ROWS, STAFF_DOMAIN
+from test_cards_schema import TYPES_1_2, load_validator, types_in, without_teams_keys
+from test_checkin_http import LATER, NORTHSIDE_ID, PROVIDER_ID, Bot
 
-from bot import checkin_cards
 from bot.app import create_app
+from bot.cards import checkin as checkin_cards
 from bot.cards.text import escape_text
 from bot.settings import Settings
 from dialogs import checkin_text as say
@@ -22,13 +27,8 @@ from dialogs import return_form_text as form_say
 from domain.agreement import Agreement, Kpi
 from domain.monitoring import MonitoringPeriod
 from domain.returns import MonitoringReturn, kpi_key, reason_key
-from conftest import import_into
-from stand_ins.connector import StandInConnector
 from storage.db import create_engine, session_factory
 from storage.models import MonitoringReturn as ReturnRow
-from teams_register import COLUMNS, ROWS, STAFF_DOMAIN
-from test_cards_schema import TYPES_1_2, load_validator, types_in, without_teams_keys
-from test_checkin_http import LATER, NORTHSIDE_ID, PROVIDER_ID, Bot
 
 REFERENCE = "OPCC-2024-031"
 KPIS = {REFERENCE: "households supported=40; sessions=100", "OPCC-2024-077": "young people=60"}
@@ -180,7 +180,7 @@ PREVIOUS = MonitoringReturn(
 DRAFT = MonitoringReturn(
     2, AGREEMENT, MonitoringPeriod("Q2 2026/27", date(2026, 7, 1), date(2026, 9, 30), date(2026, 10, 15)), "in_progress",
     {kpi_key("referrals"): "96.5", "spend_in_period": "5000.00", "rag": "Red"}, previous=PREVIOUS,
-    submitted_at=datetime(2026, 10, 1, tzinfo=timezone.utc),
+    submitted_at=datetime(2026, 10, 1, tzinfo=UTC),
 )
 FORMS = {
     "fresh": checkin_cards.return_form_card(DRAFT, None, None),

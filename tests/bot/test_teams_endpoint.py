@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 
+from conftest import NORTHSIDE_ID, PROVIDER_ID, STAFF_ID, STRANGER_ID, RunningBot
+from teams_register import GRANTS_THIS_QUARTER, QUARTER_QUESTION, STAFF_EMAIL
+
 from bot.answering import NOT_REGISTERED
 from bot.cards import text as words
-from bot.incoming import NOT_A_VALID_BUTTON
-from conftest import NORTHSIDE_ID, PROVIDER_ID, STAFF_ID, STRANGER_ID, RunningBot
+from bot.requests import NOT_A_VALID_BUTTON
 from storage.conversations import list_conversations
 from storage.db import create_engine, session_factory
-from teams_register import GRANTS_THIS_QUARTER, QUARTER_QUESTION, STAFF_EMAIL
 
 CHANNEL = "19:contracts@thread.tacv2"
 

@@ -6,12 +6,12 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from returns_data import add_agreements, agreement
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from notifications.calendar import BankHolidays
 from notifications.config import AlertSettings, AlertSettingsRefused
 from notifications.scheduler import AlertScheduler
-from returns_data import add_agreements, agreement
 from storage import alerts_repo
 from storage.db import session_factory
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.cli import main
+from bot.commands.cli import main
 
 REGISTER_CSV = """Reference,Kind,Title,Provider,Funding Stream,Value,Start Date,End Date,Extension Options,Extended To,Area,Category,Contact Name,Contact Email
 OPCC-2023-014,grant,Sexual violence counselling,Rivermead Centre,Commissioner's Safety Fund,"£181,302",01/04/2023,31/03/2026,1+1,31/03/2027,Lambeth,sexual violence,Priya Shah,priya.shah@rivermead.example

@@ -8,11 +8,11 @@ written through the same repository the check-in dialog uses.
 from datetime import date
 
 import pytest
+from returns_data import NORTHSIDE, SAFE_HARBOUR, TODAY, add_agreements
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.questions import QuestionEngine
+from bot.questions.engine import QuestionEngine
 from domain.returns import CASE_STUDY, OUTCOMES, RAG, RISKS, SPEND_IN_PERIOD, SPEND_TO_DATE, kpi_key
-from returns_data import NORTHSIDE, SAFE_HARBOUR, TODAY, add_agreements
 from storage.agreements import load_register
 from storage.db import session_factory
 from storage.returns import ACCEPT, ReturnsRepository, returns_overview

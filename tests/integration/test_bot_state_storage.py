@@ -109,9 +109,9 @@ async def test_two_turns_racing_on_one_conversation_cannot_both_save(engine: Asy
 
     turns = [ConversationState(storage) for _ in range(2)]
     contexts = [TurnContext(adapter, _activity(f"turn {i}")) for i in range(2)]
-    for turn, context in zip(turns, contexts):
+    for turn, context in zip(turns, contexts, strict=True):
         await turn.load(context)
-    for number, (turn, context) in enumerate(zip(turns, contexts), start=2):
+    for number, (turn, context) in enumerate(zip(turns, contexts, strict=True), start=2):
         await turn.create_property("count").set(context, number)
     await turns[0].save_changes(contexts[0])
     with pytest.raises(EtagConflict):

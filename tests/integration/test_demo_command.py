@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.commands.cli import main
 from bot.commands.demo import TRY_NEXT, WROTE
 from storage.agreements import load_register
 from storage.db import create_engine, session_factory

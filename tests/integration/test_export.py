@@ -7,9 +7,9 @@ import io
 from pathlib import Path
 
 import pytest
+from register_files_data import ACTOR, HEADER, ROWS, TODAY, write_csv
 
 from domain.register_columns import COLUMNS
-from register_files_data import ACTOR, HEADER, ROWS, TODAY, write_csv
 from storage.agreements import load_register
 from storage.db import session_factory
 from storage.giving360 import REQUIRED_FIELDS, Funder, GivingReport, export_360giving, lacking_org_identifier

@@ -8,10 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from register_files_data import ACTOR, HEADER, ROWS, TODAY, dump, write_csv, write_xlsx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from register_files_data import ACTOR, HEADER, ROWS, TODAY, dump, write_csv, write_xlsx
 from storage.agreements import load_register
 from storage.db import session_factory
 from storage.models import AuditEntry, ImportBatch, Provider
@@ -96,7 +96,7 @@ async def test_a_bad_cell_refuses_the_whole_import_and_changes_nothing(engine, t
         await import_register(engine, write_csv(tmp_path, changed), today=TODAY, actor=ACTOR)
     got = [(c.row, c.column, c.value) for c in refused.value.bad_cells]
     assert got == [(row, column, value) for row, column, value, _ in expected]
-    for cell, (_, _, _, words) in zip(refused.value.bad_cells, expected):
+    for cell, (_, _, _, words) in zip(refused.value.bad_cells, expected, strict=True):
         assert words in cell.expected
     assert await dump(engine) == before
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,7 +13,7 @@ from storage import outbox
 from storage.db import create_engine, session_factory
 from storage.models import OutboxItem
 
-NOW = datetime(2026, 11, 23, 7, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
 
 
 def alert(n: int, recipient: str = CHANNEL) -> Alert:

@@ -6,9 +6,10 @@ import csv
 import io
 import json
 
-from bot.cli import main
-from bot.commands.register_files import NOTHING_CHANGED, XLSX_NEEDS_FILE
 from register_files_data import HEADER, ROWS, write_csv
+
+from bot.commands.cli import main
+from bot.commands.register_files import NOTHING_CHANGED, XLSX_NEEDS_FILE
 
 TODAY = "2026-11-22"
 

@@ -7,13 +7,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from returns_data import NORTHSIDE, SAFE_HARBOUR, TODAY, add_agreements
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.returns import CASE_STUDY, OUTCOMES, RAG, RISKS, SAME_AS_LAST, SPEND_IN_PERIOD, SPEND_TO_DATE, kpi_key, reason_key
-from returns_data import NORTHSIDE, SAFE_HARBOUR, TODAY, add_agreements
 from storage.db import session_factory
-from storage.models import MonitoringReturn as ReturnRow, OutboxItem, ReturnKpiActual
+from storage.models import MonitoringReturn as ReturnRow
+from storage.models import OutboxItem, ReturnKpiActual
 from storage.returns import (
     ACCEPT,
     QUERY,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
+from returns_data import add_agreements, agreement
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -13,9 +14,8 @@ from notifications.sweep import run_sweep
 from storage import alerts_repo, outbox
 from storage.db import session_factory
 from storage.models import OutboxItem, SweepRun
-from returns_data import add_agreements, agreement
 
-CLOCK = datetime(2026, 12, 29, 7, 30, tzinfo=timezone.utc)
+CLOCK = datetime(2026, 12, 29, 7, 30, tzinfo=UTC)
 REGISTER = (
     agreement("OPCC-2023-014", kind="contract", end_date=date(2027, 1, 25), contract_manager="jo@opcc.example.gov.uk",
               monitoring="none"),

@@ -7,10 +7,10 @@ import json
 from datetime import date
 
 import pytest
-
-from bot.cli import main
-from bot.commands.status import NEVER_SWEPT, NOTHING_WAITING
 from returns_data import add_agreements, agreement
+
+from bot.commands.cli import main
+from bot.commands.status import NEVER_SWEPT, NOTHING_WAITING
 from storage.db import create_engine
 
 REGISTER = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.incoming import (
+from bot.requests import (
     NOT_A_VALID_BUTTON,
     QUESTION_TOO_LONG,
     Ask,

@@ -3,8 +3,8 @@ anyone else nothing."""
 
 from __future__ import annotations
 
-from domain.agreement import Agreement
 from bot.roles import Role, StaffRule, identify, visible_register
+from domain.agreement import Agreement
 
 REGISTER = (
     Agreement("OPCC-1", "grant", "ISVA service", "Safe Harbour", contact_email="Returns@SafeHarbour.org.uk"),

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from demo.register import COLUMNS, demo_rows, register_rows, write_demo_csv
 from domain.agreement import Agreement
-from domain.demo_register import COLUMNS, demo_rows, register_rows, write_demo_csv
 from domain.register_rows import parse_rows
 
 # Awkward days: mid-quarter, the last day of the financial year, the first day of one,

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
+from demo.register import COLUMNS, demo_rows
+from demo.returns import NAMED, first_loaded, plan_returns
 from domain.agreement import Agreement
-from domain.demo_register import COLUMNS, demo_rows
-from domain.demo_returns import NAMED, first_loaded, plan_returns
 from domain.monitoring import ACCEPTED, IN_PROGRESS, OVERDUE, QUERIED, SUBMITTED, monitoring_periods, return_state
 from domain.register_rows import parse_rows
 from domain.returns import SPEND_IN_PERIOD, SPEND_TO_DATE, kpi_key, needs_reason, reason_key

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from bot.period_phrases import PeriodNotUnderstood, find_period
+from bot.questions.period_phrases import PeriodNotUnderstood, find_period
 
 D = date
 

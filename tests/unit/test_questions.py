@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.questions import EXAMPLES, QuestionEngine
+from bot.questions.engine import EXAMPLES, QuestionEngine
 from domain.agreement import Agreement
 
 TODAY = date(2026, 11, 22)  # in Q3 2026/27 (1 Oct – 31 Dec 2026)

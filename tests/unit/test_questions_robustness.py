@@ -9,9 +9,9 @@ from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from bot.questions import EXAMPLES, QuestionEngine
 from test_questions import REGISTER
+
+from bot.questions.engine import EXAMPLES, QuestionEngine
 
 ENGINE = QuestionEngine(REGISTER)
 WORDS = [

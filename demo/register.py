@@ -21,12 +21,24 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 
-from domain.demo_catalogue import (
-    BOROUGHS, CATEGORY_STREAMS, CORE, CSF, FIRST_NAMES, LAST_NAMES, LCPF, MOJ, PAN_LONDON,
-    PARTNERSHIP_TITLES, SERVICES, SNB, STAFF, STREAM_CODES, VRU,
+from demo.catalogue import (
+    BOROUGHS,
+    CATEGORY_STREAMS,
+    CORE,
+    CSF,
+    FIRST_NAMES,
+    LAST_NAMES,
+    LCPF,
+    MOJ,
+    PAN_LONDON,
+    PARTNERSHIP_TITLES,
+    SERVICES,
+    SNB,
+    STAFF,
+    STREAM_CODES,
+    VRU,
 )
 from domain.register_columns import COLUMNS  # the columns of register-format.md, in its order
-
 
 
 def demo_rows(today: date, seed: int = 2026) -> list[dict[str, str]]:
@@ -65,7 +77,7 @@ def register_rows(today: date, count: int, seed: int = 2026, *, taken: Iterable[
     kinds = rng.choices(("contract", "grant", "partnership"), weights=(35, 50, 15), k=count)
     timings = rng.choices(_TIMINGS, weights=_TIMING_WEIGHTS, k=count)
     rows = []
-    for kind, timing in zip(kinds, timings):
+    for kind, timing in zip(kinds, timings, strict=True):
         status = rng.choices(("", "active", "draft", "terminated"), weights=(80, 12, 4, 4))[0]
         gaps = {gap for gap in _GAP_KINDS if rng.random() < 0.04}
         rows.append(builder.generated(kind, "later" if status == "draft" else timing, status=status, gaps=gaps))

@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"database URL (default: $DATABASE_URL or {DEFAULT_DATABASE_URL})",
         )
         module.add_arguments(name, sub)
-        sub.set_defaults(run=getattr(module, "run"), module=module)
+        sub.set_defaults(run=module.run, module=module)
     return parser
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot.names import STOPWORDS
+from bot.questions.names import STOPWORDS
 
 
 def _cues(*pairs: tuple[str | None, str]) -> list[tuple[str | None, re.Pattern[str]]]:

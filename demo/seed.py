@@ -19,7 +19,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.demo_returns import PlannedReturn
+from demo.returns import PlannedReturn
 from domain.monitoring import ACCEPTED, IN_PROGRESS, QUERIED
 from storage.returns import ACCEPT, QUERY, ReturnsRepository
 

@@ -21,12 +21,10 @@ no longer write there, anything else is permanent.
 
 from __future__ import annotations
 
-import email.utils
-import time
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
@@ -39,26 +37,18 @@ from botframework.connector.auth import (
 from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError
 
-from notifications.delivery import Card, ConversationBlocked, PermanentSendError, Reference, Send, TransientSendError
+from notifications.delivery import (
+    Card,
+    ConversationBlocked,
+    PermanentSendError,
+    Reference,
+    Send,
+    TransientSendError,
+    retry_after_seconds,
+)
 
 TRANSIENT_STATUSES = frozenset({408, 412, 429, 500, 502, 503, 504})
 BLOCKED_STATUSES = frozenset({403, 404})
-
-
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """`Retry-After` as seconds: a number, or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - (now if now is not None else time.time()))
 
 
 def map_error(error: BaseException) -> Exception:
@@ -218,3 +208,8 @@ async def _create_and_send(adapter: CloudAdapter, app_id: str, reference: Refere
     if failures:
         raise map_error(failures[0]) from failures[0]
     return created["reference"]
+
+
+def send_for(settings: Any) -> Send:
+    """A `Send` for a process with no running bot (`sweep --deliver`): an adapter of its own from `settings`."""
+    return make_send(CloudAdapter(ConfigurationBotFrameworkAuthentication(settings)), settings.app_id)

@@ -1,4 +1,4 @@
-"""Taking a question apart: the pieces `bot/questions.py` reads, one kind at a time.
+"""Taking a question apart: the pieces `bot/questions/engine.py` reads, one kind at a time.
 
 A `Reading` is the lower-cased question with every phrase already understood blanked
 out, so each step sees only what is left and whatever remains at the end is what was not
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from bot.question_words import (
+from bot.questions.words import (
     ASPECT_CUES,
     DATA_QUALITY_CUES,
     DATE_FIELD_CUES,
@@ -21,8 +21,8 @@ from bot.question_words import (
     INTENT_CUES,
     KIND_WORDS,
     MONEY_PATTERNS,
-    STATUS_CUES,
     STATE_CUES,
+    STATUS_CUES,
 )
 from domain.values import ValueNotUnderstood, parse_money
 

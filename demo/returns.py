@@ -13,7 +13,7 @@ overdue.
 
 The answers are found by asking the domain's own `questions_for` for the next question, the
 way the check-in dialog does, so a planned return is always one the dialog could have
-produced. Storage (`storage/demo_seed.py`) writes the plan through the returns repository.
+produced. Storage (`demo/seed.py`) writes the plan through the returns repository.
 """
 
 from __future__ import annotations
@@ -21,15 +21,29 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from domain.agreement import Agreement
 from domain.monitoring import ACCEPTED, IN_PROGRESS, QUERIED, SUBMITTED, MonitoringPeriod, monitoring_periods
 from domain.returns import (
-    CASE_STUDY, NUMBER, OUTCOMES, RAG, RISKS, SAME_AS_LAST, SPEND_EXPLANATION, SPEND_IN_PERIOD, SPEND_TO_DATE,
-    MonitoringReturn, Question, copy_from_previous, expected_spend_to_date, next_question, normalise_answer,
-    questions_for, reason_key,
+    CASE_STUDY,
+    NUMBER,
+    OUTCOMES,
+    RAG,
+    RISKS,
+    SAME_AS_LAST,
+    SPEND_EXPLANATION,
+    SPEND_IN_PERIOD,
+    SPEND_TO_DATE,
+    MonitoringReturn,
+    Question,
+    copy_from_previous,
+    expected_spend_to_date,
+    next_question,
+    normalise_answer,
+    questions_for,
+    reason_key,
 )
 
 NAMED = "OPCC-2023-014"  # the agreement people ask about by name: an accepted return, then a submitted one
@@ -379,4 +393,4 @@ def _day_between(first: date, last: date, rng: random.Random) -> date:
 
 def _moment(day: date, rng: random.Random) -> datetime:
     """A working-hours moment on `day` (UTC)."""
-    return datetime.combine(day, time(rng.randint(8, 15), rng.randint(0, 59)), tzinfo=timezone.utc)
+    return datetime.combine(day, time(rng.randint(8, 15), rng.randint(0, 59)), tzinfo=UTC)

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.cards.elements import ask_button, card, container, facts, fits, heading, subtle, submit, text
+from bot.cards.elements import ask_button, card, container, facts, fits, heading, submit, subtle, text
 from bot.cards.text import escape_text, plural, safe
 from domain.alerts import (
     ASSESSMENT_PENDING,

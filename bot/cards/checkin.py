@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from bot.cards.elements import card, container, facts, heading, size_in_bytes, submit, subtle, text
+from bot.cards.return_form import form_offer_card, return_form_card  # noqa: F401  (the one-card form, same card set)
 from bot.cards.text import escape_text, shorten
-from bot.return_form_card import form_offer_card, return_form_card  # noqa: F401  (the one-card form, same card set)
 from dialogs.checkin_questions import answer_title, number
 from dialogs.intents import ASSESS_DECISION, ASSESS_RETURN, CHANGE_ANSWER, SAVE_RETURN, START_RETURN, SUBMIT_RETURN
 from domain.returns import (

@@ -1,7 +1,7 @@
 """The Teams activity handler: thin glue between Teams activities and the register.
 
 Each turn: refuse tenants not on the allow-list (the tenant comes from `channelData`, TEAMS-NOTES
-trap 2), remember the conversation for alerts, read what was asked (`bot/incoming.py`), answer it
+trap 2), remember the conversation for alerts, read what was asked (`bot/requests.py`), answer it
 for the caller's role (`bot/answering.py`) and render a card (`bot/cards`). It answers in personal
 chat, and in channels and group chats only when @mentioned; it welcomes people when the app is
 installed; a card button arrives as a message with no text (trap 6) and is handled like a question.
@@ -26,10 +26,9 @@ from botbuilder.schema import (
 )
 from botbuilder.schema.teams import TeamInfo
 
-from bot.alert_cards import DecideEnd, SnoozeAlert, read_alert_action
 from bot.answering import Assistant, Reply
-from bot.conversations import ConversationBook, MemberDirectory, TtlCache, conversation_record, conversation_type, tenant_of
-from bot.incoming import (
+from bot.cards.alerts import DecideEnd, SnoozeAlert, read_alert_action
+from bot.requests import (
     NOT_A_VALID_BUTTON,
     Ignore,
     Refuse,
@@ -40,9 +39,10 @@ from bot.incoming import (
     strip_bot_mention,
 )
 from bot.settings import Settings
+from bot.teams.conversations import ConversationBook, MemberDirectory, TtlCache, conversation_record, conversation_type, tenant_of
 from dialogs.returns_conversation import ReturnsConversation
-from notifications.actions import AlertActions, channel_command
 from dialogs.turn import Participant
+from notifications.actions import AlertActions, channel_command
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from decimal import Decimal
 
 from rapidfuzz import fuzz, process
 
-from bot.names import STOPWORDS, Hit, Vocabulary, normalise
-from bot.period_phrases import FoundPeriod, PeriodNotUnderstood, find_period
-from bot.question_reading import NotUnderstood, Reading, lower, take_cues, take_kinds, take_money, taken
-from bot.question_words import FILLER, RESERVED, RETURNS_CUES, RETURNS_TOPIC
+from bot.questions.names import STOPWORDS, Hit, Vocabulary, normalise
+from bot.questions.period_phrases import FoundPeriod, PeriodNotUnderstood, find_period
+from bot.questions.reading import NotUnderstood, Reading, lower, take_cues, take_kinds, take_money, taken
+from bot.questions.words import FILLER, RESERVED, RETURNS_CUES, RETURNS_TOPIC
 from domain.agreement import Agreement
 from domain.answers import Answer
 from domain.data_quality import Problem

@@ -1,7 +1,7 @@
 """What the demo register is made of: funding streams, boroughs, services, providers, people.
 
 Every organisation and person here is invented (except the funding streams and boroughs,
-which are the real ones a London commissioning office uses); `domain/demo_register.py`
+which are the real ones a London commissioning office uses); `demo/register.py`
 draws agreements from these lists.
 """
 
