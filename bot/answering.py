@@ -99,13 +99,13 @@ class Assistant:
     async def caller(self, email: str) -> Caller:
         return identify(email, await self._register.current(), self._staff)
 
-    async def respond(self, request: Ask | ShowHelp, email: str) -> Reply:
+    async def respond(self, request: Ask | ShowHelp, caller: Caller) -> Reply:
+        """The reply to a question (or a help request) from a caller resolved once for the turn."""
         if isinstance(request, ShowHelp):
             return Reply(help=True)
-        register = await self._register.current()
-        caller = identify(email, register, self._staff)
         if not caller.may_ask:
-            return Reply(help=True, note=NOT_REGISTERED if email else NO_EMAIL)
+            return Reply(help=True, note=NOT_REGISTERED if caller.email else NO_EMAIL)
+        register = await self._register.current()
         today = self._today()
         returns = await self._returns(today) if _about_returns(request.question) else ()
         # The engine sees only the caller's agreements, so it names only their returns.

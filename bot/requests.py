@@ -19,6 +19,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from domain.alerts import DECISIONS, RULES
+from notifications.actions import channel_command
+
 MAX_QUESTION_CHARS = 500
 MAX_PAGE = 1000
 MAX_PAGE_SIZE = 50
@@ -62,7 +65,59 @@ class Refuse:
     message: str
 
 
-Request = Ask | ShowHelp | Ignore | Refuse
+# Alert card button data (written by `bot.cards.alerts`, read back here).
+ACTION_SNOOZE = "alert_snooze"
+ACTION_DECIDE = "alert_decide"
+ACTION_START_RETURN = "start_return"
+SNOOZE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class SnoozeAlert:
+    """An alert card's Snooze button: quiet this alert for `days`."""
+
+    reference: str
+    rule: str
+    days: int = SNOOZE_DAYS
+
+
+@dataclass(frozen=True)
+class DecideEnd:
+    """An alert card's Extend / Re-commission / Let it end button."""
+
+    reference: str
+    decision: str
+    years: int | None = None
+
+
+@dataclass(frozen=True)
+class StartReturn:
+    """A provider's "Start my return" button; the returns conversation acts on it."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
+class ChannelCommand:
+    """ "send alerts here" (`on`) or "stop alerts here" in a channel or chat."""
+
+    on: bool
+
+
+AlertAction = SnoozeAlert | DecideEnd | StartReturn
+Request = Ask | ShowHelp | Ignore | Refuse | SnoozeAlert | DecideEnd | ChannelCommand
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message activity, read once: what it asks for, and its text without the bot's mention.
+
+    `text` is None for a card button with no text; the returns conversation reads it as the
+    answer to the question it is asking, so it is kept even when `request` is a question.
+    """
+
+    request: Request
+    text: str | None
 
 
 @dataclass(frozen=True)
@@ -162,3 +217,50 @@ def read_card_submit(value: Mapping[str, Any]) -> Request:
 
 def _whole_number_between(value: Any, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def read_turn(
+    text: str | None,
+    value: Any,
+    *,
+    conversation_type: str | None,
+    mentions: Iterable[MentionInfo] = (),
+    bot_id: str = "",
+) -> Message:
+    """The message read once for the whole turn: alert buttons, channel commands, questions."""
+    mentions = list(mentions)
+    request = read_message(text, value, conversation_type=conversation_type, mentions=mentions, bot_id=bot_id)
+    cleaned = clean_question(strip_bot_mention(text, mentions, bot_id)[0]) if text else None
+    if isinstance(request, Ignore):
+        return Message(request, cleaned)
+    alert = read_alert_action(value)
+    if isinstance(alert, (SnoozeAlert, DecideEnd)):
+        return Message(alert, cleaned)
+    command = channel_command(cleaned) if cleaned is not None else None
+    if command is not None:
+        return Message(ChannelCommand(command), cleaned)
+    return Message(request, cleaned)
+
+
+def read_alert_action(value: Any) -> AlertAction | None:
+    """The alert button pressed, from `activity.value`; None when it is not one of ours or is malformed."""
+    if not isinstance(value, Mapping):
+        return None
+    action, reference = value.get("action"), value.get("reference")
+    if not isinstance(reference, str) or not reference.strip() or len(reference) > 100:
+        return None
+    reference = reference.strip()
+    if action == ACTION_SNOOZE:
+        rule = value.get("rule")
+        return SnoozeAlert(reference, rule) if rule in RULES else None
+    if action == ACTION_DECIDE:
+        decision = value.get("decision")
+        years = value.get("years")
+        if decision not in DECISIONS:
+            return None
+        if years is not None and (not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= 10):
+            return None
+        return DecideEnd(reference, decision, years)
+    if action == ACTION_START_RETURN:
+        return StartReturn(reference)
+    return None

@@ -65,6 +65,11 @@ class Caller:
     def may_ask(self) -> bool:
         return self.role is not Role.UNKNOWN
 
+    @property
+    def is_staff(self) -> bool:
+        """Commissioning staff: they may act on alerts and see the whole register."""
+        return self.role is Role.COMMISSIONER
+
 
 def normalise_email(email: str | None) -> str:
     """Emails compare case-insensitively and without surrounding spaces."""

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import NotRequired, Required, TypedDict
 
 from demo.catalogue import (
     BOROUGHS,
@@ -39,6 +40,39 @@ from demo.catalogue import (
     VRU,
 )
 from domain.register_columns import COLUMNS  # the columns of register-format.md, in its order
+
+
+class _Service(TypedDict):
+    """What `_Builder.row` must be told about an agreement's service; the rest it can draw."""
+
+    title: str
+    provider: str
+    stream: str
+    area: str
+    category: str
+    pounds: int
+    kpis: str
+    monitoring: NotRequired[str]
+    provider_id: NotRequired[str | None]
+
+
+class _Named(_Service, total=False):
+    """A hand-placed agreement: `_Builder.row`'s keyword arguments, `kind` included."""
+
+    kind: Required[str]
+    timing: str
+    end: date | None
+    options: str
+    used: int
+    term_years: int | None
+    status: str
+    gaps: set[str] | frozenset[str]
+    reference: str
+    contact: tuple[str, str] | None
+    manager: str
+    signed: str
+    notes: str
+    project_code: str | None
 
 
 def demo_rows(today: date, seed: int = 2026) -> list[dict[str, str]]:
@@ -252,6 +286,7 @@ class _Builder:
         """One agreement drawn from the services above for the given kind and period."""
         rng = self.rng
         borough = rng.choice(list(BOROUGHS))
+        spec: _Service
         if kind == "partnership":
             category = rng.choice(list(PARTNERSHIP_TITLES))
             provider = f"London Borough of {borough}" if borough != "Greenwich" else "Royal Borough of Greenwich"
@@ -354,7 +389,7 @@ class _Builder:
         }
 
 
-def _named_agreements(today: date) -> list[dict[str, object]]:
+def _named_agreements(today: date) -> list[_Named]:
     """The agreements people ask about by name, and the audits' favourite gaps."""
     q_end = financial_quarter(today)[1]
     next_q_end = financial_quarter(q_end + timedelta(days=1))[1]

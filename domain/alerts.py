@@ -84,10 +84,13 @@ NO_PROVIDER_CONTACT_NOTE = "No provider contact email is recorded, so this comes
 
 
 class ProblemLike(Protocol):
-    """A data-quality problem: `domain.data_quality.Problem` has this shape."""
+    """A data-quality problem: `domain.data_quality.Problem` has this shape (read-only, as it is frozen)."""
 
-    code: str
-    message: str
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
 
 
 QualityCheck = Callable[[Agreement, date], Sequence[ProblemLike]]

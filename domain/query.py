@@ -271,13 +271,13 @@ def _about_named(query: Query, register: Sequence[Agreement], today: date, probl
     by_reference = {a.reference.lower(): a for a in register}
     found = [by_reference[r.lower()] for r in query.references if r.lower() in by_reference]
     if query.references and not found:
-        missing = ", ".join(query.references)
+        named = ", ".join(query.references)
         return Answer(
             question=query.question,
             understood=True,
             intent="agreement",
-            headline=f"There is no agreement {missing} in the register. Check the reference and try again.",
-            interpretation=f"agreement {missing}",
+            headline=f"There is no agreement {named} in the register. Check the reference and try again.",
+            interpretation=f"agreement {named}",
             about_one=True,
         )
     if not query.references:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from domain.agreement import (
     KINDS,
@@ -150,10 +151,10 @@ class RowParser:
             return None
         lines = self._kept_lines(cells)
         if lines:
-            fields["notes"] = with_kept_lines(fields["notes"], lines)  # type: ignore[arg-type]
+            fields["notes"] = with_kept_lines(fields["notes"], lines)
             if not self._has_notes:
                 self.kept_lines[str(fields["reference"]).casefold()] = lines
-        return Agreement(**fields, first_imported=self.first_imported)  # type: ignore[arg-type]
+        return Agreement(**fields, first_imported=self.first_imported)
 
     def _kept_lines(self, cells: Sequence[object]) -> tuple[str, ...]:
         """The row's non-empty unknown cells as `Header: value` lines, in column order."""
@@ -164,8 +165,9 @@ class RowParser:
             if position < width and (text := cell_text(cells[position]))
         )
 
-    def _fields(self, row: int, cells: Sequence[object]) -> dict[str, object]:
-        fields: dict[str, object] = dict(self._defaults)
+    def _fields(self, row: int, cells: Sequence[object]) -> dict[str, Any]:
+        """`Agreement` keyword arguments by column, each of the type its column's parser gives."""
+        fields: dict[str, Any] = dict(self._defaults)
         width = len(cells)
         for position, column, parser in self._plan:
             raw = cells[position] if position < width else None

@@ -16,14 +16,15 @@ class BankHolidays:
     """A container of England-and-Wales bank holidays: `day in BankHolidays()`."""
 
     def __init__(self) -> None:
-        self._calendar = holidays.UK(subdiv="ENG", years=())
+        self._calendar = holidays.country_holidays("UK", subdiv="ENG", years=())
 
     def __contains__(self, day: object) -> bool:
         return isinstance(day, date) and day in self._calendar
 
     def name(self, day: date) -> str:
         """"Easter Monday", or "" when `day` is not a bank holiday."""
-        return self._calendar.get(day, "")
+        name: str = self._calendar.get(day, "")
+        return name
 
     def between(self, start: date, end: date) -> frozenset[date]:
         """Every bank holiday from `start` to `end` inclusive, as a plain set."""

@@ -32,7 +32,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from notifications.delivery import ConversationBlocked, PermanentSendError, Render, Send, TransientSendError, backoff_delay
+from notifications.delivery import (
+    ConversationBlocked,
+    PermanentSendError,
+    Reference,
+    Render,
+    Send,
+    TransientSendError,
+    backoff_delay,
+)
 from notifications.installs import Install, install_once
 from notifications.rate_limit import RateLimiter
 from storage.alerts_repo import DeliveryTarget, delivery_target
@@ -323,7 +331,7 @@ class OutboxSender:
             async with self._sessions.begin() as session:
                 await mark_blocked(session, target.conversation_id)
 
-    async def _remember_created(self, target: DeliveryTarget, reference: dict) -> DeliveryTarget:
+    async def _remember_created(self, target: DeliveryTarget, reference: Reference) -> DeliveryTarget:
         """A personal chat was just created: store it, and use it for the rest of this queue."""
         conversation = reference.get("conversation") or {}
         conversation_id = str(conversation.get("id") or "")

@@ -18,9 +18,19 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.alerts import Alert, AlertThresholds, ReturnRecord, SweepInput, alerts_due, could_alert, digest_day
+from domain.alerts import (
+    Alert,
+    AlertThresholds,
+    QualityCheck,
+    ReturnRecord,
+    SweepInput,
+    alerts_due,
+    could_alert,
+    digest_day,
+)
 from domain.working_days import is_working_day
 from storage import alerts_repo
+from storage.agreements import Wanted
 from storage.outbox import add_alerts, all_keys
 
 log = logging.getLogger(__name__)
@@ -28,14 +38,14 @@ log = logging.getLogger(__name__)
 NOT_A_WORKING_DAY = "{day} is not a working day (weekend or bank holiday): no sweep. Use --force to sweep anyway."
 
 
-def _quality_check():  # type: ignore[no-untyped-def]
+def _quality_check() -> QualityCheck:
     """`domain.data_quality.problems`, the weekly register check."""
     from domain.data_quality import problems
 
     return problems
 
 
-def _prefilter(today: date, last: date | None, limits: AlertThresholds, returns: list[ReturnRecord]):  # type: ignore[no-untyped-def]
+def _prefilter(today: date, last: date | None, limits: AlertThresholds, returns: list[ReturnRecord]) -> Wanted | None:
     """On a digest day every live agreement counts; otherwise only those that could alert today."""
     if digest_day(last, today, limits.digest_weekday) is not None:
         return None

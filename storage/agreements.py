@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import BigInteger, String, select, type_coerce
+from sqlalchemy import BigInteger, SQLColumnExpression, String, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.agreement import Agreement, Kpi, format_extension_options
@@ -102,7 +103,8 @@ async def load_agreements(
     is built for them. KPIs are left out when the caller has no use for them.
     """
     a = AgreementRow
-    columns = [
+    # Raw values (dates as the driver gives them, pence uncoerced), converted below.
+    columns: list[SQLColumnExpression[Any]] = [
         a.id, a.reference, a.kind, a.title, Provider.name, a.provider_org_id, a.funding_stream, a.project_code,
         type_coerce(a.value, BigInteger), a.start_date, a.award_date, a.end_date, a.extension_options, a.extended_to,
         a.area, a.category, a.contract_manager, a.monitoring, a.signed, a.status, a.notes, a.extra,
@@ -156,9 +158,9 @@ async def load_agreements(
     return found
 
 
-def _day(value: object) -> date | None:
+def _day(value: str | date | None) -> date | None:
     """A DATE column read raw: SQLite hands back text, PostgreSQL a date."""
-    return date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[return-value]
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _pounds(pence: int | None) -> Decimal | None:

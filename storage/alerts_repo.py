@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -201,6 +201,10 @@ async def last_sweep(session: AsyncSession) -> SweepRunInfo | None:
     return SweepRunInfo(row.swept_for, _aware(row.started_at), _aware(row.finished_at), row.alerts)
 
 
+@overload
+def _aware(moment: datetime) -> datetime: ...
+@overload
+def _aware(moment: None) -> None: ...
 def _aware(moment: datetime | None) -> datetime | None:
     return None if moment is None else (moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,11 +34,12 @@ class InstallAttempt:
 async def claim_install(session: AsyncSession, email: str, now: datetime) -> bool:
     """True when this caller is the first to try installing for `email` (and so must do it),
     or the last try failed for a passing reason more than `RETRY_FAILED_AFTER` ago."""
-    again = await session.execute(
+    # An UPDATE without RETURNING gives a `CursorResult`; `Session.execute` is typed as `Result`.
+    again = cast(CursorResult[Any], await session.execute(
         update(AppInstall).where(AppInstall.user_email == email, AppInstall.outcome == FAILED,
                                  AppInstall.attempted_at < now - RETRY_FAILED_AFTER)
         .values(outcome=INSTALLING, attempted_at=now)
-    )
+    ))
     if again.rowcount == 1:
         return True
     try:

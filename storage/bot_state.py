@@ -16,9 +16,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -82,12 +82,13 @@ class BotStateTable:
                 if change.expected_etag in (None, ANY_ETAG):
                     await self._upsert(session, key, etag, text, now)
                 else:
-                    result = await session.execute(
+                    # An UPDATE without RETURNING gives a `CursorResult`; `Session.execute` is typed as `Result`.
+                    result = cast(CursorResult[Any], await session.execute(
                         update(BotStateItem)
                         .where(BotStateItem.key == key, BotStateItem.etag == change.expected_etag)
                         .values(etag=etag, data=text, updated_at=now)
-                    )
-                    if result.rowcount != 1:  # type: ignore[attr-defined]
+                    ))
+                    if result.rowcount != 1:
                         raise EtagConflict(key)
                 new_etags[key] = etag
         return new_etags

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -43,6 +44,17 @@ class Pence(TypeDecorator[Decimal]):
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def table_of(model: type[Base]) -> Table:
+    """The `Table` a model is mapped to, for Core statements.
+
+    SQLAlchemy types `__table__` as any `FromClause`; every model here maps a plain table.
+    """
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a Table")
+    return table
 
 
 class Provider(Base):

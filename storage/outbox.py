@@ -20,16 +20,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy import CursorResult, and_, exists, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from domain.alerts import CHANNEL, Alert
-from storage.models import OutboxItem
+from storage.models import OutboxItem, table_of
 
 PENDING = "pending"
 CLAIMED = "claimed"
@@ -129,7 +129,7 @@ async def add_alerts(session: AsyncSession, alerts: Sequence[Alert], now: dateti
     per chunk, so a first sweep of a large register writes quickly.
     """
     insert = postgresql_insert if _dialect(session) == "postgresql" else sqlite_insert
-    statement = insert(OutboxItem.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    statement = insert(table_of(OutboxItem)).on_conflict_do_nothing(index_elements=["idempotency_key"])
     moment = _stored(now)
     connection = await session.connection()
     added = 0
@@ -194,12 +194,13 @@ def _claimable(now: datetime, limit: int) -> Any:
 
 async def release_stale(session: AsyncSession, now: datetime, lease: timedelta = DEFAULT_LEASE) -> int:
     """Claims older than the lease belong to a worker that died: queue them again."""
-    result = await session.execute(
+    # An UPDATE without RETURNING gives a `CursorResult`; `Session.execute` is typed as `Result`.
+    result = cast(CursorResult[Any], await session.execute(
         update(OutboxItem)
         .where(OutboxItem.state == CLAIMED, OutboxItem.claimed_at < _stored(now - lease))
         .values(state=PENDING, claimed_by="", claimed_at=None)
         .execution_options(synchronize_session=False)
-    )
+    ))
     return result.rowcount or 0
 
 

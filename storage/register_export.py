@@ -15,10 +15,13 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from domain.agreement import KINDS, Agreement
 from domain.register_columns import COLUMNS, agreement_cells, agreement_texts, escape_text
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 REGISTER_SHEET = "Register"
 KIND_SHEETS = {"contract": "Contracts", "grant": "Grants", "partnership": "Partnerships"}
@@ -53,7 +56,7 @@ def export_xlsx(agreements: Sequence[Agreement], path: Path) -> int:
     return len(agreements)
 
 
-def _write_sheet(workbook, title: str, agreements: Sequence[Agreement]) -> None:  # type: ignore[no-untyped-def]
+def _write_sheet(workbook: Workbook, title: str, agreements: Sequence[Agreement]) -> None:
     from openpyxl.cell import WriteOnlyCell
 
     sheet = workbook.create_sheet(title)

@@ -17,7 +17,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import BindParameter, bindparam, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -27,7 +27,7 @@ from domain.register_columns import COLUMNS, agreement_texts, format_kpis, plain
 from domain.register_rows import ParsedRegister, parse_rows
 from storage.agreements import PLAIN_FIELDS, load_agreements
 from storage.db import session_factory
-from storage.models import AgreementRow, AuditEntry, Contact, ImportBatch, KpiRow, Provider
+from storage.models import AgreementRow, AuditEntry, Contact, ImportBatch, KpiRow, Provider, table_of
 from storage.register_sheets import FileRefused, ImportRefused, open_register, read_bytes_sha256
 
 __all__ = ["ImportRefused", "ImportSummary", "import_register", "read_register"]
@@ -39,11 +39,12 @@ ACTION_MISSING = "import_flag_missing"
 ACTION_REAPPEARED = "import_reappeared"
 DATABASE_REFUSED = "The database refused the import ({reason}); nothing was changed. Try the import again."
 
-AGREEMENTS = AgreementRow.__table__
-CONTACTS = Contact.__table__
-KPIS = KpiRow.__table__
-AUDIT = AuditEntry.__table__
-PROVIDERS = Provider.__table__
+AGREEMENTS = table_of(AgreementRow)
+CONTACTS = table_of(Contact)
+KPIS = table_of(KpiRow)
+AUDIT = table_of(AuditEntry)
+PROVIDERS = table_of(Provider)
+IMPORT_BATCHES = table_of(ImportBatch)
 
 
 @dataclass(frozen=True)
@@ -134,14 +135,14 @@ class _RegisterWriter:
 
     async def _start_batch(self, filename: str, sha256: str) -> int:
         result = await self.session.execute(
-            insert(ImportBatch.__table__).returning(ImportBatch.__table__.c.id),
+            insert(IMPORT_BATCHES).returning(IMPORT_BATCHES.c.id),
             [{"imported_at": self.now, "filename": filename[:500], "sha256": sha256, "actor": self.actor[:320]}],
         )
         return int(result.scalar_one())
 
     async def _finish_batch(self, rows: int) -> None:
         await self.session.execute(
-            update(ImportBatch.__table__).where(ImportBatch.__table__.c.id == self.batch_id).values(rows=rows, **self.counts)
+            update(IMPORT_BATCHES).where(IMPORT_BATCHES.c.id == self.batch_id).values(rows=rows, **self.counts)
         )
 
     async def _existing(self) -> dict[str, _Existing]:
@@ -233,7 +234,7 @@ class _RegisterWriter:
         if not items:
             return
         values = [{**self._row_values(agreement, providers), "_id": id_} for id_, agreement, _ in items]
-        columns = {name: bindparam(name) for name in values[0] if name != "_id"}
+        columns: dict[str, BindParameter[Any]] = {name: bindparam(name) for name in values[0] if name != "_id"}
         await self.session.execute(update(AGREEMENTS).where(AGREEMENTS.c.id == bindparam("_id")).values(columns), values)
         replace = [
             (id_, agreement)

@@ -237,7 +237,7 @@ def _streamed_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
         workbook.close()
 
 
-def _numbered(name: str, rows: Iterator[list[object]]) -> Iterator[tuple[int, list[object]]]:
+def _numbered(name: str, rows: Iterator[Sequence[object]]) -> Iterator[tuple[int, list[object]]]:
     try:
         for number, cells in enumerate(rows, start=1):
             yield number, list(cells)

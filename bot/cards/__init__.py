@@ -3,6 +3,8 @@
 `answer_card` is the one entry point for answers; the other functions build the cards
 that are not answers. Every card is a dict at schema 1.5 using only 1.2 elements, stays
 under `MAX_CARD_BYTES`, and shows register text escaped (see `escape_text`).
+
+May import: `bot.requests` (button data), `domain`, `storage`, `dialogs` (question texts) — never botbuilder.
 """
 
 from bot.cards.agreement import agreement_card

@@ -12,28 +12,24 @@ is escaped like every other card; cards stay under Teams' size limit by trimming
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from bot.cards.elements import ask_button, card, container, facts, fits, heading, submit, subtle, text
 from bot.cards.text import escape_text, plural, safe
+from bot.requests import ACTION_DECIDE, ACTION_SNOOZE, ACTION_START_RETURN, SNOOZE_DAYS
 from domain.alerts import (
     ASSESSMENT_PENDING,
     DATA_QUALITY,
     DECISION_OVERDUE,
-    DECISIONS,
     EXPIRY,
     EXTENSION_DECISION,
     NOTICE_DUE,
     PROVIDER,
     RETURN_DUE,
     RETURN_OVERDUE,
-    RULES,
     WEEKLY_DIGEST,
 )
 from storage.outbox import OutboxEntry
-
-SNOOZE_DAYS = 7
 
 TITLES: dict[str, str] = {
     EXPIRY: "Agreement ending soon",
@@ -58,10 +54,6 @@ MORE_LINES = "…and {count} more. Ask me \"data quality problems\" for the full
 NOTHING_DUE = "Nothing ends and no returns fall due in the next 30 days."
 DETAIL_LINES = 40
 
-# Card button data.
-ACTION_SNOOZE = "alert_snooze"
-ACTION_DECIDE = "alert_decide"
-ACTION_START_RETURN = "start_return"
 _DECISION_RULES = (EXTENSION_DECISION, DECISION_OVERDUE)
 
 
@@ -145,51 +137,3 @@ def _build(entries: Sequence[OutboxEntry], limit: int) -> dict[str, Any]:
     body += [_section(entry, limit, separator=True) for entry in entries]
     summary = "; ".join(TITLES.get(e.rule, e.rule) + (f" {e.reference}" if e.reference else "") for e in entries)
     return card(body, fallback_text=summary)
-
-
-# --- reading the buttons back -----------------------------------------------------------
-
-@dataclass(frozen=True)
-class SnoozeAlert:
-    reference: str
-    rule: str
-    days: int = SNOOZE_DAYS
-
-
-@dataclass(frozen=True)
-class DecideEnd:
-    reference: str
-    decision: str
-    years: int | None = None
-
-
-@dataclass(frozen=True)
-class StartReturn:
-    reference: str
-
-
-AlertAction = SnoozeAlert | DecideEnd | StartReturn
-
-
-def read_alert_action(value: Any) -> AlertAction | None:
-    """The alert button pressed, from `activity.value`; None when it is not one of ours or is malformed."""
-    if not isinstance(value, Mapping):
-        return None
-    action, reference = value.get("action"), value.get("reference")
-    if not isinstance(reference, str) or not reference.strip() or len(reference) > 100:
-        return None
-    reference = reference.strip()
-    if action == ACTION_SNOOZE:
-        rule = value.get("rule")
-        return SnoozeAlert(reference, rule) if rule in RULES else None
-    if action == ACTION_DECIDE:
-        decision = value.get("decision")
-        years = value.get("years")
-        if decision not in DECISIONS:
-            return None
-        if years is not None and (not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= 10):
-            return None
-        return DecideEnd(reference, decision, years)
-    if action == ACTION_START_RETURN:
-        return StartReturn(reference)
-    return None

@@ -1,8 +1,10 @@
 """The Teams activity handler: thin glue between Teams activities and the register.
 
 Each turn: refuse tenants not on the allow-list (the tenant comes from `channelData`, TEAMS-NOTES
-trap 2), remember the conversation for alerts, read what was asked (`bot/requests.py`), answer it
-for the caller's role (`bot/answering.py`) and render a card (`bot/cards`). It answers in personal
+trap 2), remember the conversation for alerts, read what was asked once (`bot/requests.read_turn`),
+resolve the caller once, and route by request type (alert buttons, channel commands, else the
+conversation: a monitoring return under way, or a question answered for the caller's role by
+`bot/answering.py` and rendered by `bot/cards`). It answers in personal
 chat, and in channels and group chats only when @mentioned; it welcomes people when the app is
 installed; a card button arrives as a message with no text (trap 6) and is handled like a question.
 """
@@ -10,7 +12,7 @@ installed; a card button arrives as a message with no text (trap 6) and is handl
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from http import HTTPStatus
 from typing import Any
@@ -27,24 +29,31 @@ from botbuilder.schema import (
 from botbuilder.schema.teams import TeamInfo
 
 from bot.answering import Assistant, Reply
-from bot.cards.alerts import DecideEnd, SnoozeAlert, read_alert_action
 from bot.requests import (
     NOT_A_VALID_BUTTON,
+    Ask,
+    ChannelCommand,
+    DecideEnd,
     Ignore,
+    Message,
     Refuse,
-    clean_question,
+    ShowHelp,
+    SnoozeAlert,
     mentions_in,
     read_card_submit,
-    read_message,
-    strip_bot_mention,
+    read_turn,
 )
+from bot.roles import Caller
 from bot.settings import Settings
 from bot.teams.conversations import ConversationBook, MemberDirectory, TtlCache, conversation_record, conversation_type, tenant_of
 from dialogs.returns_conversation import ReturnsConversation
 from dialogs.turn import Participant
-from notifications.actions import AlertActions, channel_command
+from notifications.actions import AlertActions
 
 log = logging.getLogger(__name__)
+
+# One handler per kind of request: (turn, the message read once, the caller resolved once).
+Route = Callable[[TurnContext, "Message", Caller], Awaitable[None]]
 
 TENANT_REFUSED = (
     "Sorry, this app is not available to your organisation. "
@@ -106,6 +115,7 @@ class CommissioningBot(TeamsActivityHandler):
         self._returns = returns
         self._alerts = alerts
         self._welcomed = TtlCache(WELCOME_REPEAT_SECONDS)
+        self._routes = self._message_routes()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -120,57 +130,62 @@ class CommissioningBot(TeamsActivityHandler):
     # --- messages -------------------------------------------------------------------------
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
+        """Read the message once, resolve the caller once, then hand it to the one route for its kind."""
         activity = turn_context.activity
-        request = read_message(
+        message = read_turn(
             activity.text,
             activity.value,
             conversation_type=conversation_type(activity),
             mentions=mentions_in(activity.entities),
             bot_id=activity.recipient.id if activity.recipient else "",
         )
-        if isinstance(request, Ignore):
+        if isinstance(message.request, Ignore):
             return
         email = await self._directory.email_of_sender(turn_context)
         await self._remember(activity, email)
-        if self._alerts is not None and await self._alerts_turn(turn_context, email):
-            return
-        if self._returns is not None and await self._returns_turn(turn_context, email):
-            return
-        if isinstance(request, Refuse):
-            await turn_context.send_activity(request.message)
-            return
-        reply = await self._assistant.respond(request, email)
-        await turn_context.send_activity(reply_activity(reply, self._assistant.today()))
-
-    async def _alerts_turn(self, turn_context: TurnContext, email: str) -> bool:
-        """Alert card buttons (snooze, decide) and "send alerts here" / "stop alerts here"; staff only."""
-        assert self._alerts is not None
-        activity = turn_context.activity
-        action = read_alert_action(activity.value)
-        text, _ = strip_bot_mention(activity.text or "", mentions_in(activity.entities), activity.recipient.id if activity.recipient else "")
-        command = channel_command(clean_question(text)) if activity.text else None
-        if not isinstance(action, (SnoozeAlert, DecideEnd)) and command is None:
-            return False
         caller = await self._assistant.caller(email)
-        staff = caller.role.value == "commissioner"
-        if isinstance(action, SnoozeAlert):
-            reply = await self._alerts.snooze(action.reference, action.rule, action.days, caller.email, staff=staff)
-        elif isinstance(action, DecideEnd):
-            reply = await self._alerts.decide(action.reference, action.decision, action.years, caller.email, staff=staff)
-        else:
-            reply = await self._alerts.choose_channel(
-                activity.conversation.id, conversation_type(activity), bool(command), staff=staff
-            )
+        route = self._routes.get(type(message.request), self._converse)
+        await route(turn_context, message, caller)
+
+    def _message_routes(self) -> dict[type, Route]:
+        """Request type → the one function that handles it; anything else is a conversation turn."""
+        if self._alerts is None:
+            return {}
+        return {SnoozeAlert: self._snooze, DecideEnd: self._decide, ChannelCommand: self._choose_channel}
+
+    async def _snooze(self, turn_context: TurnContext, message: Message, caller: Caller) -> None:
+        assert self._alerts is not None and isinstance(message.request, SnoozeAlert)
+        action = message.request
+        reply = await self._alerts.snooze(action.reference, action.rule, action.days, caller.email, staff=caller.is_staff)
         await turn_context.send_activity(reply)
-        return True
 
-    async def _returns_turn(self, turn_context: TurnContext, email: str) -> bool:
-        """Monitoring returns first: a check-in or assessment intent, or a dialog already running."""
+    async def _decide(self, turn_context: TurnContext, message: Message, caller: Caller) -> None:
+        assert self._alerts is not None and isinstance(message.request, DecideEnd)
+        action = message.request
+        reply = await self._alerts.decide(action.reference, action.decision, action.years, caller.email, staff=caller.is_staff)
+        await turn_context.send_activity(reply)
+
+    async def _choose_channel(self, turn_context: TurnContext, message: Message, caller: Caller) -> None:
+        """ "send alerts here" / "stop alerts here"; staff only."""
+        assert self._alerts is not None and isinstance(message.request, ChannelCommand)
         activity = turn_context.activity
-        text, _ = strip_bot_mention(activity.text or "", mentions_in(activity.entities), activity.recipient.id if activity.recipient else "")
-        caller = await self._assistant.caller(email)
-        participant = Participant(caller.email, caller.role.value, tuple(sorted(caller.providers)))
-        return await self._returns.handle(turn_context, participant, clean_question(text) if activity.text else None)
+        reply = await self._alerts.choose_channel(
+            activity.conversation.id, conversation_type(activity), message.request.on, staff=caller.is_staff
+        )
+        await turn_context.send_activity(reply)
+
+    async def _converse(self, turn_context: TurnContext, message: Message, caller: Caller) -> None:
+        """Monitoring returns first (a check-in or assessment intent, or a dialog already running), else the question."""
+        if self._returns is not None:
+            participant = Participant(caller.email, caller.role.value, tuple(sorted(caller.providers)))
+            if await self._returns.handle(turn_context, participant, message.text):
+                return
+        request = message.request
+        if isinstance(request, (Ask, ShowHelp)):
+            reply = await self._assistant.respond(request, caller)
+            await turn_context.send_activity(reply_activity(reply, self._assistant.today()))
+        else:
+            await turn_context.send_activity(request.message if isinstance(request, Refuse) else NOT_A_VALID_BUTTON)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         response = await super().on_invoke_activity(turn_context)
@@ -190,7 +205,7 @@ class CommissioningBot(TeamsActivityHandler):
         await self._remember(turn_context.activity, email)
         if isinstance(request, Refuse):
             return AdaptiveCardInvokeResponse(status_code=200, type=MESSAGE_RESPONSE, value=request.message)
-        reply = await self._assistant.respond(request, email)
+        reply = await self._assistant.respond(request, await self._assistant.caller(email))
         card = reply_activity(reply, self._assistant.today()).attachments[0].content
         return AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=card)
 

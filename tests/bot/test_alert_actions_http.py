@@ -10,7 +10,7 @@ from datetime import date
 
 from conftest import PROVIDER_ID, RunningBot
 
-from bot.cards.alerts import ACTION_DECIDE, ACTION_SNOOZE
+from bot.requests import ACTION_DECIDE, ACTION_SNOOZE
 from notifications.actions import ALERTS_HERE, ALERTS_STOPPED, NOT_A_CHANNEL, STAFF_ONLY
 from storage import alerts_repo
 from storage.alerts_repo import alert_channel

@@ -6,17 +6,9 @@ from datetime import UTC, date, datetime
 
 from test_cards_schema import TYPES_1_2, load_validator, types_in, without_teams_keys
 
-from bot.cards.alerts import (
-    OPEN_AGREEMENT,
-    SNOOZE,
-    START_RETURN,
-    DecideEnd,
-    SnoozeAlert,
-    StartReturn,
-    read_alert_action,
-    render,
-)
+from bot.cards.alerts import OPEN_AGREEMENT, SNOOZE, START_RETURN, render
 from bot.cards.elements import fits
+from bot.requests import DecideEnd, SnoozeAlert, StartReturn, read_alert_action
 from storage.outbox import OutboxEntry
 
 

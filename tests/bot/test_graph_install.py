@@ -208,5 +208,5 @@ def test_graph_install_is_off_unless_asked_for_and_configured() -> None:
     assert not GraphSettings.from_environ(full, {"GRAPH_INSTALL": "on"}).enabled
     assert not GraphSettings.from_environ(Settings(), {"GRAPH_INSTALL": "on", "TEAMS_CATALOG_APP_ID": "c"}).enabled
     on = GraphSettings.from_environ(full, {"GRAPH_INSTALL": "on", "TEAMS_CATALOG_APP_ID": "c"})
-    assert on.enabled and on.graph_base_url == "https://graph.microsoft.com"
-    assert on.authority_host == "https://login.microsoftonline.com"
+    assert on.enabled and on.connection.graph_base_url == "https://graph.microsoft.com"
+    assert on.connection.authority_host == "https://login.microsoftonline.com"
