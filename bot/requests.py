@@ -193,7 +193,7 @@ def read_message(
     return Ask(question)
 
 
-def read_card_submit(value: Mapping[str, Any]) -> Request:
+def read_card_submit(value: Mapping[str, Any]) -> Ask | ShowHelp | Refuse:
     """A card button's data; anything not made by our cards is refused, never guessed at."""
     action = value.get("action")
     question = value.get("question")
@@ -212,7 +212,7 @@ def read_card_submit(value: Mapping[str, Any]) -> Request:
         return Refuse(NOT_A_VALID_BUTTON)
     if page_size is not None and not _whole_number_between(page_size, 1, MAX_PAGE_SIZE):
         return Refuse(NOT_A_VALID_BUTTON)
-    return Ask(question, page, page_size)
+    return Ask(question, int(page or 0), page_size)
 
 
 def _whole_number_between(value: Any, low: int, high: int) -> bool:

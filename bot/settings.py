@@ -157,7 +157,7 @@ class Settings:
         if local:
             return True
         allowed = self.allowed_tenants or ((self.app_tenant_id.lower(),) if self.app_tenant_id else ())
-        return bool(tenant_id) and tenant_id.lower() in allowed
+        return tenant_id is not None and tenant_id != "" and tenant_id.lower() in allowed
 
     def for_local_mode(self) -> Settings:
         """Local mode runs anonymously (Agents Playground cannot sign requests): no credentials."""

@@ -107,6 +107,8 @@ def build_manifest(details: AppDetails) -> dict:
         "{{TERMS_URL}}": details.terms_url,
     }
     manifest = _fill(json.loads(TEMPLATE.read_text(encoding="utf-8")), values)
+    if not isinstance(manifest, dict):
+        raise ValueError(f"{TEMPLATE.name} is not a JSON object")
     manifest["validDomains"] = list(details.valid_domains)
     if len(manifest["name"]["full"]) > 100:
         manifest["name"]["full"] = details.name

@@ -262,7 +262,7 @@ _RETURN_STATES: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
-def _returns_query(question: str, cues: list[str], found: object, references: tuple[str, ...]) -> ReturnsQuery:
+def _returns_query(question: str, cues: list[str | None], found: object, references: tuple[str, ...]) -> ReturnsQuery:
     """The first state cue decides which returns; a colour asks for the latest rating."""
     rag = next((c for c in cues if c in ("red", "amber", "green")), None)
     state = next((c for c in cues if c in _RETURN_STATES), None)

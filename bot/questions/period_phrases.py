@@ -104,14 +104,14 @@ def parse_day(text: str, today: date, fy_start: int) -> date:
         r"(" + _MONTH + r") (\d{1,2})(?:st|nd|rd|th)?(?:,? (\d{4}))?", text
     )
     if match:
-        first, second, year = match.groups()
-        day, month_name = (first, second) if first.isdigit() else (second, first)
-        month = MONTHS[month_name]
-        if year:
-            return _real_day(int(year), month, int(day), text)
-        if int(day) > 31 or (month == 2 and int(day) > 29) or (month in (4, 6, 9, 11) and int(day) > 30):
+        first, second, year_text = match.groups()
+        day_text, month_name = (first, second) if first.isdigit() else (second, first)
+        month, day_number = MONTHS[month_name], int(day_text)
+        if year_text:
+            return _real_day(int(year_text), month, day_number, text)
+        if day_number > 31 or (month == 2 and day_number > 29) or (month in (4, 6, 9, 11) and day_number > 30):
             raise PeriodNotUnderstood(text)
-        return p.next_day_of_year(month, int(day), today)
+        return p.next_day_of_year(month, day_number, today)
     raise PeriodNotUnderstood(text)
 
 
@@ -242,8 +242,10 @@ def _relative(m: re.Match[str], today: date, fy: int) -> Period:
     return period
 
 
-def _quarter(m: re.Match[str], today: date, fy: int) -> Period:
+def _quarter(m: re.Match[str] | _QuarterMatch, today: date, fy: int) -> Period:
     number = m.group("q") or m.group("qword")
+    if number is None:
+        raise PeriodNotUnderstood(m.group(0) or "")
     quarter = int(number) if number.isdigit() else ORDINAL_QUARTERS[number]
     if not 1 <= quarter <= 4:
         raise PeriodNotUnderstood(m.group(0))
