@@ -2,7 +2,7 @@
 
 Routes:
 - `POST /api/messages` — Bot Framework activities. Our own handler rather than
-  `CloudAdapter.process`, which serialises invoke bodies twice (TEAMS-NOTES trap 1). The request
+  `CloudAdapter.process`, which serialises invoke bodies twice (docs/teams-sdk.md trap 1). The request
   is authenticated by the SDK's real JWT validation before the bot sees it; anything that fails
   authentication is 401, a body that is not JSON 400, not an activity 400, too big 413, not JSON
   content 415. A failing turn is logged and the user gets a polite apology; the server stays up.

@@ -4,7 +4,7 @@ Plain functions of plain values, so every rule here is tested without a bot:
 - in a channel or group chat the bot answers only when @mentioned, and the mention text
   (`<at>Commissioning</at>`) is removed before the question is read;
 - `help`, `?` or an empty mention show the help card;
-- a card's `Action.Submit` arrives with no text (TEAMS-NOTES trap 6) and its data in `value`
+- a card's `Action.Submit` arrives with no text (docs/teams-sdk.md trap 6) and its data in `value`
   (a messageBack button has text too, and no mention even in a channel):
   `{"action": "show_more", "question": …, "page": N, "page_size": n}` pages through a long
   answer and `{"action": "ask", "question": …}` asks an example question; anything else is

@@ -1,6 +1,6 @@
 """Who is asking, and which agreements they may see.
 
-Three roles (DESIGN.md, security model):
+Three roles (docs/architecture.md; roles):
 - `commissioner`: staff — an email in `STAFF_EMAILS` or a domain in `STAFF_DOMAINS` — sees
   everything;
 - `provider`: the email is a provider contact on some agreement — sees only agreements whose

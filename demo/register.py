@@ -39,7 +39,7 @@ from demo.catalogue import (
     STREAM_CODES,
     VRU,
 )
-from domain.register_columns import COLUMNS  # the columns of register-format.md, in its order
+from domain.register_columns import COLUMNS  # the columns of docs/register-format.md, in its order
 
 
 class _Service(TypedDict):

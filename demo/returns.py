@@ -1,7 +1,7 @@
 """Monitoring returns for the demo register: a believable two quarters of contract management.
 
 `commissioning-bot demo` counts its register as first loaded at the start of the financial
-quarter two before today's (`first_loaded`), so by DESIGN.md's rule ("monitoring starts when
+quarter two before today's (`first_loaded`), so by docs/questions.md's rule ("monitoring starts when
 the register is loaded") at least one full quarter's return is owed and past due, and the
 latest one is due or just in. `plan_returns` then decides, from `today` and `seed` alone,
 what each provider has done about the returns it owes: most earlier returns sent in and

@@ -1,6 +1,6 @@
 """A prompt that takes typed text or a card button's data, checked by the dialog's validator.
 
-The SDK's text prompt fails on card submits, which arrive with no text (TEAMS-NOTES trap 6);
+The SDK's text prompt fails on card submits, which arrive with no text (docs/teams-sdk.md trap 6);
 this one recognises both and leaves every decision to the validator, which says what was
 wrong and re-asks in its own words.
 

@@ -98,7 +98,7 @@ QualityCheck = Callable[[Agreement, date], Sequence[ProblemLike]]
 
 @dataclass(frozen=True)
 class AlertThresholds:
-    """The configurable numbers behind the rules (defaults from the issue and DESIGN.md)."""
+    """The configurable numbers behind the rules (defaults from the issue and docs/questions.md)."""
 
     expiry_days: tuple[int, ...] = (180, 90, 30)
     extension_decision_days: int = 120

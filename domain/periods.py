@@ -1,6 +1,6 @@
 """Periods as commissioning teams mean them: financial quarters and years, months, spans.
 
-DESIGN.md fixes the meanings: the financial year runs 1 April – 31 March (the start month
+docs/questions.md fixes the meanings: the financial year runs 1 April – 31 March (the start month
 is a parameter), Q1–Q4 are financial quarters unless "calendar" is said, "this/next/last"
 periods are whole periods, "the next N months" ends on the same day of the month (or that
 month's last day), and "in March" is the next March that has not wholly passed. Every

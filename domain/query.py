@@ -1,7 +1,7 @@
 """The meaning of a parsed question, applied to the register.
 
 `bot/questions/engine.py` turns English into a `Query`; `run_query` applies it to the
-agreements and builds the `Answer`. The rules here are the contract in DESIGN.md "What
+agreements and builds the `Answer`. The rules here are the contract in docs/questions.md "What
 questions mean": the current end date is what expires, terminated and draft agreements
 are left out unless asked for, a period that has started includes agreements that have
 already ended in it (marked), and every answer says how it read the question.

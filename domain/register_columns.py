@@ -2,7 +2,7 @@
 
 Registers arrive as whatever the team's spreadsheet looks like: `Contract Reference` or
 `contract_reference`, `Value (£)` or `Total value`. This module knows the columns of
-shared/register-format.md and the other names registers use for them, turns any cell into
+docs/register-format.md and the other names registers use for them, turns any cell into
 text, and turns agreements back into cells: the one format export and the audit log share.
 """
 
@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from domain.agreement import Agreement, Kpi, format_extension_options
 
-# The import (and export) columns, in the order of shared/register-format.md.
+# The import (and export) columns, in the order of docs/register-format.md.
 COLUMNS: tuple[str, ...] = (
     "reference", "kind", "title", "provider", "provider_id", "funding_stream", "project_code",
     "value", "start_date", "award_date", "end_date", "extension_options", "extended_to", "area",

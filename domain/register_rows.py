@@ -4,7 +4,7 @@ Dates typed by hand or stored as date cells, money with `£` and commas, `1+1` e
 options: this module reads each row's cells into an agreement with the parsers of
 `domain.values`, and collects *every* cell it cannot read (not just the first) so the import
 report lets people fix the file in one go. Columns the register format does not know are
-kept, as shared/register-format.md says, in the agreement's notes: one `Header: value` line
+kept, as docs/register-format.md says, in the agreement's notes: one `Header: value` line
 each. Header matching and the way agreements go back into cells live in
 `domain.register_columns`.
 """

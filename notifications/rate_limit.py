@@ -1,7 +1,7 @@
 """Teams' published rate limits, kept on our side so the connector rarely has to say 429.
 
 Per bot per conversation: 7 messages in 1 s, 8 in 2 s, 60 in 30 s, 1,800 in an hour; per app
-per tenant: 50 requests a second (TEAMS-NOTES.md). Each limit is a sliding window.
+per tenant: 50 requests a second (docs/teams-sdk.md). Each limit is a sliding window.
 
 The connector counts a request when it *arrives*, which we cannot see: somewhere between
 starting the send and getting the answer. So a send counts as "now" while it is in flight and

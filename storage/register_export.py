@@ -2,7 +2,7 @@
 
 Teams publish their register quarterly and share it with other agencies, and they edit it in
 Excel and import it again. So the export uses exactly the import format of
-shared/register-format.md: ISO dates (unambiguous in any locale), plain amounts without `£`
+docs/register-format.md: ISO dates (unambiguous in any locale), plain amounts without `£`
 or commas, `1+1` extension options, `a=1; b=2` KPIs, and only the register-format columns:
 columns the format does not know were kept in notes at import, so notes carries them back
 out. Text that a spreadsheet would run as a formula is guarded.

@@ -91,7 +91,7 @@ class OwedPeriod:
 
 @dataclass(frozen=True)
 class MonitoringRules:
-    """Register-wide monitoring settings (register-format.md: 15 days; DESIGN.md: first import)."""
+    """Register-wide monitoring settings (docs/register-format.md: due 15 days after the period; monitoring starts at first import)."""
 
     due_after_days: int = DUE_AFTER_DAYS
     count_from_first_import: bool = True

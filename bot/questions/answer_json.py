@@ -1,4 +1,4 @@
-"""`ask --json`: one JSON object per answer, the shape DESIGN.md promises to scripts and tests."""
+"""`ask --json`: one JSON object per answer, the shape docs/questions.md promises to scripts and tests."""
 
 from __future__ import annotations
 

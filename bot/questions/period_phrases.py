@@ -1,7 +1,7 @@
 """Finding the period in an English question: "this quarter", "Q3 2026/27", "by 31 March".
 
 Recognizers-Text (which botbuilder-dialogs brings) has no en-GB: it reads 03/04/2026 as
-4 March and does not know financial years (TEAMS-NOTES trap 9), so periods are recognised
+4 March and does not know financial years (docs/teams-sdk.md trap 9), so periods are recognised
 here with our own patterns and built by `domain.periods`, which owns what they mean.
 `find_period` returns the period and the span of text it used, so the rest of the
 question can be read without it.

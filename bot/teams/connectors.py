@@ -3,7 +3,7 @@
 Under `CloudAdapter` every turn builds a new `ConnectorClient` and a new user-token client.
 Each costs several milliseconds of CPU (msrest builds its retry table afresh), opens a new
 HTTP session (a new TLS handshake to the Bot Connector per reply) and, with a password, a new
-MSAL app that asks Entra for a fresh token (TEAMS-NOTES trap 5). Clients are safe to share:
+MSAL app that asks Entra for a fresh token (docs/teams-sdk.md trap 5). Clients are safe to share:
 credentials sign every request afresh and MSAL caches tokens until they expire. So clients are
 kept per (app id, service URL, audience), a few dozen at most.
 """

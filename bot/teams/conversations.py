@@ -1,7 +1,7 @@
 """What the bot learns about a conversation and the person in it, from each activity.
 
 - `tenant_of`: the Microsoft Entra tenant, read from `channelData.tenant.id` — under
-  `CloudAdapter` `conversation.tenant_id` is always None (TEAMS-NOTES trap 2).
+  `CloudAdapter` `conversation.tenant_id` is always None (docs/teams-sdk.md trap 2).
 - `conversation_record`: the conversation reference to store for proactive alerts, with the
   tenant id, conversation type, user id and email.
 - `MemberDirectory`: a Teams user's email (or UPN). Activities carry only ids and a display

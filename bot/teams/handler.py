@@ -1,6 +1,6 @@
 """The Teams activity handler: thin glue between Teams activities and the register.
 
-Each turn: refuse tenants not on the allow-list (the tenant comes from `channelData`, TEAMS-NOTES
+Each turn: refuse tenants not on the allow-list (the tenant comes from `channelData`, docs/teams-sdk.md
 trap 2), remember the conversation for alerts, read what was asked once (`bot/requests.read_turn`),
 resolve the caller once, and route by request type (alert buttons, channel commands, else the
 conversation: a monitoring return under way, or a question answered for the caller's role by

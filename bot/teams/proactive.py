@@ -6,7 +6,7 @@
   made-up activity id);
 - with `create_personal=True` it first opens a personal chat with the user
   (`CloudAdapter.create_conversation(bot_app_id, callback, parameters, channel_id,
-  service_url)`, TEAMS-NOTES trap 3) and returns the new chat's reference so it can be stored.
+  service_url)`, docs/teams-sdk.md trap 3) and returns the new chat's reference so it can be stored.
 
 The SDK builds a new connector client (and msrest configuration, and credentials) for every
 proactive turn, which costs more CPU than the HTTP request itself and, with a password, a token

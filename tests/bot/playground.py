@@ -1,6 +1,6 @@
 """Microsoft 365 Agents Playground (npm `@microsoft/m365agentsplayground`) as a real Teams client.
 
-Started exactly as TEAMS-NOTES.md describes, it sends Teams-shaped activities to the bot and acts
+Started exactly as docs/teams-sdk.md describes, it sends Teams-shaped activities to the bot and acts
 as its Bot Connector; every activity either way appears on its websocket log stream, which is how
 tests read what the bot said. The playground logs its own outgoing activity only after the bot has
 answered that POST, so all of a turn's replies come before that log entry.

@@ -1,6 +1,6 @@
 """Delivering alerts through the real botbuilder HTTP path to a stand-in Bot Connector.
 
-No app id, so authentication is off (TEAMS-NOTES trap 10) and the stored references' serviceUrl
+No app id, so authentication is off (docs/teams-sdk.md trap 10) and the stored references' serviceUrl
 points at the local stand-in. Every alert must arrive exactly once, in order per conversation,
 whatever the connector does: 429 with Retry-After, 500, slow answers, dropped connections.
 """

@@ -1,7 +1,7 @@
 """Crashes and replicas: kill -9 a sender mid-batch, or run three at once on one database.
 
 The senders are real `commissioning-bot sweep --deliver` processes talking to the stand-in
-Bot Connector over HTTP through botbuilder, with no app id (TEAMS-NOTES trap 10).
+Bot Connector over HTTP through botbuilder, with no app id (docs/teams-sdk.md trap 10).
 """
 
 from __future__ import annotations

@@ -114,7 +114,7 @@ async def test_a_bad_kpi_actual_is_re_asked_saying_what_was_wrong(chat: ReturnsC
 
 
 async def test_an_empty_card_submit_at_a_question_does_not_crash_or_count(chat: ReturnsChat) -> None:
-    """A card button pressed at a typed question (no text, TEAMS-NOTES trap 6) is refused politely."""
+    """A card button pressed at a typed question (no text, docs/teams-sdk.md trap 6) is refused politely."""
     await chat.say(START_Q2)
     assert await chat.last(value={"action": "something_else"}) == say.STALE_BUTTON
     assert await answers_of(chat) == {}

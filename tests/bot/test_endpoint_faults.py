@@ -150,7 +150,7 @@ async def test_a_slow_connector_does_not_hold_up_other_conversations(local_bot: 
 
 
 async def test_an_action_execute_button_is_answered_with_a_card_in_the_invoke_response(local_bot: RunningBot) -> None:
-    """`adaptiveCard/action` gets its card back in the HTTP response body (TEAMS-NOTES trap 1)."""
+    """`adaptiveCard/action` gets its card back in the HTTP response body (docs/teams-sdk.md trap 1)."""
     value = {"action": {"type": "Action.Execute", "verb": "show_more",
                         "data": {"action": "show_more", "question": QUARTER_QUESTION, "page": 1}}, "trigger": "manual"}
     response = await local_bot.post(dict(local_bot.activities.personal(None), type="invoke", name="adaptiveCard/action", value=value))

@@ -54,7 +54,7 @@ def test_help_words_and_a_bare_mention_show_help(text: str) -> None:
 
 
 def test_a_card_submit_with_no_text_is_read_from_its_value() -> None:
-    """Action.Submit arrives with text None (TEAMS-NOTES trap 6) and is not a crash."""
+    """Action.Submit arrives with text None (docs/teams-sdk.md trap 6) and is not a crash."""
     value = {"action": "show_more", "question": "which grants expire?", "page": 2, "page_size": 10}
     assert read_message(None, value, conversation_type="personal") == Ask("which grants expire?", 2, 10)
     assert read_message(None, {"action": "ask", "question": "help"}, conversation_type="channel") == ShowHelp()

@@ -38,7 +38,7 @@ def ending_between(agreements: list[Agreement], first: date, last: date) -> list
     return [a for a in agreements if a.current_end_date and first <= a.current_end_date <= last]
 
 
-# The columns of shared/register-format.md, spelled out here so a change to either is noticed.
+# The columns of docs/register-format.md, spelled out here so a change to either is noticed.
 FORMAT_COLUMNS = (
     "reference", "kind", "title", "provider", "provider_id", "funding_stream", "project_code",
     "value", "start_date", "award_date", "end_date", "extension_options", "extended_to", "area",
@@ -48,7 +48,7 @@ FORMAT_COLUMNS = (
 
 
 def test_the_header_is_exactly_the_register_format_columns() -> None:
-    """The demo spreadsheet uses the column names of register-format.md, in its order."""
+    """The demo spreadsheet uses the column names of docs/register-format.md, in its order."""
     assert COLUMNS == FORMAT_COLUMNS
     assert all(list(row) == list(COLUMNS) for row in demo_rows(date(2026, 11, 22)))
 

@@ -1,6 +1,6 @@
 """Every period phrase at awkward dates: 31 March, 1 April, 29 February, quarter and year ends.
 
-Each row is (today, phrase, expected start, expected end): the dates DESIGN.md says the
+Each row is (today, phrase, expected start, expected end): the dates docs/questions.md says the
 phrase means. They are read through the same function questions use.
 """
 
@@ -98,7 +98,7 @@ CASES = [
 
 @pytest.mark.parametrize(("today", "phrase", "start", "end"), CASES, ids=[f"{c[0]}:{c[1]}" for c in CASES])
 def test_period_phrase_means_the_design_dates(today: date, phrase: str, start: date, end: date) -> None:
-    """The phrase resolves to exactly the inclusive range DESIGN.md gives it."""
+    """The phrase resolves to exactly the inclusive range docs/questions.md gives it."""
     found = find_period(f"which grants expire {phrase}?", today)
     assert found is not None, phrase
     assert (found.period.start, found.period.end) == (start, end)

@@ -57,7 +57,7 @@ def test_assess_names_an_agreement() -> None:
 
 
 def test_card_buttons_are_read_from_their_data_and_text_is_ignored() -> None:
-    """A card submit has no text (TEAMS-NOTES trap 6); its data decides."""
+    """A card submit has no text (docs/teams-sdk.md trap 6); its data decides."""
     start = {"action": "start_return", "reference": "OPCC-2023-014", "period": "Q2 2026/27"}
     assert recognise(None, start) == Intent(CHECK_IN, "OPCC-2023-014", "Q2 2026/27", data=start)
     assert recognise(None, {"action": "submit_return", "return_id": 3}).name == RETURN_BUTTON  # type: ignore[union-attr]
