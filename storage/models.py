@@ -99,6 +99,10 @@ class AgreementRow(Base):
     missing_from_last_import: Mapped[bool] = mapped_column(Boolean, default=False)
     first_imported: Mapped[date] = mapped_column(Date)
     last_import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), nullable=True)
+    # The Microsoft 365 list item (or workbook row) this agreement was synced from, and its eTag
+    # when last read: a deleted item in a delta carries only its id, and write-back sends If-Match.
+    list_item_id: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    list_item_etag: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -323,3 +327,38 @@ class AlertSnooze(Base):
     until: Mapped[date] = mapped_column(Date)
     snoozed_by: Mapped[str] = mapped_column(String(320))
     snoozed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RegisterSync(Base):
+    """Where a Microsoft 365 register was last read: its delta link or eTag, and how the last sync went."""
+
+    __tablename__ = "register_syncs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(500), unique=True)
+    # The resolved Graph path of the list (`/v1.0/sites/{site id}/lists/{list id}`), so a delta
+    # sync with nothing new reads only the delta.
+    location: Mapped[str] = mapped_column(String(500), default="")
+    delta_link: Mapped[str] = mapped_column(Text, default="")
+    etag: Mapped[str] = mapped_column(String(200), default="")
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    outcome: Mapped[str] = mapped_column(String(20), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), nullable=True)
+
+
+class RegisterWriteback(Base):
+    """One attempt to write what the bot recorded back to the Microsoft 365 list, and its outcome."""
+
+    __tablename__ = "register_writebacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    reference: Mapped[str] = mapped_column(String(100))
+    list_item_id: Mapped[str] = mapped_column(String(100), default="")
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    outcome: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(320), default="")

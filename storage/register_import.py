@@ -30,13 +30,14 @@ from storage.db import session_factory
 from storage.models import AgreementRow, AuditEntry, Contact, ImportBatch, KpiRow, Provider, table_of
 from storage.register_sheets import FileRefused, ImportRefused, open_register, read_bytes_sha256
 
-__all__ = ["ImportRefused", "ImportSummary", "import_register", "read_register"]
+__all__ = ["ImportRefused", "ImportSummary", "ListItems", "import_register", "read_register", "write_register"]
 
 CHUNK = 500
 ACTION_CREATE = "import_create"
 ACTION_UPDATE = "import_update"
 ACTION_MISSING = "import_flag_missing"
 ACTION_REAPPEARED = "import_reappeared"
+ACTION_REMOVED = "sync_flag_removed"
 DATABASE_REFUSED = "The database refused the import ({reason}); nothing was changed. Try the import again."
 
 AGREEMENTS = table_of(AgreementRow)
@@ -66,6 +67,20 @@ class ImportSummary:
         return {code: len(references) for code, references in self.problems.items() if references}
 
 
+@dataclass(frozen=True)
+class ListItems:
+    """Where a synced register's rows came from: the list item behind each agreement.
+
+    `items` maps a reference (casefolded) to its list item's (id, eTag). A delta is `partial`:
+    agreements it does not mention are unchanged, not missing; `deleted` holds the ids of items
+    the list no longer has, which are flagged as removed, never deleted.
+    """
+
+    items: dict[str, tuple[str, str]] = field(default_factory=dict)
+    deleted: frozenset[str] = frozenset()
+    partial: bool = False
+
+
 def read_register(path: Path, *, today: date | None = None) -> ParsedRegister:
     """Parse a register file without touching the database; `ImportRefused` if it is unusable."""
     try:
@@ -85,11 +100,24 @@ async def import_register(engine: AsyncEngine, path: Path, *, today: date, actor
     sha256 = await asyncio.to_thread(read_bytes_sha256, path)
     try:
         async with session_factory(engine)() as session, session.begin():
-            writer = _RegisterWriter(session, today=today, actor=actor)
-            return await writer.write(path.name, sha256, parsed)
+            return await write_register(session, parsed, source=path.name, sha256=sha256, today=today, actor=actor)
     except (IntegrityError, DBAPIError) as error:
-        reason = str(error.orig if getattr(error, "orig", None) else error).strip().splitlines()[0][:200]
-        raise ImportRefused(reason=DATABASE_REFUSED.format(reason=reason)) from None
+        raise ImportRefused(reason=database_refusal(error)) from None
+
+
+async def write_register(
+    session: AsyncSession, parsed: ParsedRegister, *, source: str, sha256: str, today: date, actor: str,
+    items: ListItems | None = None,
+) -> ImportSummary:
+    """Write a parsed register inside the caller's transaction: the one write path of imports and syncs."""
+    writer = _RegisterWriter(session, today=today, actor=actor, items=items)
+    return await writer.write(source, sha256, parsed)
+
+
+def database_refusal(error: Exception) -> str:
+    """A database error as a sentence for people, never with the SQL or its parameters."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:200]
+    return DATABASE_REFUSED.format(reason=reason)
 
 
 @dataclass
@@ -97,13 +125,16 @@ class _Existing:
     id: int
     reference: str
     missing: bool
+    item_id: str | None = None
+    item_etag: str = ""
 
 
 class _RegisterWriter:
     """The write half of an import, inside the caller's transaction."""
 
-    def __init__(self, session: AsyncSession, *, today: date, actor: str) -> None:
+    def __init__(self, session: AsyncSession, *, today: date, actor: str, items: ListItems | None = None) -> None:
         self.session = session
+        self.items = items
         self.today = today
         self.actor = actor
         self.now = datetime.now(UTC)
@@ -120,9 +151,8 @@ class _RegisterWriter:
         providers = await self._providers(agreements)
         for chunk in _chunks(agreements, CHUNK):
             await self._write_chunk(chunk, existing, providers)
-        seen = {agreement.reference.casefold() for agreement in agreements}
-        absent = [row for key, row in existing.items() if key not in seen]
-        await self._flag_missing(absent)
+        await self._note_items(existing)
+        await self._flag_missing(self._absent(existing))
         await self._flush_audit()
         await self._finish_batch(len(agreements))
         return ImportSummary(
@@ -132,6 +162,43 @@ class _RegisterWriter:
             problems={code: tuple(references) for code, references in self.problems.items()},
             **self.counts,
         )
+
+    def _absent(self, existing: dict[str, _Existing]) -> list[_Existing]:
+        """Agreements the source no longer lists: all unseen ones for a file, deleted items for a delta.
+
+        A list item whose reference was changed in SharePoint leaves its old reference behind,
+        so that one is absent too.
+        """
+        seen = {agreement.reference.casefold() for agreement in self.parsed.agreements}
+        if self.items is None or not self.items.partial:
+            return [row for key, row in existing.items() if key not in seen]
+        renamed = {item_id for item_id, _ in self.items.items.values()}
+        return [
+            row for key, row in existing.items()
+            if key not in seen and row.item_id and (row.item_id in self.items.deleted or row.item_id in renamed)
+        ]
+
+    async def _note_items(self, existing: dict[str, _Existing]) -> None:
+        """Remember each agreement's list item id and eTag (no audit: it is bookkeeping, not register data)."""
+        if self.items is None:
+            return
+        changed = [
+            {"_reference": found.reference, "list_item_id": item_id, "list_item_etag": etag[:200]}
+            for key, (item_id, etag) in self.items.items.items()
+            if (found := existing.get(key)) is not None and (found.item_id, found.item_etag) != (item_id, etag[:200])
+        ]
+        new_keys = [key for key in self.items.items if key not in existing]
+        changed += [
+            {"_reference": agreement.reference, "list_item_id": self.items.items[key][0],
+             "list_item_etag": self.items.items[key][1][:200]}
+            for agreement in self.parsed.agreements if (key := agreement.reference.casefold()) in new_keys
+        ]
+        for chunk in _chunks(changed, CHUNK):
+            await self.session.execute(
+                update(AGREEMENTS).where(AGREEMENTS.c.reference == bindparam("_reference"))
+                .values(list_item_id=bindparam("list_item_id"), list_item_etag=bindparam("list_item_etag")),
+                list(chunk),
+            )
 
     async def _start_batch(self, filename: str, sha256: str) -> int:
         result = await self.session.execute(
@@ -146,10 +213,14 @@ class _RegisterWriter:
         )
 
     async def _existing(self) -> dict[str, _Existing]:
-        result = await self.session.execute(
-            select(AGREEMENTS.c.id, AGREEMENTS.c.reference, AGREEMENTS.c.missing_from_last_import)
-        )
-        return {ref.casefold(): _Existing(id_, ref, bool(missing)) for id_, ref, missing in result}
+        result = await self.session.execute(select(
+            AGREEMENTS.c.id, AGREEMENTS.c.reference, AGREEMENTS.c.missing_from_last_import,
+            AGREEMENTS.c.list_item_id, AGREEMENTS.c.list_item_etag,
+        ))
+        return {
+            ref.casefold(): _Existing(id_, ref, bool(missing), item_id, etag or "")
+            for id_, ref, missing, item_id, etag in result
+        }
 
     async def _providers(self, agreements: Iterable[Agreement]) -> dict[str, int]:
         """Provider ids by name, creating providers the register has not seen before."""
@@ -288,8 +359,9 @@ class _RegisterWriter:
                 .where(AGREEMENTS.c.id.in_([row.id for row in chunk]))
                 .values(missing_from_last_import=True, updated_at=self.now)
             )
+        action = ACTION_REMOVED if self.items is not None else ACTION_MISSING
         for row in newly:
-            self._audit(ACTION_MISSING, row.reference, MISSING_FROM_LAST_IMPORT, "no", "yes")
+            self._audit(action, row.reference, MISSING_FROM_LAST_IMPORT, "no", "yes")
         for row in absent:
             self.problems.setdefault(MISSING_FROM_LAST_IMPORT, []).append(row.reference)
 

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("register_files", "write the register as CSV, XLSX or 360Giving JSON"),
     "ask": ("ask", "answer a register question without Teams"),
     "demo": ("demo", "create a realistic demo register"),
+    "sync": ("sync", "bring the register up to date with the Microsoft 365 list or workbook"),
     "sweep": ("sweep", "run the alert rules once"),
     "status": ("status", "when the last sweep ran and what is waiting to be sent"),
     "manifest": ("manifest", "write the Teams app package (zip)"),

@@ -56,9 +56,11 @@ class _Server(LocalServer):
 class StandInEntra(_Server):
     """OpenID configuration and the client-credentials token endpoint for any tenant, over https."""
 
-    def __init__(self, cert: Path, key: Path) -> None:
+    def __init__(self, cert: Path, key: Path, *, unique_tokens: bool = False) -> None:
         super().__init__()
         self._cert, self._key = cert, key
+        # Real Entra issues a new token each time; `unique_tokens` does too, so a renewal is visible.
+        self.unique_tokens = unique_tokens
         self.token_requests: list[dict[str, str]] = []
         self.app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._configuration)
         self.app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
@@ -78,7 +80,8 @@ class StandInEntra(_Server):
 
     async def _token(self, request: web.Request) -> web.Response:
         self.token_requests.append(dict(await request.post()))
-        return web.json_response({"access_token": ENTRA_TOKEN, "token_type": "Bearer", "expires_in": 3600})
+        token = f"{ENTRA_TOKEN}.{len(self.token_requests)}" if self.unique_tokens else ENTRA_TOKEN
+        return web.json_response({"access_token": token, "token_type": "Bearer", "expires_in": 3600})
 
 
 @dataclass
