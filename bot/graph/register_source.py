@@ -79,7 +79,7 @@ class RegisterSource:
         env = os.environ if environ is None else environ
         site = env.get("REGISTER_SITE", "").strip()
         list_name = env.get("REGISTER_LIST", "").strip()
-        workbook = env.get("REGISTER_WORKBOOK", "").strip().strip("/")
+        workbook = _library_path(env.get("REGISTER_WORKBOOK", ""))
         if list_name and workbook:
             raise SourceRefused(BOTH_GIVEN)
         if site and not (list_name or workbook):
@@ -103,6 +103,15 @@ class RegisterSource:
             columns=_column_overrides(env.get("REGISTER_COLUMNS", "")), timezone=zone, every_minutes=minutes,
             writeback=_writeback(env.get("REGISTER_WRITEBACK", "")),
         )
+
+
+def _library_path(raw: str) -> str:
+    """`Shared Documents/Registers/x.xlsx` → `Registers/x.xlsx`: Graph's drive root is the Documents library."""
+    path = raw.strip().strip("/")
+    for library in ("Shared Documents/", "Documents/"):
+        if path.lower().startswith(library.lower()):
+            return path[len(library):]
+    return path
 
 
 def _json_object(name: str, raw: str, example: str) -> dict[str, str]:

@@ -27,6 +27,13 @@ SITE = "contoso.sharepoint.com:/sites/commissioning"
 LIST = "Commissioning register"
 SECRET = "stand-in-sync-client-secret"
 
+ROWS_FOR_CLI = [
+    {"reference": "MOPAC-2024-001", "kind": "grant", "title": "Youth outreach", "provider": "Safer London",
+     "value": "125000", "end_date": "2027-03-31", "contract_manager": "grace.okafor@mopac.example"},
+    {"reference": "MOPAC-2024-002", "kind": "contract", "title": "Victim service", "provider": "Victim Support",
+     "value": "1500000", "end_date": "2026-07-31"},
+]
+
 # A list as a commissioning team builds one: friendly display names over SharePoint's internal
 # names (field_7 and friends), typed columns, a renamed Title, a person and a lookup column.
 COLUMNS = [
