@@ -36,7 +36,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.answering import Assistant, EngineFactory, question_engine
 from bot.cards import alerts as alert_cards
 from bot.cards import checkin as checkin_cards
+from bot.graph.client import GraphClient, GraphConnection
 from bot.graph.installs import GraphInstaller, GraphSettings
+from bot.graph.register_source import RegisterSource, SourceRefused
+from bot.graph.schedule import RegisterSyncer
 from bot.roles import StaffRule
 from bot.settings import Settings
 from bot.teams.connectors import ReusingBotFrameworkAuthentication
@@ -64,6 +67,7 @@ SETTINGS = web.AppKey("settings", Settings)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", CommissioningBot)
 ALERTS = web.AppKey("alerts", AlertScheduler)
+REGISTER_SYNC = web.AppKey("register_sync", RegisterSyncer)
 HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
 HEALTH_CHECKS = web.AppKey("health_checks", dict)
 
@@ -107,6 +111,7 @@ def create_app(
     except AlertSettingsRefused as refused:
         raise StartupFailed(str(refused)) from None
     returns_repository = ReturnsRepository(engine)
+    register_sync = _register_syncer(settings, engine, today)
     bot = CommissioningBot(
         settings=settings,
         local=local,
@@ -121,6 +126,7 @@ def create_app(
         book=ConversationBook(sessions),
         returns=ReturnsConversation(SqlStorage(engine), returns_repository, checkin_cards, today),
         alerts=AlertActions(sessions, today=today),
+        register_sync=register_sync,
     )
     graph = GraphSettings.from_environ(settings)
     sender = OutboxSender(
@@ -135,15 +141,19 @@ def create_app(
     app[ADAPTER] = adapter
     app[BOT] = bot
     app[ALERTS] = alerts
+    app[REGISTER_SYNC] = register_sync
     app[HEALTH_CHECKS] = {
         "database": lambda: _database_health(engine),
         "scheduler": alerts.health,
         "outbox": alerts.outbox_health,
+        "register_sync": register_sync.health,
     }
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.on_startup.append(_start)
     app.on_startup.append(_start_alerts)
+    app.on_startup.append(_start_register_sync)
+    app.on_cleanup.append(_stop_register_sync)
     app.on_cleanup.append(_stop_alerts)
     app.on_cleanup.append(_stop)
     return app
@@ -164,6 +174,28 @@ async def _start_alerts(app: web.Application) -> None:
     """The daily sweep and the outbox sender, unless ALERT_SCHEDULER=off."""
     if app[ALERTS].enabled:
         app[ALERTS].start()
+
+
+def _register_syncer(settings: Settings, engine: AsyncEngine, today: Callable[[], date]) -> RegisterSyncer:
+    """The Microsoft 365 register sync, when REGISTER_SITE says where the register is and the app can sign in."""
+    try:
+        source = RegisterSource.from_environ()
+    except SourceRefused as refused:
+        raise StartupFailed(str(refused)) from None
+    connection = GraphConnection.from_environ(settings)
+    if source.configured and not connection.configured:
+        log.warning("REGISTER_SITE is set but the app has no credentials (MicrosoftAppId, MicrosoftAppPassword, "
+                    "MicrosoftAppTenantId): the register will not be synced")
+    graph = GraphClient(connection) if source.configured and connection.configured else None
+    return RegisterSyncer(engine, source, graph, today=today, bank_holidays=BankHolidays())
+
+
+async def _start_register_sync(app: web.Application) -> None:
+    app[REGISTER_SYNC].start()
+
+
+async def _stop_register_sync(app: web.Application) -> None:
+    await app[REGISTER_SYNC].stop()
 
 
 async def _stop_alerts(app: web.Application) -> None:

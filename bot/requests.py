@@ -104,8 +104,25 @@ class ChannelCommand:
     on: bool
 
 
+@dataclass(frozen=True)
+class SyncRegister:
+    """ "sync the register": staff ask for the Microsoft 365 register to be read now."""
+
+
+_SYNC_REGISTER = re.compile(
+    r"^(?:please\s+)?(?:sync|re-?sync|refresh|reload|update)\s+(?:the\s+)?register(?:\s+(?:now|from\s+sharepoint|"
+    r"from\s+microsoft\s+365|from\s+the\s+list))?(?:\s+please)?\s*[.!]?$",
+    re.IGNORECASE,
+)
+
+
+def sync_command(text: str | None) -> bool:
+    """True for "sync the register" and its everyday variants ("refresh the register now")."""
+    return bool(_SYNC_REGISTER.match(" ".join((text or "").split())))
+
+
 AlertAction = SnoozeAlert | DecideEnd | StartReturn
-Request = Ask | ShowHelp | Ignore | Refuse | SnoozeAlert | DecideEnd | ChannelCommand
+Request = Ask | ShowHelp | Ignore | Refuse | SnoozeAlert | DecideEnd | ChannelCommand | SyncRegister
 
 
 @dataclass(frozen=True)
@@ -239,6 +256,8 @@ def read_turn(
     command = channel_command(cleaned) if cleaned is not None else None
     if command is not None:
         return Message(ChannelCommand(command), cleaned)
+    if sync_command(cleaned):
+        return Message(SyncRegister(), cleaned)
     return Message(request, cleaned)
 
 

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sync_fixtures import m365  # noqa: F401 - the Microsoft 365 stand-ins, a fixture for any test
 
 import dialogs  # noqa: F401 - loads Recognizers-Text once, with decimal precision restored
 from storage.db import async_url, create_engine, upgrade

@@ -19,6 +19,12 @@ LAST_SWEEP = "Last sweep: for {day}, finished {finished}, {alerts} new alerts."
 NEXT_SWEEP = "Next sweep: {when} (working days at {time} {zone})."
 OUTBOX = "Outbox: {waiting} waiting ({pending} pending, {failed} to retry, {claimed} being sent), {delivered} delivered, {dead} not deliverable."
 NOTHING_WAITING = "Nothing is waiting to be sent."
+NOT_SYNCED = "Register sync: off (the register is the last file imported; set REGISTER_SITE to sync from Microsoft 365)."
+NEVER_SYNCED = "Register sync: {source} has not been synced yet; next sync {next}."
+LAST_SYNC = ("Register sync: {source}, last {finished}: {outcome} ({added} added, {changed} changed, {unchanged} unchanged, "
+             "{flagged_removed} flagged as removed); next sync {next}.")
+SYNC_PROBLEM = "  Last sync said: {message}"
+WRITEBACK_PROBLEM = "  Write-back {outcome} for {reference} ({actor}, {at}): {message}"
 
 
 def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
@@ -62,6 +68,7 @@ async def _status(args: argparse.Namespace, url: str) -> int:
             last = await alerts_repo.last_sweep(session)
             backlog = await outbox.backlog(session)
             waiting = await outbox.waiting_items(session, limit=max(1, args.limit))
+            sync = await _sync_status(session, now)
     finally:
         await engine.dispose()
     upcoming = next_sweep_at(now, settings.sweep_time, BankHolidays(), last.swept_for if last else None)
@@ -76,11 +83,58 @@ async def _status(args: argparse.Namespace, url: str) -> int:
             "next_sweep": upcoming.isoformat(),
             "outbox": {**backlog.counts, "waiting": backlog.waiting},
             "waiting": [_item_json(item) for item in waiting],
+            "register_sync": sync,
         }, ensure_ascii=False))
         return 0
-    for line in _lines(last, upcoming, settings, backlog, waiting):
+    for line in _lines(last, upcoming, settings, backlog, waiting) + _sync_lines(sync):
         print(line)
     return 0
+
+
+async def _sync_status(session: Any, now: datetime) -> dict[str, Any] | None:
+    """The Microsoft 365 sync: where from, the last run and its counts, the next run, write-back conflicts."""
+    from bot.graph.register_source import RegisterSource, SourceRefused
+    from domain.sync_schedule import next_sync_at
+    from notifications.calendar import BankHolidays
+    from storage.register_sync import recent_writeback_problems, sync_state
+
+    try:
+        source = RegisterSource.from_environ()
+    except SourceRefused as refused:
+        return {"configured": False, "error": str(refused)}
+    if not source.configured:
+        return None
+    state = await sync_state(session, source.key)
+    upcoming = next_sync_at(now, state.finished_at, source.every_minutes, BankHolidays())
+    problems = await recent_writeback_problems(session)
+    return {
+        "configured": True, "source": source.label, "site": source.site,
+        "last_sync": state.finished_at.isoformat() if state.finished_at else None,
+        "outcome": state.outcome or None, "counts": state.counts, "message": state.message or None,
+        "next_sync": upcoming.isoformat() if upcoming else None,
+        "writeback_problems": [
+            {"at": p.at.isoformat(), "reference": p.reference, "outcome": p.outcome, "message": p.message, "actor": p.actor}
+            for p in problems
+        ],
+    }
+
+
+def _sync_lines(sync: dict[str, Any] | None) -> list[str]:
+    if sync is None:
+        return [NOT_SYNCED]
+    if not sync["configured"]:
+        return [f"Register sync: cannot start: {sync['error']}"]
+    upcoming = _london(datetime.fromisoformat(sync["next_sync"])) if sync["next_sync"] else "off (REGISTER_SYNC_EVERY=0)"
+    if sync["last_sync"] is None:
+        lines = [NEVER_SYNCED.format(source=sync["source"], next=upcoming)]
+    else:
+        counts = {"added": 0, "changed": 0, "unchanged": 0, "flagged_removed": 0, **sync["counts"]}
+        lines = [LAST_SYNC.format(source=sync["source"], finished=_london(datetime.fromisoformat(sync["last_sync"])),
+                                  outcome=sync["outcome"], next=upcoming, **counts)]
+        if sync["outcome"] in ("refused", "failed") and sync["message"]:
+            lines += [SYNC_PROBLEM.format(message=line) for line in sync["message"].splitlines()[:5]]
+    lines += [WRITEBACK_PROBLEM.format(**problem) for problem in sync["writeback_problems"]]
+    return lines
 
 
 def _item_json(item: Any) -> dict[str, Any]:

@@ -29,6 +29,8 @@ from botbuilder.schema import (
 from botbuilder.schema.teams import TeamInfo
 
 from bot.answering import Assistant, Reply
+from bot.graph.schedule import RegisterSyncer
+from bot.graph.sync import SyncReport
 from bot.requests import (
     NOT_A_VALID_BUTTON,
     Ask,
@@ -39,6 +41,7 @@ from bot.requests import (
     Refuse,
     ShowHelp,
     SnoozeAlert,
+    SyncRegister,
     mentions_in,
     read_card_submit,
     read_turn,
@@ -60,6 +63,10 @@ TENANT_REFUSED = (
     "If you think it should be, ask your Teams administrator to contact the commissioning team."
 )
 UNSUPPORTED_INVOKE = "This bot does not handle that kind of request."
+SYNC_STAFF_ONLY = "Only commissioning staff can sync the register. Ask your contract manager if something looks out of date."
+SYNC_NOT_CONFIGURED = ("The register is not synced from Microsoft 365 here: an administrator sets REGISTER_SITE and "
+                       "REGISTER_LIST (or REGISTER_WORKBOOK). Until then, the register is the last file imported.")
+SYNC_PROBLEMS_SHOWN = 5
 WELCOME_REPEAT_SECONDS = 120
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
@@ -86,6 +93,15 @@ def reply_activity(reply: Reply, today: date) -> Activity:
     return card_activity(cards.help_card(), text=reply.note or None, summary="Help")
 
 
+def sync_reply(report: SyncReport) -> str:
+    """The sync's summary, and the first few items to fix when it was refused."""
+    lines = [report.summary_line()]
+    lines += [f"- {line}" for line in report.problems[:SYNC_PROBLEMS_SHOWN]]
+    if len(report.problems) > SYNC_PROBLEMS_SHOWN:
+        lines.append(f"Run `commissioning-bot sync` to see all {len(report.problems)} problems.")
+    return "\n\n".join(lines)
+
+
 def welcome_activity() -> Activity:
     from bot import cards
 
@@ -105,8 +121,10 @@ class CommissioningBot(TeamsActivityHandler):
         book: ConversationBook,
         returns: ReturnsConversation | None = None,
         alerts: AlertActions | None = None,
+        register_sync: RegisterSyncer | None = None,
     ) -> None:
         super().__init__()
+        self._register_sync = register_sync
         self._settings = settings
         self._local = local
         self._assistant = assistant
@@ -149,9 +167,23 @@ class CommissioningBot(TeamsActivityHandler):
 
     def _message_routes(self) -> dict[type, Route]:
         """Request type → the one function that handles it; anything else is a conversation turn."""
-        if self._alerts is None:
-            return {}
-        return {SnoozeAlert: self._snooze, DecideEnd: self._decide, ChannelCommand: self._choose_channel}
+        routes: dict[type, Route] = {SyncRegister: self._sync_register}
+        if self._alerts is not None:
+            routes.update({SnoozeAlert: self._snooze, DecideEnd: self._decide, ChannelCommand: self._choose_channel})
+        return routes
+
+    async def _sync_register(self, turn_context: TurnContext, message: Message, caller: Caller) -> None:
+        """ "sync the register": staff only; the reply is the sync's own summary (and what to fix)."""
+        syncer = self._register_sync
+        if not caller.is_staff:
+            await turn_context.send_activity(SYNC_STAFF_ONLY)
+            return
+        if syncer is None or not syncer.configured:
+            await turn_context.send_activity(SYNC_NOT_CONFIGURED)
+            return
+        await turn_context.send_activity(Activity(type=ActivityTypes.typing))
+        report = await syncer.sync_now(actor=caller.email)
+        await turn_context.send_activity(sync_reply(report))
 
     async def _snooze(self, turn_context: TurnContext, message: Message, caller: Caller) -> None:
         assert self._alerts is not None and isinstance(message.request, SnoozeAlert)

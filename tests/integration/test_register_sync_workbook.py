@@ -106,7 +106,12 @@ async def test_the_sync_command_trusts_a_private_ca_and_never_shows_the_secret(
     m365.sharepoint.faults.append(Fault(path_contains="delta", status=403))
     refused = await asyncio.to_thread(_cli, env)
     assert refused.returncode == 1 and "Sites.Selected" in refused.stderr
-    for run in (first, second, refused):
+    status = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "bot", "status"], env=env, capture_output=True, text=True, timeout=120,
+        stdin=subprocess.DEVNULL)
+    assert f"Register sync: the list '{LIST}', last " in status.stdout and ": failed (" in status.stdout
+    assert "Sites.Selected" in status.stdout
+    for run in (first, second, refused, status):
         assert SECRET not in run.stdout + run.stderr and SECRET[:7] not in run.stdout + run.stderr
 
     untrusted = await asyncio.to_thread(_cli, {**env, "REQUESTS_CA_BUNDLE": ""})
