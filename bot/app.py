@@ -125,7 +125,7 @@ def create_app(
         directory=MemberDirectory(),
         book=ConversationBook(sessions),
         returns=ReturnsConversation(SqlStorage(engine), returns_repository, checkin_cards, today),
-        alerts=AlertActions(sessions, today=today),
+        alerts=AlertActions(sessions, today=today, after_decision=register_sync.after_decision),
         register_sync=register_sync,
     )
     graph = GraphSettings.from_environ(settings)

@@ -129,14 +129,20 @@ class ColumnPlan:
         return register_field
 
 
-def plan_columns(columns: Iterable[ListColumn], overrides: Mapping[str, str] | None = None) -> ColumnPlan:
+def plan_columns(
+    columns: Iterable[ListColumn], overrides: Mapping[str, str] | None = None, *, ignored: Iterable[str] = (),
+) -> ColumnPlan:
     """Match list columns to register fields: `REGISTER_COLUMNS` first, then display name, then internal name.
+
+    `ignored` names columns (by name or display name) that are not register data at all: the
+    columns the bot itself writes its decisions and return statuses to.
 
     Matching is as loose as a CSV header's (`Agreement title`, `Contract End Date`). When two
     columns would give the same field, a display-name match beats an internal-name match and the
     first column beats a later one; the loser is kept in notes like any unknown column.
     """
-    listed = list(columns)
+    skip = {name.casefold() for name in ignored}
+    listed = [c for c in columns if c.name.casefold() not in skip and c.display_name.casefold() not in skip]
     by_any = {key: column for column in listed for key in (column.name.casefold(), column.display_name.casefold())}
     chosen: dict[str, str] = {}
     taken: set[str] = set()

@@ -8,7 +8,7 @@ with a sentence for the person who acted. Only commissioning staff may use them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -49,6 +49,9 @@ def channel_command(text: str | None) -> bool | None:
     return None
 
 
+AfterDecision = Callable[[str, str], Awaitable[str]]
+
+
 class AlertActions:
     """The alert use cases, bound to a database and a clock."""
 
@@ -57,10 +60,14 @@ class AlertActions:
         sessions: async_sessionmaker[AsyncSession],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         today: Callable[[], date] | None = None,
+        after_decision: AfterDecision | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._today = today or (lambda: clock().date())
+        # Called once a decision is recorded (the register's write-back to Microsoft 365); what it
+        # returns (a sentence, or "") is added to the reply.
+        self._after_decision = after_decision
 
     async def choose_channel(self, conversation_id: str, conversation_type: str, on: bool, *, staff: bool) -> str:
         """"send alerts here" / "stop alerts here", typed by staff in a team channel."""
@@ -100,4 +107,6 @@ class AlertActions:
         except DecisionRefused as refused:
             return refused.reason
         end = recorded.new_end_date or recorded.for_end_date
-        return DECIDED[decision].format(reference=recorded.reference, end=format_date(end), who=actor or "you")
+        reply = DECIDED[decision].format(reference=recorded.reference, end=format_date(end), who=actor or "you")
+        note = await self._after_decision(recorded.reference, actor) if self._after_decision else ""
+        return f"{reply} {note}" if note else reply

@@ -116,10 +116,12 @@ class WritebackEntry:
 
 
 async def recent_writeback_problems(session: AsyncSession, limit: int = 5) -> list[WritebackEntry]:
-    """The latest write-backs that did not go through (conflicts and failures), newest first."""
+    """Agreements whose latest write-back did not go through (a conflict or a failure), newest first."""
+    latest = select(func.max(WRITEBACKS.c.id)).group_by(WRITEBACKS.c.reference).scalar_subquery()
     rows = await session.execute(
         select(WRITEBACKS.c.at, WRITEBACKS.c.reference, WRITEBACKS.c.outcome, WRITEBACKS.c.message, WRITEBACKS.c.actor)
-        .where(WRITEBACKS.c.outcome != "written").order_by(WRITEBACKS.c.at.desc(), WRITEBACKS.c.id.desc()).limit(limit)
+        .where(WRITEBACKS.c.id.in_(latest)).where(WRITEBACKS.c.outcome != "written")
+        .order_by(WRITEBACKS.c.id.desc()).limit(limit)
     )
     return [WritebackEntry(_aware(at), ref, outcome, message, actor) for at, ref, outcome, message, actor in rows]
 

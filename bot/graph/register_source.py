@@ -21,10 +21,9 @@ from domain.register_columns import COLUMNS
 
 DEFAULT_TIMEZONE = "Europe/London"
 DEFAULT_SYNC_MINUTES = 60
-# What the bot can write back, and the register field whose list column takes it by default.
-WRITEBACK_THINGS: dict[str, str] = {
-    "extended_to": "extended_to", "extension_options": "extension_options", "decision": "", "return_status": "",
-}
+# What the bot can write back, and the register field whose list column takes it by default
+# ("" : no default column, so REGISTER_WRITEBACK must name one).
+WRITEBACK_THINGS: dict[str, str] = {"extended_to": "extended_to", "decision": "", "return_status": ""}
 BOTH_GIVEN = "Set REGISTER_LIST or REGISTER_WORKBOOK, not both: the register is one list or one workbook."
 NEITHER_GIVEN = "REGISTER_SITE is set but neither REGISTER_LIST nor REGISTER_WORKBOOK is: say where the register is."
 NO_SITE = "REGISTER_LIST and REGISTER_WORKBOOK need REGISTER_SITE (e.g. contoso.sharepoint.com:/sites/commissioning)."
@@ -69,6 +68,11 @@ class RegisterSource:
     def label(self) -> str:
         """How reports name the register: `the list 'Commissioning register'`."""
         return f"the workbook {self.workbook!r}" if self.workbook else f"the list {self.list_name!r}"
+
+    @property
+    def written_columns(self) -> tuple[str, ...]:
+        """List columns only the bot writes (decision, return status): never read back as register data."""
+        return tuple(column for what, column in self.writeback.items() if column and not WRITEBACK_THINGS[what])
 
     @property
     def zone(self) -> ZoneInfo:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.graph.client import GraphClient
 from bot.graph.register_source import RegisterSource
 from bot.graph.sync import SyncReport, sync_register
+from bot.graph.writeback import WriteBack
 from domain.sync_schedule import in_working_hours, next_sync_at
 from storage.db import session_factory
 from storage.register_sync import sync_state
@@ -46,6 +47,16 @@ class RegisterSyncer:
         self._now = now or (lambda: datetime.now(self._zone))
         self._scheduler: AsyncIOScheduler | None = None
         self.last_report: SyncReport | None = None
+        self.writeback = WriteBack(engine, source, graph) if graph is not None else None
+
+    async def after_decision(self, reference: str, actor: str) -> str:
+        """Write a recorded decision back to the list; the sentence to add to the reply when it could not be."""
+        if self.writeback is None or not self.writeback.enabled:
+            return ""
+        result = await self.writeback.push(reference, actor)
+        if result.outcome != "written":
+            log.log(logging.WARNING if result.note else logging.DEBUG, "Write-back for %s: %s", reference, result.outcome)
+        return result.note
 
     @property
     def configured(self) -> bool:
@@ -58,6 +69,10 @@ class RegisterSyncer:
         self.last_report = report
         level = logging.INFO if report.ok else logging.WARNING
         log.log(level, "Register sync: %s", report.summary_line())
+        if report.ok and self.writeback is not None:
+            written = await self.writeback.retry_pending()
+            if written:
+                log.info("Register sync: %s earlier write-backs went through after the sync", written)
         return report
 
     async def _scheduled(self) -> None:

@@ -145,7 +145,8 @@ async def _sync(
                           etag=state.etag)
         if not read.full and not read.items and not read.deleted:
             return SyncReport(source.label, "unchanged"), state
-        plan = plan_columns((read_column(c) for c in await reader.columns()), source.columns)
+        plan = plan_columns((read_column(c) for c in await reader.columns()), source.columns,
+                            ignored=source.written_columns)
         fields = [item["fields"] for item in read.items]
         people = await reader.people(person_ids(plan, fields))
         wanted = {key: _lookup_column(plan, key[0]) for key in lookup_ids(plan, fields)}
