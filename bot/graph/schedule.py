@@ -70,7 +70,7 @@ class RegisterSyncer:
         level = logging.INFO if report.ok else logging.WARNING
         log.log(level, "Register sync: %s", report.summary_line())
         if report.ok and self.writeback is not None:
-            written = await self.writeback.retry_pending()
+            written = await self.writeback.retry_pending() + await self.writeback.push_return_statuses(self._today())
             if written:
                 log.info("Register sync: %s earlier write-backs went through after the sync", written)
         return report

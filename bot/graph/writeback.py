@@ -26,6 +26,7 @@ from domain.list_fields import ListColumn, plan_columns, read_column
 from storage.db import session_factory
 from storage.models import AgreementRow, ExtensionDecision, RegisterWriteback
 from storage.register_sync import list_item_of, log_writeback, recent_writeback_problems, set_list_item_etag
+from storage.returns import returns_overview
 
 DECISION_WORDS = {EXTEND: "Extend", RECOMMISSION: "Re-commission", LET_END: "Let it end"}
 WRITE_PERMISSION = ("an administrator must grant the app Sites.ReadWrite.All, or a write grant on this site "
@@ -57,6 +58,8 @@ class WriteBack:
         self.engine = engine
         self.source = source
         self.graph = graph
+        # The list's path and columns, kept for the length of a batch of writes (else read per write).
+        self._layout: tuple[str, list[ListColumn]] | None = None
 
     @property
     def enabled(self) -> bool:
@@ -76,13 +79,11 @@ class WriteBack:
             recorded["return_status"] = return_status
         try:
             async with self.graph.session() as http:
-                reader = ListReader(self.graph, http, self.source)
-                await reader.open()
-                columns = [read_column(c) for c in await reader.columns()]
+                list_path, columns = self._layout or await self._read_layout(http)
                 values = self._values(recorded, columns)
-                if not values or values == last:
+                if not values or all(last.get(name) == value for name, value in values.items()):
                     return WritebackResult("skipped")
-                answer = await self.graph.call(http, "PATCH", f"{reader.list_path}/items/{item.item_id}/fields", values,
+                answer = await self.graph.call(http, "PATCH", f"{list_path}/items/{item.item_id}/fields", values,
                                                headers={"If-Match": item.etag} if item.etag else None)
         except GraphRefused as refused:
             return await self._log(item.reference, item.item_id, {}, "failed", FAILED.format(reason=str(refused)), actor)
@@ -103,6 +104,11 @@ class WriteBack:
                                 outcome="written", actor=actor)
         return WritebackResult("written")
 
+    async def _read_layout(self, http: Any) -> tuple[str, list[ListColumn]]:
+        reader = ListReader(self.graph, http, self.source)
+        await reader.open()
+        return reader.list_path, [read_column(c) for c in await reader.columns()]
+
     async def retry_pending(self, limit: int = 200) -> int:
         """After a sync (fresh eTags), try again the write-backs that were refused or failed; how many went through."""
         if not self.enabled:
@@ -110,6 +116,24 @@ class WriteBack:
         async with session_factory(self.engine)() as session:
             pending = await recent_writeback_problems(session, limit=limit)
         results = [await self.push(entry.reference, entry.actor) for entry in pending]
+        return sum(1 for result in results if result.outcome == "written")
+
+    async def push_return_statuses(self, today: date) -> int:
+        """Write each synced agreement's latest return status ("Q2 2026/27: submitted") where it changed."""
+        if not self.enabled or "return_status" not in self.source.writeback:
+            return 0
+        async with session_factory(self.engine)() as session:
+            latest: dict[str, str] = {}
+            for status in await returns_overview(session, today):  # oldest due first: the last one wins
+                latest[status.reference] = f"{status.period_label}: {status.state.replace('_', ' ')}"
+        try:
+            async with self.graph.session() as http:
+                self._layout = await self._read_layout(http)
+            results = [await self.push(reference, return_status=text) for reference, text in latest.items()]
+        except GraphRefused:
+            return 0
+        finally:
+            self._layout = None
         return sum(1 for result in results if result.outcome == "written")
 
     def _values(self, recorded: dict[str, Any], columns: list[ListColumn]) -> dict[str, Any]:

@@ -80,20 +80,28 @@ EXTENDABLE = [{"reference": "OPCC-2026-902", "kind": "contract", "title": "Domes
 
 
 @pytest.fixture
+def writeback() -> str:
+    """REGISTER_WRITEBACK for `writing_bot` (a test can parametrize it)."""
+    return WRITEBACK
+
+
+@pytest.fixture
 async def writing_bot(
     register_url: str, connector: StandInConnector, openid: StandInOpenId, m365: M365, monkeypatch: pytest.MonkeyPatch,
+    writeback: str,
 ) -> AsyncIterator[RunningBot]:
     from stand_ins.sharepoint import SpColumn
     from sync_fixtures import COLUMNS
 
-    monkeypatch.setenv("REGISTER_WRITEBACK", WRITEBACK)
+    monkeypatch.setenv("REGISTER_WRITEBACK", writeback)
     for name, value in {
         "REGISTER_SITE": SITE, "REGISTER_LIST": LIST, "REGISTER_SYNC_EVERY": "0",
         "GRAPH_BASE_URL": m365.sharepoint.url, "ENTRA_AUTHORITY_HOST": m365.entra.url,
         "REQUESTS_CA_BUNDLE": str(m365.trusting.verify),
     }.items():
         monkeypatch.setenv(name, value)
-    m365.make_register(EXTENDABLE, [*COLUMNS, SpColumn("EndDecision", "End decision", "choice")])
+    m365.make_register(EXTENDABLE, [*COLUMNS, SpColumn("EndDecision", "End decision", "choice"),
+                                    SpColumn("LatestReturn", "Latest return", "text")])
     settings = settings_for(register_url, app_id=APP_ID, app_password=Secret("not-a-real-secret"),
                             app_type="SingleTenant", app_tenant_id=TENANT, openid_metadata_url=openid.metadata_url)
     app = create_app(settings, local=False, today=lambda: TODAY, credentials_factory=FixedTokenCredentialsFactory(APP_ID))
@@ -165,3 +173,4 @@ async def test_a_refused_write_back_shows_in_status_and_goes_through_after_the_n
             assert await recent_writeback_problems(session) == []
     finally:
         await engine.dispose()
+

@@ -267,3 +267,24 @@ async def test_the_same_register_as_a_list_and_as_a_csv_exports_byte_for_byte(
     finally:
         await from_file.dispose()
     assert exported[0].getvalue() == exported[1].getvalue()
+
+
+async def test_the_latest_return_status_is_written_back_where_it_changed(engine: AsyncEngine, m365: M365) -> None:
+    """Monitoring owed since the register was first synced in 2025; none came in, so the latest shows overdue."""
+    from stand_ins.sharepoint import SpColumn
+    from sync_fixtures import COLUMNS
+
+    from bot.graph.writeback import WriteBack
+
+    register = m365.make_register(ROWS[:1], [*COLUMNS, SpColumn("LatestReturn", "Latest return", "text")])
+    source = m365.source(REGISTER_WRITEBACK='{"return_status": "Latest return"}')
+    client = m365.client()
+    await sync_register(engine, source, client, today=date(2025, 1, 6))
+    writer = WriteBack(engine, source, client)
+
+    assert await writer.push_return_statuses(TODAY) == 1
+    assert register.values("1")["LatestReturn"] == "Q2 2026/27: overdue"
+    assert await writer.push_return_statuses(TODAY) == 0  # nothing new: nothing written
+    assert len(register.writes) == 1
+    again = await sync_register(engine, source, client, today=TODAY)
+    assert again.outcome == "synced" and again.changed == 0  # the column the bot writes is not register data
