@@ -30,7 +30,7 @@ from storage.db import session_factory
 from storage.models import AgreementRow, AuditEntry, Contact, ImportBatch, KpiRow, Provider, table_of
 from storage.register_sheets import FileRefused, ImportRefused, open_register, read_bytes_sha256
 
-__all__ = ["ImportRefused", "ImportSummary", "ListItems", "import_register", "read_register", "write_register"]
+__all__ = ["ImportRefused", "ImportSummary", "ListItems", "RegisterWriter", "import_register", "read_register", "write_register"]
 
 CHUNK = 500
 ACTION_CREATE = "import_create"
@@ -110,7 +110,7 @@ async def write_register(
     items: ListItems | None = None,
 ) -> ImportSummary:
     """Write a parsed register inside the caller's transaction: the one write path of imports and syncs."""
-    writer = _RegisterWriter(session, today=today, actor=actor, items=items)
+    writer = RegisterWriter(session, today=today, actor=actor, items=items)
     return await writer.write(source, sha256, parsed)
 
 
@@ -129,7 +129,7 @@ class _Existing:
     item_etag: str = ""
 
 
-class _RegisterWriter:
+class RegisterWriter:
     """The write half of an import, inside the caller's transaction."""
 
     def __init__(self, session: AsyncSession, *, today: date, actor: str, items: ListItems | None = None) -> None:
@@ -144,21 +144,39 @@ class _RegisterWriter:
         self.problems: dict[str, list[str]] = {}
 
     async def write(self, filename: str, sha256: str, parsed: ParsedRegister) -> ImportSummary:
+        """The whole register at once: what a file import does."""
+        await self.begin(filename, sha256, parsed)
+        for chunk in _chunks(parsed.agreements, CHUNK):
+            await self.add(chunk)
+        return await self.finish(parsed)
+
+    async def begin(self, filename: str, sha256: str, parsed: ParsedRegister) -> None:
+        """Start the batch; `parsed` may still be filling (a sync streams pages into it) but knows its columns."""
         self.parsed = parsed
-        agreements = parsed.agreements
+        self.filename = filename
         self.batch_id = await self._start_batch(filename, sha256)
-        existing = await self._existing()
-        providers = await self._providers(agreements)
+        self.existing = await self._existing()
+        rows = await self.session.execute(select(PROVIDERS.c.id, PROVIDERS.c.name, PROVIDERS.c.org_id))
+        self.known_providers = {name: (id_, org_id) for id_, name, org_id in rows}
+
+    async def add(self, agreements: Sequence[Agreement]) -> None:
+        """Write some of the register's agreements (at most `CHUNK` at a time)."""
         for chunk in _chunks(agreements, CHUNK):
-            await self._write_chunk(chunk, existing, providers)
+            providers = await self._providers(chunk)
+            await self._write_chunk(chunk, self.existing, providers)
+
+    async def finish(self, parsed: ParsedRegister, *, sha256: str = "") -> ImportSummary:
+        """Flag what the source no longer lists, write the audit, close the batch: the summary."""
+        self.parsed = parsed
+        existing = self.existing
         await self._note_items(existing)
         await self._flag_missing(self._absent(existing))
         await self._flush_audit()
-        await self._finish_batch(len(agreements))
+        await self._finish_batch(len(parsed.agreements), sha256)
         return ImportSummary(
-            filename=filename,
+            filename=self.filename,
             batch_id=self.batch_id,
-            rows=len(agreements),
+            rows=len(parsed.agreements),
             problems={code: tuple(references) for code, references in self.problems.items()},
             **self.counts,
         )
@@ -179,19 +197,17 @@ class _RegisterWriter:
         ]
 
     async def _note_items(self, existing: dict[str, _Existing]) -> None:
-        """Remember each agreement's list item id and eTag (no audit: it is bookkeeping, not register data)."""
+        """Remember each agreement's list item id and eTag (no audit: it is bookkeeping, not register data).
+
+        New and changed agreements got theirs with the row; this catches unchanged rows whose item
+        changed only outside the register's columns (a new eTag, needed for write-back's If-Match).
+        """
         if self.items is None:
             return
         changed = [
             {"_reference": found.reference, "list_item_id": item_id, "list_item_etag": etag[:200]}
             for key, (item_id, etag) in self.items.items.items()
             if (found := existing.get(key)) is not None and (found.item_id, found.item_etag) != (item_id, etag[:200])
-        ]
-        new_keys = [key for key in self.items.items if key not in existing]
-        changed += [
-            {"_reference": agreement.reference, "list_item_id": self.items.items[key][0],
-             "list_item_etag": self.items.items[key][1][:200]}
-            for agreement in self.parsed.agreements if (key := agreement.reference.casefold()) in new_keys
         ]
         for chunk in _chunks(changed, CHUNK):
             await self.session.execute(
@@ -207,9 +223,10 @@ class _RegisterWriter:
         )
         return int(result.scalar_one())
 
-    async def _finish_batch(self, rows: int) -> None:
+    async def _finish_batch(self, rows: int, sha256: str = "") -> None:
+        digest = {"sha256": sha256} if sha256 else {}
         await self.session.execute(
-            update(IMPORT_BATCHES).where(IMPORT_BATCHES.c.id == self.batch_id).values(rows=rows, **self.counts)
+            update(IMPORT_BATCHES).where(IMPORT_BATCHES.c.id == self.batch_id).values(rows=rows, **self.counts, **digest)
         )
 
     async def _existing(self) -> dict[str, _Existing]:
@@ -223,28 +240,32 @@ class _RegisterWriter:
         }
 
     async def _providers(self, agreements: Iterable[Agreement]) -> dict[str, int]:
-        """Provider ids by name, creating providers the register has not seen before."""
+        """Provider ids by name, creating providers the register has not seen before.
+
+        A provider's organisation identifier is the first one the register gives it; a provider
+        the database knows without one gets it filled in.
+        """
+        known = self.known_providers
         org_ids: dict[str, str] = {}
         for agreement in agreements:
             if not org_ids.get(agreement.provider):
                 org_ids[agreement.provider] = agreement.provider_id
-        rows = await self.session.execute(select(PROVIDERS.c.id, PROVIDERS.c.name, PROVIDERS.c.org_id))
-        known = {name: (id_, org_id) for id_, name, org_id in rows}
         new = [{"name": name, "org_id": org_id} for name, org_id in org_ids.items() if name not in known]
         if new:
             created = await self.session.execute(insert(PROVIDERS).returning(PROVIDERS.c.id, PROVIDERS.c.name), new)
             for id_, name in created:
-                known[name] = (id_, "")
+                known[name] = (id_, org_ids[name])
         created_names = {item["name"] for item in new}
-        fill = [
-            {"_id": known[name][0], "org_id": org_id}
-            for name, org_id in org_ids.items()
+        filled = {
+            name: org_id for name, org_id in org_ids.items()
             if org_id and not known[name][1] and name not in created_names
-        ]
-        if fill:
+        }
+        if filled:
             await self.session.execute(
-                update(PROVIDERS).where(PROVIDERS.c.id == bindparam("_id")).values(org_id=bindparam("org_id")), fill
+                update(PROVIDERS).where(PROVIDERS.c.id == bindparam("_id")).values(org_id=bindparam("org_id")),
+                [{"_id": known[name][0], "org_id": org_id} for name, org_id in filled.items()],
             )
+            known.update({name: (known[name][0], org_id) for name, org_id in filled.items()})
         return {name: id_ for name, (id_, _) in known.items()}
 
     async def _write_chunk(
@@ -338,6 +359,8 @@ class _RegisterWriter:
 
     def _row_values(self, agreement: Agreement, providers: dict[str, int]) -> dict[str, Any]:
         values: dict[str, Any] = {name: getattr(agreement, name) for name in PLAIN_FIELDS}
+        if self.items is not None and (item := self.items.items.get(agreement.reference.casefold())):
+            values.update(list_item_id=item[0], list_item_etag=item[1][:200])
         values.update(
             reference=agreement.reference,
             provider_id=providers[agreement.provider],

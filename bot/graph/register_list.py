@@ -17,7 +17,7 @@ so a sync that fails part-way changes nothing. The calls, from Microsoft's docum
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -99,26 +99,29 @@ class ListReader:
         page = await self.get(f"{self.list_path}/items/delta?token=latest&expand=fields", "the list's change feed")
         return str(page.get("@odata.deltaLink") or "")
 
-    async def read_all(self) -> ListRead:
-        """Every item with its fields, page by page, plus a delta link to read changes from next time."""
-        delta_link = await self.latest_delta_link()
-        read = ListRead(delta_link=delta_link, full=True)
+    async def pages(self) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every item with its fields, a page at a time; the next page is asked for before this one is used."""
         url = f"{self.list_path}/items?expand=fields&$top={PAGE}"
-        while url:
-            page = await self.get(url, "the list's items")
-            read.items.extend(item for item in _values(page) if isinstance(item.get("fields"), dict))
-            url = str(page.get("@odata.nextLink") or "")
-        return read
+        pending: asyncio.Task[dict[str, Any]] | None = asyncio.create_task(self.get(url, "the list's items"))
+        try:
+            while pending is not None:
+                page = await pending
+                following = str(page.get("@odata.nextLink") or "")
+                pending = asyncio.create_task(self.get(following, "the list's items")) if following else None
+                yield [item for item in _values(page) if isinstance(item.get("fields"), dict)]
+        finally:
+            if pending is not None:
+                pending.cancel()
 
-    async def read_changes(self, delta_link: str) -> ListRead:
-        """The items changed and deleted since `delta_link`; a full read if Graph says it expired (410)."""
+    async def read_changes(self, delta_link: str) -> ListRead | None:
+        """The items changed and deleted since `delta_link`; `None` when Graph says it expired (410)."""
         read = ListRead(full=False)
         latest: dict[str, dict[str, Any]] = {}
         url = delta_link
         while url:
             answer = await self.graph.call(self.http, "GET", _with_fields(url))
             if answer.status == 410:
-                return await self.read_all()
+                return None
             page = checked(answer, "the list's change feed")
             for item in _values(page):
                 item_id = str(item.get("id") or "")

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.graph.client import GraphClient, GraphRefused
 from bot.graph.register_list import ListRead, ListReader, WorkbookReader
 from bot.graph.register_source import RegisterSource
+from domain.agreement import Agreement
 from domain.list_fields import (
     ColumnPlan,
     ColumnsRefused,
@@ -40,11 +41,11 @@ from domain.list_fields import (
     row_cells,
     workbook_rows,
 )
-from domain.register_columns import BadCell, is_empty_row
-from domain.register_rows import ParsedRegister, parse_rows
+from domain.register_columns import BadCell, is_empty_row, map_headers
+from domain.register_rows import ParsedRegister, RowParser, parse_rows
 from storage.db import session_factory
 from storage.models import AgreementRow, table_of
-from storage.register_import import ImportSummary, ListItems, database_refusal, write_register
+from storage.register_import import ImportSummary, ListItems, RegisterWriter, database_refusal, write_register
 from storage.register_sync import SyncState, save_sync_state, sync_state
 
 SYNC_ACTOR = "Microsoft 365 sync"
@@ -140,17 +141,15 @@ async def _sync(
             return await _sync_workbook(engine, source, WorkbookReader(graph, http, source), state, today, actor, started)
         reader = ListReader(graph, http, source)
         await reader.open(state.location if state.delta_link else "")
-        read = await (reader.read_changes(state.delta_link) if state.delta_link else reader.read_all())
-        state = SyncState(source.key, location=reader.list_path, delta_link=read.delta_link or state.delta_link,
-                          etag=state.etag)
-        if not read.full and not read.items and not read.deleted:
+        read = await reader.read_changes(state.delta_link) if state.delta_link else None
+        if read is None:  # the first sync, or the delta link expired (410): read everything
+            return await _sync_everything(engine, source, reader, today=today, actor=actor, started=started)
+        state = SyncState(source.key, location=reader.list_path, delta_link=read.delta_link or state.delta_link)
+        if not read.items and not read.deleted:
             return SyncReport(source.label, "unchanged"), state
-        plan = plan_columns((read_column(c) for c in await reader.columns()), source.columns,
-                            ignored=source.written_columns)
+        plan = _plan(source, await reader.columns())
         fields = [item["fields"] for item in read.items]
-        people = await reader.people(person_ids(plan, fields))
-        wanted = {key: _lookup_column(plan, key[0]) for key in lookup_ids(plan, fields)}
-        lookups = Lookups(people, await reader.lookup_values(wanted))
+        lookups = await _Resolver(reader, plan).lookups(fields)
     rows = [row_cells(plan, item_fields, lookups, source.zone) for item_fields in fields]
     kept = [(item, cells) for item, cells in zip(read.items, rows, strict=True) if not is_empty_row(cells)]
     parsed = parse_rows(plan.headers, ((n, cells) for n, (_, cells) in enumerate(kept, start=2)), first_imported=today)
@@ -159,14 +158,117 @@ async def _sync(
     if not problems:
         problems = await _taken_references(engine, parsed, items, read)
     if problems:
-        return _refused(source, problems, read.full, len({p[0] for p in problems})), state
+        return _refused(source, problems, False, len({p[0] for p in problems})), state
     links = ListItems(
         items={a.reference.casefold(): (str(i["id"]), str(i.get("eTag") or "")) for a, i in zip(parsed.agreements, items, strict=True)},
-        deleted=frozenset(read.deleted), partial=not read.full,
+        deleted=frozenset(read.deleted), partial=True,
     )
     summary = await _write(engine, source, parsed, links, state, today=today, actor=actor, started=started,
                            digest=_digest(read))
-    return _synced(source, summary, read.full), state
+    return _synced(source, summary, False), state
+
+
+class _Refused(Exception):
+    """Bad items were found while streaming: the transaction is rolled back and they are reported."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
+async def _sync_everything(
+    engine: AsyncEngine, source: RegisterSource, reader: ListReader, *, today: date, actor: str, started: datetime,
+) -> tuple[SyncReport, SyncState]:
+    """A full read, each page converted, checked and written while the next one is on its way.
+
+    All of it happens inside one transaction: a bad item anywhere (every one is still reported),
+    or Graph failing part-way, rolls it all back, so the register is exactly as it was.
+    """
+    state = SyncState(source.key, location=reader.list_path, delta_link=await reader.latest_delta_link())
+    plan = _plan(source, await reader.columns())
+    resolver = _Resolver(reader, plan)
+    parser = RowParser(map_headers(plan.headers), first_imported=today)
+    links = ListItems()
+    seen: list[dict[str, Any]] = []  # each kept item's id, link and eTag, for reports and the digest
+    agreements: list[Agreement] = []
+    digest = hashlib.sha256()
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            writer = RegisterWriter(session, today=today, actor=actor, items=links)
+            await writer.begin(f"{source.label} on {source.site}", "", _parsed(parser, agreements))
+            async for items in reader.pages():
+                fresh = await _read_page(items, plan, resolver, parser, source, links, seen, digest)
+                agreements.extend(fresh)
+                if not parser.bad_cells:
+                    await writer.add(fresh)
+            problems = [_list_problem(cell, seen, plan) for cell in parser.bad_cells]
+            if problems:
+                raise _Refused(problems)
+            summary = await writer.finish(_parsed(parser, agreements), sha256=digest.hexdigest())
+            await save_sync_state(session, SyncState(
+                source.key, location=state.location, delta_link=state.delta_link, started_at=started,
+                finished_at=datetime.now(UTC), outcome="synced", counts=_counts(summary),
+            ), batch_id=summary.batch_id)
+    except _Refused as refused:
+        return _refused(source, refused.problems, True, len({p[0] for p in refused.problems})), state
+    return _synced(source, summary, True), state
+
+
+async def _read_page(
+    items: list[dict[str, Any]], plan: ColumnPlan, resolver: _Resolver, parser: RowParser, source: RegisterSource,
+    links: ListItems, seen: list[dict[str, Any]], digest: Any,
+) -> list[Agreement]:
+    """One page of items → agreements (bad cells collected in `parser`), each linked to its item."""
+    fields = [item["fields"] for item in items]
+    lookups = await resolver.lookups(fields)
+    fresh: list[Agreement] = []
+    for item, item_fields in zip(items, fields, strict=True):
+        item_id, etag = str(item.get("id") or ""), str(item.get("eTag") or "")
+        digest.update(f"{item_id}\t{etag}\n".encode())
+        cells = row_cells(plan, item_fields, lookups, source.zone)
+        if is_empty_row(cells):
+            continue
+        seen.append({"id": item_id, "webUrl": item.get("webUrl"), "eTag": etag})
+        agreement = parser.parse(len(seen) + 1, cells)
+        if agreement is not None:
+            links.items[agreement.reference.casefold()] = (item_id, etag)
+            fresh.append(agreement)
+    return fresh
+
+
+def _parsed(parser: RowParser, agreements: list[Agreement]) -> ParsedRegister:
+    """The register read so far, as the writer needs it (its columns and kept note lines)."""
+    return ParsedRegister(tuple(agreements), tuple(parser.bad_cells), parser.rows,
+                          frozenset(parser.header.columns.values()), parser.kept_lines)
+
+
+def _plan(source: RegisterSource, columns: list[dict[str, Any]]) -> ColumnPlan:
+    return plan_columns((read_column(c) for c in columns), source.columns, ignored=source.written_columns)
+
+
+class _Resolver:
+    """People and lookup values, each fetched once per sync, page by page as items need them."""
+
+    def __init__(self, reader: ListReader, plan: ColumnPlan) -> None:
+        self.reader = reader
+        self.plan = plan
+        self.people: dict[str, str] = {}
+        self.values: dict[tuple[str, str], str] = {}
+
+    async def lookups(self, fields: list[dict[str, Any]]) -> Lookups:
+        new_people = person_ids(self.plan, fields) - self.people.keys()
+        if new_people:
+            self.people.update(await self.reader.people(new_people))
+        new_values = lookup_ids(self.plan, fields) - self.values.keys()
+        if new_values:
+            wanted = {key: _lookup_column(self.plan, key[0]) for key in new_values}
+            self.values.update(await self.reader.lookup_values(wanted))
+        return Lookups(self.people, self.values)
+
+
+def _counts(summary: ImportSummary) -> dict[str, int]:
+    return {"added": summary.created, "changed": summary.updated, "unchanged": summary.unchanged,
+            "flagged_removed": summary.flagged_missing, "refused": 0}
 
 
 async def _sync_workbook(
@@ -195,11 +297,9 @@ async def _write(
     async with session_factory(engine)() as session, session.begin():
         summary = await write_register(session, parsed, source=f"{source.label} on {source.site}", sha256=digest,
                                        today=today, actor=actor, items=links)
-        counts = {"added": summary.created, "changed": summary.updated, "unchanged": summary.unchanged,
-                  "flagged_removed": summary.flagged_missing, "refused": 0}
         await save_sync_state(session, SyncState(
             source.key, location=state.location, delta_link=state.delta_link, etag=state.etag, started_at=started,
-            finished_at=datetime.now(UTC), outcome="synced", counts=counts,
+            finished_at=datetime.now(UTC), outcome="synced", counts=_counts(summary),
         ), batch_id=summary.batch_id)
     return summary
 
@@ -285,8 +385,13 @@ async def _taken_references(
 
 
 def _digest(read: ListRead) -> str:
-    body = json.dumps([[i.get("id"), i.get("eTag")] for i in read.items] + sorted(read.deleted), default=str)
-    return hashlib.sha256(body.encode()).hexdigest()
+    """What was read, for the import batch: the items' ids and eTags (each eTag names one version)."""
+    digest = hashlib.sha256()
+    for item in read.items:
+        digest.update(f"{item.get('id')}\t{item.get('eTag')}\n".encode())
+    for item_id in sorted(read.deleted):
+        digest.update(f"{item_id}\tdeleted\n".encode())
+    return digest.hexdigest()
 
 
 def _sentence(text: str) -> str:
