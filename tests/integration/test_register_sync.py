@@ -288,3 +288,28 @@ async def test_the_latest_return_status_is_written_back_where_it_changed(engine:
     assert len(register.writes) == 1
     again = await sync_register(engine, source, client, today=TODAY)
     assert again.outcome == "synced" and again.changed == 0  # the column the bot writes is not register data
+
+
+async def test_the_app_can_sign_in_with_a_certificate_instead_of_a_secret(engine: AsyncEngine, m365: M365, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Where policy forbids client secrets: msal signs a client assertion with the certificate's key."""
+    from dataclasses import replace
+
+    from stand_ins.graph import self_signed_certificate
+
+    from bot.graph.client import GraphClient, msal_token
+    from bot.settings import Secret
+
+    (tmp_path / "app").mkdir()
+    cert, key = self_signed_certificate(tmp_path / "app")
+    pem = tmp_path / "app.pem"
+    pem.write_bytes(key.read_bytes() + cert.read_bytes())
+    connection = replace(m365.connection, app_password=Secret(""), certificate_file=str(pem))
+    m365.make_register(ROWS)
+
+    client = GraphClient(connection, token=msal_token(connection, http_client=m365.trusting))
+    report = await sync_register(engine, m365.source(), client, today=TODAY)
+
+    assert report.outcome == "synced"
+    sent = m365.entra.token_requests[-1]
+    assert sent.get("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    assert "client_secret" not in sent
