@@ -32,6 +32,10 @@ MICROSOFT_AUTHORITY_HOSTS = frozenset({
 NO_TOKEN = "could not get a Graph token ({error})"
 TOO_BUSY = "Graph was too busy (HTTP {status}) after {tries} tries"
 UNREACHABLE = "could not reach Graph ({error}) after {tries} tries"
+GRAPH_NOT_TRUSTED = ("Graph's TLS certificate is not trusted here: behind a proxy that inspects TLS, "
+                     "set SSL_CERT_FILE to the organisation's CA bundle")
+ENTRA_NOT_TRUSTED = ("could not get a Graph token (Entra's TLS certificate is not trusted here: behind a proxy "
+                     "that inspects TLS, set REQUESTS_CA_BUNDLE to the organisation's CA bundle)")
 BAD_CERTIFICATE = "cannot read the certificate in {path} ({reason}): give a PEM file holding the private key and certificate"
 
 
@@ -140,6 +144,8 @@ def msal_token(connection: GraphConnection, **msal_options: Any) -> Token:
         except GraphRefused:
             raise
         except Exception as error:  # noqa: BLE001 - msal/requests errors may quote the request: name the type only
+            if type(error).__name__ == "SSLError":
+                raise GraphRefused(ENTRA_NOT_TRUSTED) from None
             raise GraphRefused(NO_TOKEN.format(error=type(error).__name__)) from None
 
     return token
@@ -212,6 +218,8 @@ class GraphClient:
                         renewed = renew_now = True
                         continue
                     return GraphAnswer(status, payload, _kept_headers(response.headers))
+            except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError):
+                raise GraphRefused(GRAPH_NOT_TRUSTED) from None
             except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError) as error:
                 if attempt >= self._max_tries:
                     raise GraphRefused(UNREACHABLE.format(error=type(error).__name__, tries=attempt)) from None

@@ -115,4 +115,34 @@ async def test_the_sync_command_trusts_a_private_ca_and_never_shows_the_secret(
         assert SECRET not in run.stdout + run.stderr and SECRET[:7] not in run.stdout + run.stderr
 
     untrusted = await asyncio.to_thread(_cli, {**env, "REQUESTS_CA_BUNDLE": ""})
-    assert untrusted.returncode == 1 and "could not get a Graph token" in untrusted.stderr
+    assert untrusted.returncode == 1 and "set REQUESTS_CA_BUNDLE" in untrusted.stderr
+
+
+async def test_behind_tls_inspection_both_trust_settings_reach_graph_over_https(db_url: str, m365: M365) -> None:
+    """Graph over https with a private CA: aiohttp trusts it through SSL_CERT_FILE, msal through REQUESTS_CA_BUNDLE."""
+    import asyncio
+    import ssl
+
+    from stand_ins.local_server import LocalServer
+    from stand_ins.sharepoint import StandInSharePoint
+
+    cert = str(m365.trusting.verify)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, str(Path(cert).with_name("stand-in.key")))
+    secure = StandInSharePoint()
+    await LocalServer.start(secure, context)
+    m365.sharepoint = secure
+    m365.make_register(ROWS_FOR_CLI)
+    env = {
+        **os.environ, "DATABASE_URL": db_url, "MicrosoftAppId": "sync-app-id", "MicrosoftAppPassword": SECRET,
+        "MicrosoftAppTenantId": "tenant-1", "GRAPH_BASE_URL": secure.url, "ENTRA_AUTHORITY_HOST": m365.entra.url,
+        "REQUESTS_CA_BUNDLE": cert, "SSL_CERT_FILE": cert, "REGISTER_SITE": SITE, "REGISTER_LIST": LIST,
+    }
+    try:
+        trusted = await asyncio.to_thread(_cli, env)
+        untrusted = await asyncio.to_thread(_cli, {**env, "SSL_CERT_FILE": ""})
+    finally:
+        await secure.stop()
+    assert secure.url.startswith("https://")
+    assert trusted.returncode == 0 and "2 added" in trusted.stdout, trusted.stderr
+    assert untrusted.returncode == 1 and "set SSL_CERT_FILE" in untrusted.stderr
