@@ -20,7 +20,7 @@ from domain.agreement import Agreement
 from domain.alerts import DECISIONS, EXTEND, RULES, Decision, ReturnRecord, Snooze
 from domain.periods import add_months
 from domain.values import format_date, parse_extension_options
-from storage.agreements import Wanted, load_agreements
+from storage.agreements import Wanted, load_agreements, reference_is
 from storage.conversations import ConversationRecord, channel_conversation_id, find_conversation, personal_conversation_for
 from storage.models import (
     AgreementRow,
@@ -105,7 +105,7 @@ async def snoozes(session: AsyncSession, today: date) -> list[Snooze]:
 
 
 async def _agreement_row(session: AsyncSession, reference: str) -> AgreementRow:
-    row = (await session.scalars(select(AgreementRow).where(AgreementRow.reference.ilike(reference.strip())))).unique().first()
+    row = (await session.scalars(select(AgreementRow).where(reference_is(reference)))).unique().first()
     if row is None:
         raise UnknownAgreement(reference)
     return row
