@@ -69,13 +69,13 @@ async def test_snooze_button_holds_back_that_alert_for_seven_days(local_bot: Run
 
 
 async def test_decision_buttons_record_the_decision_or_say_why_not(local_bot: RunningBot) -> None:
-    """Re-commission is recorded with who; extending with no options left is refused in words."""
+    """Extending with no options left is refused in words; re-commission is recorded with who."""
     await local_bot.post(local_bot.activities.card_submit(
-        {"action": ACTION_DECIDE, "reference": "OPCC-2023-014", "decision": "recommission"}))
-    assert local_bot.connector.sent[-1].text.startswith("Recorded: OPCC-2023-014 will be re-commissioned")
-    await local_bot.post(local_bot.activities.card_submit(
-        {"action": ACTION_DECIDE, "reference": "OPCC-2023-014", "decision": "extend", "years": 1}))
+        {"action": ACTION_DECIDE, "reference": "OPCC-2023-014", "decision": "extend", "years": 1, "end": "2026-12-31"}))
     assert "has no extension options left" in local_bot.connector.sent[-1].text
+    await local_bot.post(local_bot.activities.card_submit(
+        {"action": ACTION_DECIDE, "reference": "OPCC-2023-014", "decision": "recommission", "end": "2026-12-31"}))
+    assert local_bot.connector.sent[-1].text.startswith("Recorded: OPCC-2023-014 will be re-commissioned")
     engine = create_engine(local_bot.settings.database_url)
     try:
         async with session_factory(engine)() as session:
