@@ -29,7 +29,7 @@ from dialogs.turn import ReturnCards, participant_of, remember_return, seen_retu
 from domain.monitoring import IN_PROGRESS, OPEN_STATES, QUERIED, SUBMITTED
 from domain.returns import SAME_AS_LAST, AnswerRefused, MonitoringReturn, belongs_to, normalise_answer, question_before
 from domain.values import format_date
-from storage.returns import ReturnIncomplete, ReturnNotOpen, ReturnsRepository, UnknownReturn
+from storage.returns import NotYourReturn, ReturnIncomplete, ReturnNotOpen, ReturnsRepository, UnknownReturn
 
 CHOOSE = "checkin.choose"
 QUESTION = "checkin.question"
@@ -180,14 +180,18 @@ class CheckinDialog(ComponentDialog):
         return_id, key = step.values["return_id"], step.values["key"]
         if is_back(step.result):
             return await step.replace_dialog(QUESTION, {"return_id": return_id, "key": step.result["to"]})
-        actor = participant_of(step.context).actor
+        participant = participant_of(step.context)
         value = step.result["value"]
         try:
+            # Authorised again at the write: the register may have changed since the question was asked.
             if key == SAME_AS_LAST and value == "yes":
-                saved = await self._repo.use_previous_figures(return_id, actor)
+                saved = await self._repo.use_previous_figures(return_id, participant.actor, speaking_for=participant.providers)
             else:
-                saved = await self._repo.save_answer(return_id, key, value, actor)
+                saved = await self._repo.save_answer(return_id, key, value, participant.actor, speaking_for=participant.providers)
             remember_return(step.context, saved)
+        except NotYourReturn as refused:
+            await step.context.send_activity(say.NO_LONGER_YOURS.format(reference=refused.reference))
+            return await step.end_dialog()
         except ReturnNotOpen as closed:
             ret = await self._repo.load(return_id)
             await step.context.send_activity(say.PERIOD_NOT_OPEN.format(period=ret.period.label, reference=ret.reference, state=closed.state))
@@ -235,9 +239,14 @@ class CheckinDialog(ComponentDialog):
         return await step.replace_dialog(QUESTION, {"return_id": step.values["return_id"], "key": step.result})
 
     async def _submit(self, step: WaterfallStepContext, ret: MonitoringReturn) -> DialogTurnResult:
-        actor = participant_of(step.context).actor
+        participant = participant_of(step.context)
         try:
-            submitted = await self._repo.submit(ret.id, actor, notification=self._cards.submission_notification(ret))
+            submitted = await self._repo.submit(
+                ret.id, participant.actor, notification=self._cards.submission_notification(ret), speaking_for=participant.providers
+            )
+        except NotYourReturn as refused:
+            await step.context.send_activity(say.NO_LONGER_YOURS.format(reference=refused.reference))
+            return await step.end_dialog()
         except ReturnIncomplete:
             return await step.replace_dialog(QUESTION, {"return_id": ret.id})
         except ReturnNotOpen as closed:

@@ -42,6 +42,7 @@ from domain.returns import (
     SPEND_TO_DATE,
     MonitoringReturn,
     apply_answer,
+    belongs_to,
     copy_from_previous,
     kpi_key,
     provider_key,
@@ -66,6 +67,27 @@ class ReturnNotOpen(Exception):
         super().__init__(f"Return {return_id} is {state}")
         self.return_id = return_id
         self.state = state
+
+
+class NotYourReturn(PermissionError):
+    """The agreement, as the register holds it now, is not one of the providers the caller speaks for."""
+
+    def __init__(self, return_id: int, reference: str) -> None:
+        super().__init__(f"Return {return_id} ({reference}) is not the caller's")
+        self.return_id = return_id
+        self.reference = reference
+
+
+def _authorise(ret: MonitoringReturn, speaking_for: Iterable[str] | None) -> None:
+    """Refuse the write unless the agreement, read in this write's transaction, is the caller's.
+
+    The dialogs check who may open a return when they ask a question, but the answer comes
+    turns (or days) later and the register may have moved the agreement to another provider
+    meanwhile: the write itself is where the check must hold. `None` means a trusted caller
+    (demo seeding, tests), never a person in Teams.
+    """
+    if speaking_for is not None and not belongs_to(ret.agreement, speaking_for):
+        raise NotYourReturn(ret.id, ret.reference)
 
 
 class ReturnIncomplete(Exception):
@@ -236,7 +258,10 @@ class ReturnsRepository:
         async with self._sessions() as session:
             return await _load(session, return_id, agreements=self._agreements)
 
-    async def save_answer(self, return_id: int, key: str, value: str, actor: str, now: datetime | None = None) -> MonitoringReturn:
+    async def save_answer(
+        self, return_id: int, key: str, value: str, actor: str, now: datetime | None = None, *,
+        speaking_for: Iterable[str] | None = None,
+    ) -> MonitoringReturn:
         """Store one answer at once (and drop answers it made meaningless).
 
         Drafts are not audited answer by answer (the return row shows them and when they
@@ -245,28 +270,36 @@ class ReturnsRepository:
         moment = now or datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
+            _authorise(ret, speaking_for)
             if ret.state not in OPEN_STATES:
                 raise ReturnNotOpen(return_id, ret.state)
             answers = apply_answer(ret.agreement, ret.period, ret.answers, key, value, has_previous=ret.previous is not None)
             await _write_answers(session, return_id, ret, answers, moment)
             return replace(ret, answers=answers)
 
-    async def use_previous_figures(self, return_id: int, actor: str, now: datetime | None = None) -> MonitoringReturn:
+    async def use_previous_figures(
+        self, return_id: int, actor: str, now: datetime | None = None, *, speaking_for: Iterable[str] | None = None,
+    ) -> MonitoringReturn:
         """"Same as last period": copy last period's figures as the starting point."""
         moment = now or datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
+            _authorise(ret, speaking_for)
             if ret.state not in OPEN_STATES:
                 raise ReturnNotOpen(return_id, ret.state)
             answers = copy_from_previous(ret)
             await _write_answers(session, return_id, ret, answers, moment)
             return replace(ret, answers=answers)
 
-    async def submit(self, return_id: int, actor: str, notification: dict[str, Any] | None = None, now: datetime | None = None) -> MonitoringReturn:
+    async def submit(
+        self, return_id: int, actor: str, notification: dict[str, Any] | None = None, now: datetime | None = None, *,
+        speaking_for: Iterable[str] | None = None,
+    ) -> MonitoringReturn:
         """Mark the return submitted (audited) and queue the contracts-channel card."""
         moment = now or datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
+            _authorise(ret, speaking_for)
             if ret.state not in (IN_PROGRESS, QUERIED):
                 raise ReturnNotOpen(return_id, ret.state)
             if not ret.complete:
