@@ -90,6 +90,31 @@ def _authorise(ret: MonitoringReturn, speaking_for: Iterable[str] | None) -> Non
         raise NotYourReturn(ret.id, ret.reference)
 
 
+class StalePrompt(Exception):
+    """The answer was typed to a question that is no longer the one waiting (a crash mid-send, say)."""
+
+    def __init__(self, return_id: int) -> None:
+        super().__init__(f"Return {return_id}: that question is no longer the one asked")
+        self.return_id = return_id
+
+
+async def _take_prompt(session: AsyncSession, return_id: int, prompt_id: str | None) -> None:
+    """Consume the prompt this answer is for, or refuse the answer if it is not the one waiting.
+
+    Compare-and-set on `prompt_id`: it names the question last sent and not yet answered, so
+    an answer is stored once, for that question only. `None` means a caller outside the
+    check-in (the one-card form names its fields; demo seeding; tests).
+    """
+    if prompt_id is None:
+        return
+    taken = await session.execute(
+        update(ReturnRow).where(ReturnRow.id == return_id, ReturnRow.prompt_id == prompt_id, ReturnRow.prompt_id != "")
+        .values(prompt_id="").execution_options(synchronize_session=False)
+    )
+    if getattr(taken, "rowcount", 0) != 1:
+        raise StalePrompt(return_id)
+
+
 class ReturnIncomplete(Exception):
     """Submit was asked for while questions are still unanswered."""
 
@@ -260,10 +285,12 @@ class ReturnsRepository:
 
     async def save_answer(
         self, return_id: int, key: str, value: str, actor: str, now: datetime | None = None, *,
-        speaking_for: Iterable[str] | None = None,
+        speaking_for: Iterable[str] | None = None, prompt_id: str | None = None,
     ) -> MonitoringReturn:
         """Store one answer at once (and drop answers it made meaningless).
 
+        With `prompt_id` (the check-in's question), the answer is stored only if that prompt
+        is the one sent and still waiting (`StalePrompt` otherwise), and it is then used up.
         Drafts are not audited answer by answer (the return row shows them and when they
         last changed); starting, submitting and assessing are.
         """
@@ -273,12 +300,14 @@ class ReturnsRepository:
             _authorise(ret, speaking_for)
             if ret.state not in OPEN_STATES:
                 raise ReturnNotOpen(return_id, ret.state)
+            await _take_prompt(session, return_id, prompt_id)
             answers = apply_answer(ret.agreement, ret.period, ret.answers, key, value, has_previous=ret.previous is not None)
             await _write_answers(session, return_id, ret, answers, moment)
             return replace(ret, answers=answers)
 
     async def use_previous_figures(
         self, return_id: int, actor: str, now: datetime | None = None, *, speaking_for: Iterable[str] | None = None,
+        prompt_id: str | None = None,
     ) -> MonitoringReturn:
         """"Same as last period": copy last period's figures as the starting point."""
         moment = now or datetime.now(UTC)
@@ -287,9 +316,24 @@ class ReturnsRepository:
             _authorise(ret, speaking_for)
             if ret.state not in OPEN_STATES:
                 raise ReturnNotOpen(return_id, ret.state)
+            await _take_prompt(session, return_id, prompt_id)
             answers = copy_from_previous(ret)
             await _write_answers(session, return_id, ret, answers, moment)
             return replace(ret, answers=answers)
+
+    async def prompt_sent(self, return_id: int, prompt_id: str) -> None:
+        """The check-in question `prompt_id` has reached Teams: it is now the one an answer may be for.
+
+        Called after the send returns, so a prompt whose send never finished (the process
+        killed mid-send) can never be answered; the question is asked again under a new id.
+        """
+        async with self._sessions() as session, session.begin():
+            await session.execute(update(ReturnRow).where(ReturnRow.id == return_id).values(prompt_id=prompt_id))
+
+    async def waiting_prompt(self, return_id: int) -> str:
+        """The prompt id of the question sent and not yet answered ("" when none is waiting)."""
+        async with self._sessions() as session:
+            return await session.scalar(select(ReturnRow.prompt_id).where(ReturnRow.id == return_id)) or ""
 
     async def submit(
         self, return_id: int, actor: str, notification: dict[str, Any] | None = None, now: datetime | None = None, *,

@@ -23,6 +23,7 @@ from storage.returns import (
     ReturnIncomplete,
     ReturnNotOpen,
     ReturnsRepository,
+    StalePrompt,
     UnknownReturn,
     returns_overview,
 )
@@ -204,3 +205,17 @@ async def test_every_write_refuses_a_caller_who_no_longer_speaks_for_the_agreeme
     stored = await repo.load(ret.id)
     assert stored.answers == FULL and stored.state == "in_progress"
     assert (await repo.submit(ret.id, ACTOR, speaking_for=[SAFE_HARBOUR])).state == "submitted"
+
+
+async def test_an_answer_is_stored_only_for_the_prompt_sent_and_only_once(repo: ReturnsRepository) -> None:
+    """A prompt never recorded as sent, or already answered, takes no answer."""
+    ret = await repo.open_return("OPCC-2023-014", Q2_START, ACTOR, TODAY)
+    with pytest.raises(StalePrompt):
+        await repo.save_answer(ret.id, kpi_key("referrals"), "130", ACTOR, prompt_id="never-sent")
+    await repo.prompt_sent(ret.id, "p1")
+    assert await repo.waiting_prompt(ret.id) == "p1"
+    await repo.save_answer(ret.id, kpi_key("referrals"), "130", ACTOR, prompt_id="p1")
+    with pytest.raises(StalePrompt):
+        await repo.save_answer(ret.id, kpi_key("referrals"), "25000", ACTOR, prompt_id="p1")
+    assert (await repo.load(ret.id)).answers == {kpi_key("referrals"): "130"}
+    assert await repo.waiting_prompt(ret.id) == ""
