@@ -17,6 +17,7 @@ import html
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from domain.alerts import DECISIONS, RULES
@@ -88,6 +89,8 @@ class DecideEnd:
     reference: str
     decision: str
     years: int | None = None
+    # The end date the card's alert was about: a press on an out-of-date card changes nothing.
+    card_end: date | None = None
 
 
 @dataclass(frozen=True)
@@ -279,7 +282,13 @@ def read_alert_action(value: Any) -> AlertAction | None:
             return None
         if years is not None and (not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= 10):
             return None
-        return DecideEnd(reference, decision, years)
+        card_end = value.get("end")
+        if card_end is None:
+            return DecideEnd(reference, decision, years)
+        try:
+            return DecideEnd(reference, decision, years, date.fromisoformat(card_end)) if isinstance(card_end, str) else None
+        except ValueError:
+            return None
     if action == ACTION_START_RETURN:
         return StartReturn(reference)
     return None

@@ -5,7 +5,12 @@ given (`ReturnsRepository.save_answer`), and which question comes next is worked
 the stored answers (`MonitoringReturn.next_question`), so "continue my return" after a
 restart, a crash or a week away carries on from the first unanswered question, and "back"
 or "change an answer" simply asks a named question again. Dialog state holds only the
-return's id and the question on screen.
+return's id, the question on screen and its prompt id.
+
+Each question asked gets a new prompt id, recorded on the return once the send has returned;
+an answer is stored only for the prompt id still waiting there. Dialog state is saved at the
+end of a turn, so after a crash mid-turn it can name a question already answered: the answer
+typed then is refused as meant for another question, and the current question is asked again.
 
 Authorisation is checked on every step from the stored return's agreement and the
 participant the handler identified this turn, never from card data or dialog state.
@@ -16,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from uuid import uuid4
 
 from botbuilder.dialogs import ComponentDialog, DialogContext, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 from botbuilder.dialogs.prompts import PromptValidatorContext
@@ -29,12 +35,13 @@ from dialogs.turn import ReturnCards, participant_of, remember_return, seen_retu
 from domain.monitoring import IN_PROGRESS, OPEN_STATES, QUERIED, SUBMITTED
 from domain.returns import SAME_AS_LAST, AnswerRefused, MonitoringReturn, belongs_to, normalise_answer, question_before
 from domain.values import format_date
-from storage.returns import ReturnIncomplete, ReturnNotOpen, ReturnsRepository, UnknownReturn
+from storage.returns import NotYourReturn, ReturnIncomplete, ReturnNotOpen, ReturnsRepository, StalePrompt, UnknownReturn
 
 CHOOSE = "checkin.choose"
 QUESTION = "checkin.question"
 SUMMARY = "checkin.summary"
 PROMPT = "checkin.prompt"
+ASK_AGAIN = "ask_again"
 
 DRAFT_STATES = (IN_PROGRESS, QUERIED)
 SAME_WORDS = ("same", "same as last time", "same as last quarter", "same as last period", "as before")
@@ -172,26 +179,47 @@ class CheckinDialog(ComponentDialog):
         step.values["return_id"], step.values["key"] = ret.id, question.key
         # The first question offers the whole return on one card instead.
         offer = self._cards.form_offer_card(ret) if question.key == ret.questions[0].key else None
-        return await step.prompt(
-            PROMPT, ask(question_text(ret, question), card=offer, kind="answer", return_id=ret.id, key=question.key)
+        # A new prompt id for every question asked (a re-ask too), recorded only once the send
+        # has returned: an answer is stored only for a prompt that was really sent and is current.
+        prompt_id = uuid4().hex
+        result = await step.prompt(
+            PROMPT,
+            ask(question_text(ret, question), card=offer, kind="answer", return_id=ret.id, key=question.key, prompt_id=prompt_id),
         )
+        await self._repo.prompt_sent(ret.id, prompt_id)
+        return result
 
     async def _save(self, step: WaterfallStepContext) -> DialogTurnResult:
         return_id, key = step.values["return_id"], step.values["key"]
+        if _is_ask_again(step.result):
+            return await self._ask_again(step, return_id)
         if is_back(step.result):
             return await step.replace_dialog(QUESTION, {"return_id": return_id, "key": step.result["to"]})
-        actor = participant_of(step.context).actor
+        participant = participant_of(step.context)
         value = step.result["value"]
         try:
+            # Authorised again at the write: the register may have changed since the question was asked.
+            # Bound to the prompt it answers, as the validator saw it: another turn may have used it up since.
+            bound = {"speaking_for": participant.providers, "prompt_id": step.result.get("prompt_id")}
             if key == SAME_AS_LAST and value == "yes":
-                saved = await self._repo.use_previous_figures(return_id, actor)
+                saved = await self._repo.use_previous_figures(return_id, participant.actor, **bound)
             else:
-                saved = await self._repo.save_answer(return_id, key, value, actor)
+                saved = await self._repo.save_answer(return_id, key, value, participant.actor, **bound)
             remember_return(step.context, saved)
+        except StalePrompt:
+            return await self._ask_again(step, return_id)
+        except NotYourReturn as refused:
+            await step.context.send_activity(say.NO_LONGER_YOURS.format(reference=refused.reference))
+            return await step.end_dialog()
         except ReturnNotOpen as closed:
             ret = await self._repo.load(return_id)
             await step.context.send_activity(say.PERIOD_NOT_OPEN.format(period=ret.period.label, reference=ret.reference, state=closed.state))
             return await step.end_dialog()
+        return await step.replace_dialog(QUESTION, {"return_id": return_id})
+
+    async def _ask_again(self, step: WaterfallStepContext, return_id: int) -> DialogTurnResult:
+        """The answer was for a prompt no longer waiting: say it was not saved and ask the current question afresh."""
+        await step.context.send_activity(say.ASKED_AGAIN)
         return await step.replace_dialog(QUESTION, {"return_id": return_id})
 
     # --- summary, submit, change ----------------------------------------------------------
@@ -235,9 +263,14 @@ class CheckinDialog(ComponentDialog):
         return await step.replace_dialog(QUESTION, {"return_id": step.values["return_id"], "key": step.result})
 
     async def _submit(self, step: WaterfallStepContext, ret: MonitoringReturn) -> DialogTurnResult:
-        actor = participant_of(step.context).actor
+        participant = participant_of(step.context)
         try:
-            submitted = await self._repo.submit(ret.id, actor, notification=self._cards.submission_notification(ret))
+            submitted = await self._repo.submit(
+                ret.id, participant.actor, notification=self._cards.submission_notification(ret), speaking_for=participant.providers
+            )
+        except NotYourReturn as refused:
+            await step.context.send_activity(say.NO_LONGER_YOURS.format(reference=refused.reference))
+            return await step.end_dialog()
         except ReturnIncomplete:
             return await step.replace_dialog(QUESTION, {"return_id": ret.id})
         except ReturnNotOpen as closed:
@@ -301,6 +334,11 @@ class CheckinDialog(ComponentDialog):
         if data:
             await send(say.STALE_BUTTON)
             return False
+        if rules.get("prompt_id") != await self._repo.waiting_prompt(rules["return_id"]):
+            # This prompt is not the question waiting (the bot restarted mid-send, or another
+            # chat asked since): whatever was typed may answer a different question.
+            prompt.recognized.value = {"command": ASK_AGAIN}
+            return True
         ret = remember_return(prompt.context, await self._repo.load(rules["return_id"]))
         question = next((q for q in ret.questions if q.key == rules["key"]), None)
         if question is None:
@@ -316,14 +354,14 @@ class CheckinDialog(ComponentDialog):
             return True
         previous = ret.previous.answers.get(question.key) if ret.previous else None
         if words in SAME_WORDS and previous is not None:
-            prompt.recognized.value = {"value": previous}
+            prompt.recognized.value = {"value": previous, "prompt_id": rules.get("prompt_id")}
             return True
         try:
             value = normalise_answer(question, text, ret.answers)
         except AnswerRefused as refused:
             await send(problem_text(refused))
             return False
-        prompt.recognized.value = {"value": value}
+        prompt.recognized.value = {"value": value, "prompt_id": rules.get("prompt_id")}
         return True
 
     async def _validate_summary(self, prompt: PromptValidatorContext, rules: dict[str, Any], words: str, data: Any) -> bool:
@@ -345,6 +383,10 @@ class CheckinDialog(ComponentDialog):
                 return True
         await send(say.SUMMARY_PROMPT)
         return False
+
+
+def _is_ask_again(result: Any) -> bool:
+    return isinstance(result, dict) and result.get("command") == ASK_AGAIN
 
 
 async def _note_query(ret: MonitoringReturn, step: WaterfallStepContext) -> None:

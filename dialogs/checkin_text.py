@@ -14,6 +14,11 @@ STAFF_NOT_PROVIDER = (
 )
 NOT_YOURS = "I can't find an agreement {reference} that you report on. Type 'check in' to see your agreements."
 RETURN_NOT_YOURS = "That return isn't one you can open. Type 'check in' to see your own returns."
+ASKED_AGAIN = "Sorry, I lost track of where we were, so I have not saved that. Please answer this question:"
+NO_LONGER_YOURS = (
+    "Your answer was not saved: the register no longer lists {reference} under your organisation. "
+    "If that is wrong, ask your contract manager to correct the register."
+)
 CHOOSE_AGREEMENT = "Which agreement is this return for? Reply with its number or reference:\n\n{options}"
 CHOOSE_PERIOD = "Which period is this return for? Reply with its number or name:\n\n{options}"
 NOT_IN_LIST = "Please reply with one of the numbers or names listed:\n\n{options}"

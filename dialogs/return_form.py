@@ -33,7 +33,7 @@ from domain.returns import (
     belongs_to,
     kpi_key,
 )
-from storage.returns import ReturnNotOpen, ReturnsRepository, UnknownReturn
+from storage.returns import NotYourReturn, ReturnNotOpen, ReturnsRepository, UnknownReturn
 
 
 class ReturnForm:
@@ -66,10 +66,13 @@ class ReturnForm:
             return False, None
         check = check_form(ret, data)
         saved = ret
-        actor = participant_of(context).actor
+        participant = participant_of(context)
         try:
             for key, value in check.answers.items():
-                saved = await self._repo.save_answer(ret.id, key, value, actor)
+                saved = await self._repo.save_answer(ret.id, key, value, participant.actor, speaking_for=participant.providers)
+        except NotYourReturn as refused:
+            await context.send_activity(say.NO_LONGER_YOURS.format(reference=refused.reference))
+            return False, None
         except ReturnNotOpen as closed:
             await _not_open(context, ret, closed.state)
             return True, None

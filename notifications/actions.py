@@ -10,12 +10,21 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.alerts import EXTEND, LET_END, RECOMMISSION
 from domain.values import format_date
-from storage.alerts_repo import DecisionRefused, UnknownAgreement, add_snooze, record_decision, set_alert_channel
+from storage.alerts_repo import (
+    AlreadyDecided,
+    DecisionRefused,
+    EarlierDecision,
+    UnknownAgreement,
+    add_snooze,
+    record_decision,
+    set_alert_channel,
+)
 
 ALERTS_HERE = "Done: deadline alerts for the contracts group will come to this channel from now on. Type \"stop alerts here\" to stop them."
 ALERTS_STOPPED = "Done: alerts will no longer come to this channel. Type \"send alerts here\" in the channel that should get them."
@@ -29,6 +38,18 @@ DECIDED = {
     LET_END: "Recorded: {reference} will end on {end} ({who}). Decision reminders have stopped.",
 }
 UNKNOWN_AGREEMENT = "I can't find an agreement with the reference {reference}."
+ALREADY_DECIDED_PREFIX = "Already decided:"
+ALREADY_DECIDED = (
+    ALREADY_DECIDED_PREFIX + " {who} chose to {what} on {when}. Nothing has changed. "
+    "To see where it stands, ask me \"tell me about {reference}\"."
+)
+EARLIER_DECISION = {
+    EXTEND: "extend {reference} (it now ends on {current_end})",
+    RECOMMISSION: "re-commission {reference}",
+    LET_END: "let {reference} end on {end}",
+}
+
+LONDON = ZoneInfo("Europe/London")
 
 _SEND_HERE = re.compile(r"^(?:please\s+)?(?:send|post|put)\s+(?:the\s+)?alerts\s+(?:here|to\s+this\s+channel)\s*[.!]?$", re.IGNORECASE)
 _STOP_HERE = re.compile(r"^(?:please\s+)?(?:stop|no\s+more)\s+(?:the\s+)?alerts\s+(?:here|in\s+this\s+channel)\s*[.!]?$", re.IGNORECASE)
@@ -95,18 +116,40 @@ class AlertActions:
             return refused.reason
         return SNOOZED.format(rule=RULE_WORDS.get(rule, rule), reference=reference, until=format_date(until + timedelta(days=1)))
 
-    async def decide(self, reference: str, decision: str, years: int | None, actor: str, *, staff: bool) -> str:
-        """Extend by an option, re-commission, or let it end — recorded with who and when."""
+    async def decide(
+        self, reference: str, decision: str, years: int | None, actor: str, *, staff: bool, card_end: date | None = None,
+    ) -> str:
+        """Extend by an option, re-commission, or let it end — recorded once, with who and when.
+
+        `card_end` is the end date the pressed card was about; when someone has already
+        decided (at the same moment, or before this card went out of date) the answer says
+        what they decided instead of recording a second, contradictory decision.
+        """
         if not staff:
             return STAFF_ONLY
         try:
             async with self._sessions.begin() as session:
-                recorded = await record_decision(session, reference, decision, actor, self._clock(), years=years)
+                recorded = await record_decision(
+                    session, reference, decision, actor, self._clock(), years=years, card_end=card_end
+                )
         except UnknownAgreement:
             return UNKNOWN_AGREEMENT.format(reference=reference)
+        except AlreadyDecided as decided:
+            return already_decided(decided.earlier)
         except DecisionRefused as refused:
             return refused.reason
         end = recorded.new_end_date or recorded.for_end_date
         reply = DECIDED[decision].format(reference=recorded.reference, end=format_date(end), who=actor or "you")
         note = await self._after_decision(recorded.reference, actor) if self._after_decision else ""
         return f"{reply} {note}" if note else reply
+
+
+def already_decided(earlier: EarlierDecision) -> str:
+    """What was decided before, by whom and when, in words for the person whose press changed nothing."""
+    what = EARLIER_DECISION.get(earlier.decision, "decide about {reference}").format(
+        reference=earlier.reference, end=format_date(earlier.for_end_date) or "its end date",
+        current_end=format_date(earlier.current_end) or "no date",
+    )
+    moment = earlier.decided_at.astimezone(LONDON)
+    when = f"{format_date(moment.date())} at {moment:%H:%M}"
+    return ALREADY_DECIDED.format(who=earlier.decided_by or "someone", what=what, when=when, reference=earlier.reference)

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, SQLColumnExpression, String, select, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, SQLColumnExpression, String, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.agreement import Agreement, Kpi, format_extension_options
@@ -173,8 +173,17 @@ async def load_register(session: AsyncSession) -> list[Agreement]:
     return sorted((await load_agreements(session)).values(), key=lambda a: a.reference)
 
 
+def reference_is(reference: str) -> ColumnElement[bool]:
+    """The agreement whose reference is exactly `reference`, ignoring case and surrounding spaces.
+
+    Never a pattern: a reference comes from people and from card data, where `%` or `_` would
+    otherwise make a LIKE match whichever agreement the database finds first.
+    """
+    return func.lower(AgreementRow.reference) == reference.strip().lower()
+
+
 async def find_by_reference(session: AsyncSession, reference: str) -> Agreement | None:
     """One agreement by its exact reference (case-insensitive), or `None`."""
-    rows = await session.scalars(select(AgreementRow).where(AgreementRow.reference.ilike(reference)))
+    rows = await session.scalars(select(AgreementRow).where(reference_is(reference)))
     row = rows.unique().first()
     return to_domain(row) if row else None

@@ -20,7 +20,7 @@ from domain.agreement import Agreement
 from domain.alerts import DECISIONS, EXTEND, RULES, Decision, ReturnRecord, Snooze
 from domain.periods import add_months
 from domain.values import format_date, parse_extension_options
-from storage.agreements import Wanted, load_agreements
+from storage.agreements import Wanted, load_agreements, reference_is
 from storage.conversations import ConversationRecord, channel_conversation_id, find_conversation, personal_conversation_for
 from storage.models import (
     AgreementRow,
@@ -105,7 +105,7 @@ async def snoozes(session: AsyncSession, today: date) -> list[Snooze]:
 
 
 async def _agreement_row(session: AsyncSession, reference: str) -> AgreementRow:
-    row = (await session.scalars(select(AgreementRow).where(AgreementRow.reference.ilike(reference.strip())))).unique().first()
+    row = (await session.scalars(select(AgreementRow).where(reference_is(reference)))).unique().first()
     if row is None:
         raise UnknownAgreement(reference)
     return row
@@ -133,19 +133,55 @@ class RecordedDecision:
     new_end_date: date | None = None
 
 
+@dataclass(frozen=True)
+class EarlierDecision:
+    """A decision already recorded that a new one would contradict, and where the agreement stands now."""
+
+    reference: str
+    decision: str
+    for_end_date: date | None
+    decided_by: str
+    decided_at: datetime
+    current_end: date | None
+
+
+class AlreadyDecided(Exception):
+    """Someone has already decided how this agreement ends (or the card pressed is out of date)."""
+
+    def __init__(self, earlier: EarlierDecision) -> None:
+        super().__init__(earlier.reference)
+        self.earlier = earlier
+
+
 async def record_decision(
     session: AsyncSession, reference: str, decision: str, actor: str, now: datetime, *,
-    years: int | None = None, comment: str = "",
+    years: int | None = None, comment: str = "", card_end: date | None = None,
 ) -> RecordedDecision:
     """Record how an agreement ends (extend by an option / re-commission / let it end), audited.
+
+    Decisions on one agreement are serialised: the agreement's row is locked before anything
+    is read, so of two people pressing buttons at once exactly one decision is recorded and
+    the other gets `AlreadyDecided`. One decision stands per current end date; `card_end` is
+    the end date the card's alert was about, so a press on a card made before an extension
+    (whose end date has moved on) is refused rather than extending again. A card that does
+    not say (made before cards carried it) acts only while nothing at all has been decided.
 
     Extending uses the first unused option (or `years`, which must be one of the options
     left) and moves the current end date on, so expiry alerts start again for the new date.
     """
     if decision not in DECISIONS:
         raise DecisionRefused("Choose extend, re-commission or let it end.")
+    await _lock_agreement(session, reference)
     row = await _agreement_row(session, reference)
     end = row.extended_to or row.end_date
+    earlier = await _decision_in_the_way(session, row, end, card_end)
+    if earlier is not None:
+        raise AlreadyDecided(earlier)
+    if card_end is not None and card_end != end:
+        raise DecisionRefused(
+            f"That card is about {row.reference} ending on {format_date(card_end)}, but it now ends on "
+            f"{format_date(end) or 'no date'}. Ask me \"tell me about {row.reference}\" to see where it stands."
+        )
     new_end: date | None = None
     if decision == EXTEND:
         options = _options_left(row)
@@ -167,6 +203,51 @@ async def record_decision(
     session.add(AuditEntry(at=now, actor=actor, action="end_decision", reference=row.reference, field="decision",
                            old_value=format_date(end), new_value=decision))
     return RecordedDecision(row.reference, decision, end, new_end)
+
+
+async def _lock_agreement(session: AsyncSession, reference: str) -> None:
+    """Hold the agreement's row until this transaction ends, before reading anything about it.
+
+    PostgreSQL: `SELECT … FOR UPDATE` on the row, so a second decision waits and then reads
+    the first one's result. SQLite has no row locks: a no-op UPDATE takes the database's write
+    lock up front, so the second transaction waits (busy timeout) instead of reading a
+    snapshot that is about to go stale.
+    """
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(select(AgreementRow.id).where(reference_is(reference)).with_for_update())
+        return
+    await session.execute(
+        update(AgreementRow).where(reference_is(reference)).values(updated_at=AgreementRow.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _decision_in_the_way(
+    session: AsyncSession, row: AgreementRow, end: date | None, card_end: date | None
+) -> EarlierDecision | None:
+    """The recorded decision a new one about `card_end` would contradict, if any.
+
+    For a card about the current end date: a decision about that date (or one made when the
+    agreement had no end date). For a card about an earlier end date: the decision about that
+    date, or else the latest. For a card that does not say: the latest decision of all.
+    """
+    query = select(ExtensionDecision).where(ExtensionDecision.agreement_id == row.id)
+    latest_first = (ExtensionDecision.decided_at.desc(), ExtensionDecision.id.desc())
+    found: ExtensionDecision | None
+    if card_end is None:
+        found = await session.scalar(query.order_by(*latest_first).limit(1))
+    elif card_end == end:
+        found = await session.scalar(
+            query.where((ExtensionDecision.for_end_date == end) | ExtensionDecision.for_end_date.is_(None))
+            .order_by(*latest_first).limit(1)
+        )
+    else:
+        found = await session.scalar(query.where(ExtensionDecision.for_end_date == card_end).order_by(*latest_first).limit(1))
+        if found is None:
+            found = await session.scalar(query.order_by(*latest_first).limit(1))
+    if found is None:
+        return None
+    return EarlierDecision(row.reference, found.decision, found.for_end_date, found.decided_by, _aware(found.decided_at), end)
 
 
 def _options_left(row: AgreementRow) -> tuple[int, ...]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,29 +44,39 @@ def channel_conversation_id(conversation_id: str) -> str:
 async def save_conversation(session: AsyncSession, record: ConversationRecord, *, now: datetime | None = None) -> None:
     """Insert or refresh a conversation's reference; an activity from it means the bot may speak there.
 
-    An empty `user_email` never overwrites a known one, and `is_alert_channel` (set by
-    administrators) is kept.
+    The stored user id and email are one person's, seen together in the same member lookup,
+    because personal alerts are delivered to that user id when that email is due one. So a new
+    sender replaces both; a sender whose email could not be looked up this time keeps the email
+    only if they are the person it was stored for, and otherwise leaves no email at all (in a
+    shared channel, the last sender is often not the person the email belongs to). An email
+    with no user id is never stored. `is_alert_channel` (set by administrators) is kept.
     """
     moment = now or datetime.now(UTC)
+    email = record.user_email if record.user_id else ""
     values = {
         "conversation_id": record.conversation_id,
         "tenant_id": record.tenant_id,
         "conversation_type": record.conversation_type,
         "user_id": record.user_id,
-        "user_email": record.user_email,
+        "user_email": email,
         "reference": record.reference,
         "is_alert_channel": record.is_alert_channel,
         "blocked": False,
         "updated_at": moment,
     }
-    refreshed = {key: values[key] for key in ("tenant_id", "conversation_type", "reference", "blocked", "updated_at")}
-    if record.user_id:
-        refreshed["user_id"] = record.user_id
+    refreshed: dict[str, Any] = {
+        key: values[key] for key in ("tenant_id", "conversation_type", "reference", "blocked", "updated_at")
+    }
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(ConversationRef).values(**values)
-    if record.user_email:
-        refreshed["user_email"] = statement.excluded.user_email
+    if record.user_id:
+        refreshed["user_id"] = statement.excluded.user_id
+        refreshed["user_email"] = (
+            statement.excluded.user_email
+            if email
+            else case((ConversationRef.user_id == statement.excluded.user_id, ConversationRef.user_email), else_="")
+        )
     statement = statement.on_conflict_do_update(index_elements=["conversation_id"], set_=refreshed)
     await session.execute(statement)
 

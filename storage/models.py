@@ -177,6 +177,10 @@ class MonitoringReturn(Base):
     assessed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     rating: Mapped[str] = mapped_column(String(40), default="")
     assessment_comment: Mapped[str] = mapped_column(Text, default="")
+    # The check-in question last sent for this return and not yet answered ("" for none): an
+    # answer is stored only for the prompt it names, so an answer typed after a crash mid-send
+    # is never taken for the question before (migration 0002).
+    prompt_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -42,6 +42,7 @@ from domain.returns import (
     SPEND_TO_DATE,
     MonitoringReturn,
     apply_answer,
+    belongs_to,
     copy_from_previous,
     kpi_key,
     provider_key,
@@ -66,6 +67,52 @@ class ReturnNotOpen(Exception):
         super().__init__(f"Return {return_id} is {state}")
         self.return_id = return_id
         self.state = state
+
+
+class NotYourReturn(PermissionError):
+    """The agreement, as the register holds it now, is not one of the providers the caller speaks for."""
+
+    def __init__(self, return_id: int, reference: str) -> None:
+        super().__init__(f"Return {return_id} ({reference}) is not the caller's")
+        self.return_id = return_id
+        self.reference = reference
+
+
+def _authorise(ret: MonitoringReturn, speaking_for: Iterable[str] | None) -> None:
+    """Refuse the write unless the agreement, read in this write's transaction, is the caller's.
+
+    The dialogs check who may open a return when they ask a question, but the answer comes
+    turns (or days) later and the register may have moved the agreement to another provider
+    meanwhile: the write itself is where the check must hold. `None` means a trusted caller
+    (demo seeding, tests), never a person in Teams.
+    """
+    if speaking_for is not None and not belongs_to(ret.agreement, speaking_for):
+        raise NotYourReturn(ret.id, ret.reference)
+
+
+class StalePrompt(Exception):
+    """The answer was typed to a question that is no longer the one waiting (a crash mid-send, say)."""
+
+    def __init__(self, return_id: int) -> None:
+        super().__init__(f"Return {return_id}: that question is no longer the one asked")
+        self.return_id = return_id
+
+
+async def _take_prompt(session: AsyncSession, return_id: int, prompt_id: str | None) -> None:
+    """Consume the prompt this answer is for, or refuse the answer if it is not the one waiting.
+
+    Compare-and-set on `prompt_id`: it names the question last sent and not yet answered, so
+    an answer is stored once, for that question only. `None` means a caller outside the
+    check-in (the one-card form names its fields; demo seeding; tests).
+    """
+    if prompt_id is None:
+        return
+    taken = await session.execute(
+        update(ReturnRow).where(ReturnRow.id == return_id, ReturnRow.prompt_id == prompt_id, ReturnRow.prompt_id != "")
+        .values(prompt_id="").execution_options(synchronize_session=False)
+    )
+    if getattr(taken, "rowcount", 0) != 1:
+        raise StalePrompt(return_id)
 
 
 class ReturnIncomplete(Exception):
@@ -236,37 +283,67 @@ class ReturnsRepository:
         async with self._sessions() as session:
             return await _load(session, return_id, agreements=self._agreements)
 
-    async def save_answer(self, return_id: int, key: str, value: str, actor: str, now: datetime | None = None) -> MonitoringReturn:
+    async def save_answer(
+        self, return_id: int, key: str, value: str, actor: str, now: datetime | None = None, *,
+        speaking_for: Iterable[str] | None = None, prompt_id: str | None = None,
+    ) -> MonitoringReturn:
         """Store one answer at once (and drop answers it made meaningless).
 
+        With `prompt_id` (the check-in's question), the answer is stored only if that prompt
+        is the one sent and still waiting (`StalePrompt` otherwise), and it is then used up.
         Drafts are not audited answer by answer (the return row shows them and when they
         last changed); starting, submitting and assessing are.
         """
         moment = now or datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
+            _authorise(ret, speaking_for)
             if ret.state not in OPEN_STATES:
                 raise ReturnNotOpen(return_id, ret.state)
+            await _take_prompt(session, return_id, prompt_id)
             answers = apply_answer(ret.agreement, ret.period, ret.answers, key, value, has_previous=ret.previous is not None)
             await _write_answers(session, return_id, ret, answers, moment)
             return replace(ret, answers=answers)
 
-    async def use_previous_figures(self, return_id: int, actor: str, now: datetime | None = None) -> MonitoringReturn:
+    async def use_previous_figures(
+        self, return_id: int, actor: str, now: datetime | None = None, *, speaking_for: Iterable[str] | None = None,
+        prompt_id: str | None = None,
+    ) -> MonitoringReturn:
         """"Same as last period": copy last period's figures as the starting point."""
         moment = now or datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
+            _authorise(ret, speaking_for)
             if ret.state not in OPEN_STATES:
                 raise ReturnNotOpen(return_id, ret.state)
+            await _take_prompt(session, return_id, prompt_id)
             answers = copy_from_previous(ret)
             await _write_answers(session, return_id, ret, answers, moment)
             return replace(ret, answers=answers)
 
-    async def submit(self, return_id: int, actor: str, notification: dict[str, Any] | None = None, now: datetime | None = None) -> MonitoringReturn:
+    async def prompt_sent(self, return_id: int, prompt_id: str) -> None:
+        """The check-in question `prompt_id` has reached Teams: it is now the one an answer may be for.
+
+        Called after the send returns, so a prompt whose send never finished (the process
+        killed mid-send) can never be answered; the question is asked again under a new id.
+        """
+        async with self._sessions() as session, session.begin():
+            await session.execute(update(ReturnRow).where(ReturnRow.id == return_id).values(prompt_id=prompt_id))
+
+    async def waiting_prompt(self, return_id: int) -> str:
+        """The prompt id of the question sent and not yet answered ("" when none is waiting)."""
+        async with self._sessions() as session:
+            return await session.scalar(select(ReturnRow.prompt_id).where(ReturnRow.id == return_id)) or ""
+
+    async def submit(
+        self, return_id: int, actor: str, notification: dict[str, Any] | None = None, now: datetime | None = None, *,
+        speaking_for: Iterable[str] | None = None,
+    ) -> MonitoringReturn:
         """Mark the return submitted (audited) and queue the contracts-channel card."""
         moment = now or datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
+            _authorise(ret, speaking_for)
             if ret.state not in (IN_PROGRESS, QUERIED):
                 raise ReturnNotOpen(return_id, ret.state)
             if not ret.complete:

@@ -80,11 +80,15 @@ def _actions(entry: OutboxEntry) -> list[dict[str, Any]]:
     buttons = [ask_button(open_question(entry.reference), OPEN_AGREEMENT)]
     if entry.rule in _DECISION_RULES:
         options = [int(o) for o in entry.payload.get("options_left", []) if str(o).isdigit()] or [1]
+        # The end date the alert is about (its due date) goes with every decision, so a press on
+        # this card after the agreement has been extended is refused rather than extending again.
+        decide = {"action": ACTION_DECIDE, "reference": entry.reference}
+        if entry.due is not None:
+            decide["end"] = entry.due.isoformat()
         choices = [
-            submit(EXTEND_BY.format(years=_years(options[0])),
-                   {"action": ACTION_DECIDE, "reference": entry.reference, "decision": "extend", "years": options[0]}),
-            submit(RECOMMISSION, {"action": ACTION_DECIDE, "reference": entry.reference, "decision": "recommission"}),
-            submit(LET_END, {"action": ACTION_DECIDE, "reference": entry.reference, "decision": "end"}),
+            submit(EXTEND_BY.format(years=_years(options[0])), {**decide, "decision": "extend", "years": options[0]}),
+            submit(RECOMMISSION, {**decide, "decision": "recommission"}),
+            submit(LET_END, {**decide, "decision": "end"}),
         ]
         buttons.append({"type": "Action.ShowCard", "title": DECIDE,
                         "card": {"type": "AdaptiveCard", "body": [], "actions": choices}})

@@ -194,7 +194,9 @@ class CommissioningBot(TeamsActivityHandler):
     async def _decide(self, turn_context: TurnContext, message: Message, caller: Caller) -> None:
         assert self._alerts is not None and isinstance(message.request, DecideEnd)
         action = message.request
-        reply = await self._alerts.decide(action.reference, action.decision, action.years, caller.email, staff=caller.is_staff)
+        reply = await self._alerts.decide(
+            action.reference, action.decision, action.years, caller.email, staff=caller.is_staff, card_end=action.card_end
+        )
         await turn_context.send_activity(reply)
 
     async def _choose_channel(self, turn_context: TurnContext, message: Message, caller: Caller) -> None:

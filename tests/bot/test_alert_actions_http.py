@@ -11,7 +11,7 @@ from datetime import date
 from conftest import PROVIDER_ID, RunningBot
 
 from bot.requests import ACTION_DECIDE, ACTION_SNOOZE
-from notifications.actions import ALERTS_HERE, ALERTS_STOPPED, NOT_A_CHANNEL, STAFF_ONLY
+from notifications.actions import ALERTS_HERE, ALERTS_STOPPED, NOT_A_CHANNEL, STAFF_ONLY, UNKNOWN_AGREEMENT
 from storage import alerts_repo
 from storage.alerts_repo import alert_channel
 from storage.db import create_engine, session_factory
@@ -69,13 +69,13 @@ async def test_snooze_button_holds_back_that_alert_for_seven_days(local_bot: Run
 
 
 async def test_decision_buttons_record_the_decision_or_say_why_not(local_bot: RunningBot) -> None:
-    """Re-commission is recorded with who; extending with no options left is refused in words."""
+    """Extending with no options left is refused in words; re-commission is recorded with who."""
     await local_bot.post(local_bot.activities.card_submit(
-        {"action": ACTION_DECIDE, "reference": "OPCC-2023-014", "decision": "recommission"}))
-    assert local_bot.connector.sent[-1].text.startswith("Recorded: OPCC-2023-014 will be re-commissioned")
-    await local_bot.post(local_bot.activities.card_submit(
-        {"action": ACTION_DECIDE, "reference": "OPCC-2023-014", "decision": "extend", "years": 1}))
+        {"action": ACTION_DECIDE, "reference": "OPCC-2023-014", "decision": "extend", "years": 1, "end": "2026-12-31"}))
     assert "has no extension options left" in local_bot.connector.sent[-1].text
+    await local_bot.post(local_bot.activities.card_submit(
+        {"action": ACTION_DECIDE, "reference": "OPCC-2023-014", "decision": "recommission", "end": "2026-12-31"}))
+    assert local_bot.connector.sent[-1].text.startswith("Recorded: OPCC-2023-014 will be re-commissioned")
     engine = create_engine(local_bot.settings.database_url)
     try:
         async with session_factory(engine)() as session:
@@ -96,3 +96,28 @@ async def test_healthz_reports_the_scheduler_and_the_outbox_backlog(local_bot: R
     assert scheduler["running"] and scheduler["sweep_time"] == "07:30 Europe/London"
     assert scheduler["next_sweep"] is not None
     assert body["outbox"]["waiting"] == 0 and body["outbox"]["dead"] == 0
+
+
+async def test_a_wildcard_in_a_card_reference_matches_no_agreement(local_bot: RunningBot) -> None:
+    """ "%", "OPCC-2023-01_" or "%2023%" as a button's reference act on nothing: they name no agreement."""
+    for reference in ("%", "OPCC-2023-01_", "%2023%"):
+        await local_bot.post(local_bot.activities.card_submit(
+            {"action": ACTION_SNOOZE, "reference": reference, "rule": "expiry"}))
+        assert local_bot.connector.sent[-1].text == UNKNOWN_AGREEMENT.format(reference=reference)
+        await local_bot.post(local_bot.activities.card_submit(
+            {"action": ACTION_DECIDE, "reference": reference, "decision": "recommission"}))
+        assert local_bot.connector.sent[-1].text == UNKNOWN_AGREEMENT.format(reference=reference)
+    engine = create_engine(local_bot.settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            assert await alerts_repo.snoozes(session, date(2026, 11, 20)) == []
+            assert await alerts_repo.decisions(session) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_a_card_reference_matches_its_agreement_whatever_the_case(local_bot: RunningBot) -> None:
+    """ "opcc-2023-014" is OPCC-2023-014: references compare exactly, ignoring case only."""
+    await local_bot.post(local_bot.activities.card_submit(
+        {"action": ACTION_SNOOZE, "reference": "opcc-2023-014", "rule": "expiry"}))
+    assert local_bot.connector.sent[-1].text.startswith("Snoozed: no more expiry alerts about opcc-2023-014 until")

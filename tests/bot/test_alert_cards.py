@@ -57,7 +57,8 @@ def test_staff_get_open_snooze_and_decision_buttons() -> None:
     assert titles[0] == OPEN_AGREEMENT and SNOOZE in titles
     assert {"Extend by 2 years", "Re-commission", "Let it end"} <= set(titles)
     decide = next(b for b in buttons(card) if b.get("title") == "Extend by 2 years")
-    assert read_alert_action(decide["data"]) == DecideEnd("REF-001", "extend", 2)
+    # The card carries the end date its alert is about (the alert's due date), for the decision guard.
+    assert read_alert_action(decide["data"]) == DecideEnd("REF-001", "extend", 2, date(2027, 1, 31))
     snooze = next(b for b in buttons(card) if b.get("title") == SNOOZE)
     assert read_alert_action(snooze["data"]) == SnoozeAlert("REF-001", "decision_overdue")
 
@@ -85,6 +86,8 @@ def test_forged_alert_buttons_are_not_acted_on() -> None:
         {"action": "alert_decide", "reference": "REF-1", "decision": "delete"},
         {"action": "alert_decide", "reference": "REF-1", "decision": "extend", "years": "2; drop"},
         {"action": "alert_decide", "reference": "", "decision": "end"},
+        {"action": "alert_decide", "reference": "REF-1", "decision": "end", "end": "not a date"},
+        {"action": "alert_decide", "reference": "REF-1", "decision": "end", "end": 20280331},
         ["not", "a", "mapping"],
     ):
         assert read_alert_action(value) is None

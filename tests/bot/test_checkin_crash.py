@@ -163,3 +163,53 @@ async def test_a_return_survives_kill_9_between_answers(db_url: str, connector: 
         for server in servers:
             await server.stop()
         await engine.dispose()
+
+
+async def test_an_answer_after_kill_9_mid_prompt_is_never_stored_under_the_previous_question(
+    db_url: str, connector: StandInConnector
+) -> None:
+    """SIGKILL while the next question is being sent: after a restart the answer to it is not taken for the one before."""
+    engine = create_engine(db_url)
+    await add_agreements(engine)
+    period = monitoring_periods(replace(REGISTER[0], first_imported=date(2026, 4, 1)), date.today())[-1]
+    repo = ReturnsRepository(engine)
+    servers: list[Server] = []
+    try:
+        async with ClientSession(timeout=ClientTimeout(total=60)) as http:
+            provider = Provider(connector, http)
+            first = await Server(db_url).start()
+            servers.append(first)
+            await provider.say(first, f"check in for OPCC-2023-014 {period.label}")
+            await provider.say(first, "95")
+            await provider.say(first, "Two advisers off sick")
+            connector.fail_next("hang")
+            answering = asyncio.create_task(provider.say(first, "310"))
+            await asyncio.wait_for(connector.hanging.wait(), 30)
+            spend_question = connector.hung[-1].text
+            assert spend_question.startswith(f"How much did you spend in {period.label}?")
+            await first.kill()
+            with pytest.raises(Exception):  # noqa: B017 - the server died under the request
+                await answering
+
+            second = await Server(db_url).start()
+            servers.append(second)
+            # The provider saw the spend question (Teams had it) and answers it.
+            replies = await provider.say(second, "25000")
+            (draft,) = await repo.returns_of([SAFE_HARBOUR])
+            assert draft.answers["kpi:sessions"] == "310" and "spend_in_period" not in draft.answers
+            assert replies == [say.ASKED_AGAIN, spend_question]
+            assert (await provider.say(second, "25000"))[-1].startswith("How much have you spent in total")
+            for text in ("£400,000", "amber", "none", "Clients felt safer", "skip"):
+                await provider.say(second, text)
+            assert (await provider.say(second, "submit"))[-1] == say.SUBMITTED.format(period=period.label, reference="OPCC-2023-014")
+
+        (submitted,) = await repo.returns_of([SAFE_HARBOUR])
+        assert submitted.answers == {
+            "kpi:referrals": "95", "reason:referrals": "Two advisers off sick", "kpi:sessions": "310",
+            "spend_in_period": "25000.00", "spend_to_date": "400000.00", "rag": "Amber", "risks": "",
+            "outcomes": "Clients felt safer", "case_study": "",
+        }
+    finally:
+        for server in servers:
+            await server.stop()
+        await engine.dispose()

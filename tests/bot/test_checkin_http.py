@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import ClientSession, ClientTimeout
 from aiohttp.test_utils import TestServer
 from stand_ins.connector import StandInConnector
-from teams_register import STAFF_DOMAIN
+from teams_register import COLUMNS, ROWS, STAFF_DOMAIN
 
 from bot.app import create_app
 from bot.settings import Settings
 from dialogs import checkin_text as say
 from storage.db import create_engine
+from storage.register_import import import_register
 from storage.returns import ReturnsRepository
 
 # After Q3 2026/27 (Oct–Dec) has ended: the imported register owes its first returns.
@@ -110,3 +113,27 @@ async def test_staff_ask_for_returns_awaiting_assessment_in_the_channel(bot: Bot
         await bot.texts(NORTHSIDE_ID, answer)
     sent = await bot.send(STAFF_ID, text="returns awaiting assessment", channel=True)
     assert sent[-1].cards and sent[-1].cards[0]["body"][0]["text"] == "Returns awaiting assessment: 1"
+
+
+async def test_a_provider_taken_off_an_agreement_mid_check_in_cannot_save_another_answer(
+    bot: Bot, register_url: str, tmp_path: Path
+) -> None:
+    """The register moves OPCC-2024-031 to another provider between two answers: the next answer is refused, not saved."""
+    await bot.texts(PROVIDER_ID, "check in for OPCC-2024-031")
+    assert (await bot.texts(PROVIDER_ID, "£20,000"))[-1].startswith("How much have you spent in total")
+    moved = [
+        [*row[:3], "Harbour Housing CIC", *row[4:10], "Lee Harbour", "lee@harbourhousing.org.uk", row[12]]
+        if row[0] == "OPCC-2024-031" else row
+        for row in ROWS
+    ]
+    path = tmp_path / "moved.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([COLUMNS, *moved])
+    engine = create_engine(register_url)
+    try:
+        await import_register(engine, path, today=LATER)
+        assert await bot.texts(PROVIDER_ID, "£150k") == [say.NO_LONGER_YOURS.format(reference="OPCC-2024-031")]
+        (ret,) = await ReturnsRepository(engine).returns_of(["Harbour Housing CIC"])
+    finally:
+        await engine.dispose()
+    assert ret.answers == {"spend_in_period": "20000.00"}

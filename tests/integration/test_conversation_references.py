@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.alerts_repo import delivery_target
 from storage.conversations import (
     ConversationRecord,
     find_conversation,
@@ -85,3 +86,29 @@ async def test_the_register_cache_reloads_after_an_import(engine: AsyncEngine, t
     path.write_text("reference,kind,title,provider\nOPCC-1,grant,ISVA,Safe Harbour\nOPCC-2,contract,Outreach,Safe Harbour\n", encoding="utf-8")
     await import_register(engine, path, today=date(2026, 11, 21))
     assert [a.reference for a in await cache.current()] == ["OPCC-1", "OPCC-2"]
+
+
+async def test_a_second_sender_with_no_email_never_inherits_the_first_persons_email(engine: AsyncEngine) -> None:
+    """In a shared channel, Sam speaks, then Jo (whose lookup fails): Sam's alerts must not go to Jo."""
+    sessions = session_factory(engine)
+    channel = dict(REFERENCE, conversation={"id": "19:c@thread.tacv2"})
+    async with sessions.begin() as session:
+        await save_conversation(session, record(conversation_id="19:c@thread.tacv2", conversation_type="channel", reference=channel))
+        await save_conversation(session, record(conversation_id="19:c@thread.tacv2", conversation_type="channel",
+                                                reference=channel, user_id="29:jo", user_email=""))
+    async with sessions() as session:
+        target = await delivery_target(session, "sam@mopac.example")
+        stored = await find_conversation(session, "19:c@thread.tacv2")
+    assert target is None or target.reference["user"]["id"] == "29:sam"
+    assert stored is not None and (stored.user_id, stored.user_email) in (("29:jo", ""), ("29:sam", "sam@mopac.example"))
+
+
+async def test_the_same_sender_with_a_failed_lookup_keeps_their_own_email(engine: AsyncEngine) -> None:
+    """Sam's lookup failing on a later message does not forget who Sam is."""
+    sessions = session_factory(engine)
+    async with sessions.begin() as session:
+        await save_conversation(session, record(conversation_id="19:c@thread.tacv2", conversation_type="channel"))
+        await save_conversation(session, record(conversation_id="19:c@thread.tacv2", conversation_type="channel", user_email=""))
+    async with sessions() as session:
+        target = await delivery_target(session, "sam@mopac.example")
+    assert target is not None and target.create_personal and target.reference["user"]["id"] == "29:sam"

@@ -19,9 +19,11 @@ from storage.returns import (
     ACCEPT,
     QUERY,
     NotAwaitingAssessment,
+    NotYourReturn,
     ReturnIncomplete,
     ReturnNotOpen,
     ReturnsRepository,
+    StalePrompt,
     UnknownReturn,
     returns_overview,
 )
@@ -188,3 +190,32 @@ async def test_opening_the_same_return_at_once_makes_one_return(repo: ReturnsRep
     assert len({r.id for r in opened}) == 1
     async with session_factory(engine)() as session:
         assert len((await session.scalars(select(ReturnRow))).all()) == 1
+
+
+async def test_every_write_refuses_a_caller_who_no_longer_speaks_for_the_agreement(repo: ReturnsRepository) -> None:
+    """Answers, "same as last period" and submit check the provider at the write, and change nothing when refused."""
+    ret = await repo.open_return("OPCC-2023-014", Q2_START, ACTOR, TODAY)
+    await answer_all(repo, ret.id, FULL)
+    with pytest.raises(NotYourReturn):
+        await repo.save_answer(ret.id, RAG, "Red", ACTOR, speaking_for=[NORTHSIDE])
+    with pytest.raises(NotYourReturn):
+        await repo.use_previous_figures(ret.id, ACTOR, speaking_for=())
+    with pytest.raises(NotYourReturn):
+        await repo.submit(ret.id, ACTOR, speaking_for=[NORTHSIDE])
+    stored = await repo.load(ret.id)
+    assert stored.answers == FULL and stored.state == "in_progress"
+    assert (await repo.submit(ret.id, ACTOR, speaking_for=[SAFE_HARBOUR])).state == "submitted"
+
+
+async def test_an_answer_is_stored_only_for_the_prompt_sent_and_only_once(repo: ReturnsRepository) -> None:
+    """A prompt never recorded as sent, or already answered, takes no answer."""
+    ret = await repo.open_return("OPCC-2023-014", Q2_START, ACTOR, TODAY)
+    with pytest.raises(StalePrompt):
+        await repo.save_answer(ret.id, kpi_key("referrals"), "130", ACTOR, prompt_id="never-sent")
+    await repo.prompt_sent(ret.id, "p1")
+    assert await repo.waiting_prompt(ret.id) == "p1"
+    await repo.save_answer(ret.id, kpi_key("referrals"), "130", ACTOR, prompt_id="p1")
+    with pytest.raises(StalePrompt):
+        await repo.save_answer(ret.id, kpi_key("referrals"), "25000", ACTOR, prompt_id="p1")
+    assert (await repo.load(ret.id)).answers == {kpi_key("referrals"): "130"}
+    assert await repo.waiting_prompt(ret.id) == ""

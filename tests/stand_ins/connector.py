@@ -7,8 +7,9 @@ Serves what the SDK calls during a turn:
   `userPrincipalName` from `members` (404 `MemberNotFoundInConversation` otherwise).
 
 `fail_next(kind, times)` makes the next activity posts misbehave the way a real connector
-can: `"slow"` (answers after `delay` seconds), `"500"`, `"429"` or `"drop"` (closes the
-connection without an answer).
+can: `"slow"` (answers after `delay` seconds), `"500"`, `"429"`, `"drop"` (closes the
+connection without an answer) or `"hang"` (reads the activity into `hung`, sets `hanging`, and
+never answers until `stop`: the bot is stuck mid-send, as when its process is killed there).
 """
 
 from __future__ import annotations
@@ -54,9 +55,12 @@ class StandInConnector:
     sent: list[Sent] = field(default_factory=list)
     member_lookups: list[str] = field(default_factory=list)
     url: str = ""
+    hung: list[Sent] = field(default_factory=list)
+    hanging: asyncio.Event = field(default_factory=asyncio.Event)
     _faults: list[str] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _server: LocalServer | None = None
+    _release: asyncio.Event = field(default_factory=asyncio.Event)
 
     def add_member(self, member_id: str, name: str, email: str, aad_object_id: str = "") -> None:
         self.members[member_id] = {
@@ -69,7 +73,7 @@ class StandInConnector:
         }
 
     def fail_next(self, kind: str, times: int = 1) -> None:
-        assert kind in ("slow", "500", "429", "drop"), kind
+        assert kind in ("slow", "500", "429", "drop", "hang"), kind
         self._faults.extend([kind] * times)
 
     def sent_to(self, conversation_id: str) -> list[Sent]:
@@ -85,6 +89,7 @@ class StandInConnector:
         return self
 
     async def stop(self) -> None:
+        self._release.set()
         if self._server is not None:
             await self._server.stop()
 
@@ -103,6 +108,11 @@ class StandInConnector:
         if fault == "slow":
             await asyncio.sleep(self.delay)
         body = await request.json()
+        if fault == "hang":
+            self.hung.append(Sent(request.match_info["conversation"], request.match_info.get("reply_to"), body, None))
+            self.hanging.set()
+            await self._release.wait()
+            return web.json_response({"error": {"code": "ServiceError", "message": "stand-in hung"}}, status=503)
         self.sent.append(
             Sent(
                 conversation_id=request.match_info["conversation"],
