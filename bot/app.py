@@ -39,7 +39,7 @@ from bot.cards import checkin as checkin_cards
 from bot.graph.installs import GraphInstaller, GraphSettings
 from bot.roles import StaffRule
 from bot.settings import Settings
-from bot.teams.connectors import ReusingBotFrameworkAuthentication
+from bot.teams.connectors import ReusingBotFrameworkAuthentication, host_of
 from bot.teams.conversations import ConversationBook, MemberDirectory
 from bot.teams.handler import CommissioningBot
 from bot.teams.proactive import make_send
@@ -58,12 +58,17 @@ log = logging.getLogger(__name__)
 
 LONDON = ZoneInfo("Europe/London")
 SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
+SERVICE_URL_REFUSED = (
+    "This bot only answers activities whose serviceUrl is a Microsoft Teams service on its allow-list "
+    "(ALLOWED_SERVICE_URLS)."
+)
 
 ENGINE = web.AppKey("engine", AsyncEngine)
 SETTINGS = web.AppKey("settings", Settings)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", CommissioningBot)
 ALERTS = web.AppKey("alerts", AlertScheduler)
+LOCAL = web.AppKey("local", bool)
 HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
 HEALTH_CHECKS = web.AppKey("health_checks", dict)
 
@@ -99,7 +104,7 @@ def create_app(
     app = web.Application(client_max_size=settings.max_request_bytes)
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    authentication = ReusingBotFrameworkAuthentication(settings, credentials_factory=credentials_factory)
+    authentication = ReusingBotFrameworkAuthentication(settings, local=local, credentials_factory=credentials_factory)
     adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _apologise
     try:
@@ -135,6 +140,7 @@ def create_app(
     app[ADAPTER] = adapter
     app[BOT] = bot
     app[ALERTS] = alerts
+    app[LOCAL] = local
     app[HEALTH_CHECKS] = {
         "database": lambda: _database_health(engine),
         "scheduler": alerts.health,
@@ -223,6 +229,10 @@ async def messages(request: web.Request) -> web.StreamResponse:
     activity = read_activity(body)
     if activity is None:
         return _error(400, "The request body is not a Bot Framework activity (type, serviceUrl and conversation.id are needed).")
+    if not request.app[SETTINGS].service_url_allowed(activity.service_url, local=request.app[LOCAL]):
+        # Checked before the token: replies and the bot's own bearer token would go to that URL.
+        log.warning("Refused an activity whose serviceUrl host %s is not on ALLOWED_SERVICE_URLS", host_of(activity.service_url))
+        return _error(403, SERVICE_URL_REFUSED)
     adapter = request.app[ADAPTER]
     auth_header = request.headers.get("Authorization", "")
     try:

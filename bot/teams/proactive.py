@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
@@ -37,6 +37,7 @@ from botframework.connector.auth import (
 from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError
 
+from bot.teams.connectors import ReusingBotFrameworkAuthentication
 from notifications.delivery import (
     Card,
     ConversationBlocked,
@@ -212,4 +213,5 @@ async def _create_and_send(adapter: CloudAdapter, app_id: str, reference: Refere
 
 def send_for(settings: Any) -> Send:
     """A `Send` for a process with no running bot (`sweep --deliver`): an adapter of its own from `settings`."""
-    return make_send(CloudAdapter(ConfigurationBotFrameworkAuthentication(settings)), settings.app_id)
+    local = not settings.app_id  # no credentials, no token sent: loopback peers are fine; else the allow-list
+    return make_send(CloudAdapter(ReusingBotFrameworkAuthentication(settings, local=local)), settings.app_id)
