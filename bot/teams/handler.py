@@ -64,10 +64,15 @@ MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 
 
 def card_activity(card: dict[str, Any], *, text: str | None = None, summary: str | None = None) -> Activity:
-    """A message carrying one Adaptive Card (and a line of text above it, when given)."""
+    """A message carrying one Adaptive Card (and a line of text above it, when given).
+
+    `summary` is register text (an answer's headline): escaped like card text.
+    """
+    from bot.cards import summary_text
+
     activity = MessageFactory.attachment(CardFactory.adaptive_card(card), text=text)
     if summary:
-        activity.summary = summary
+        activity.summary = summary_text(summary)
     return activity
 
 

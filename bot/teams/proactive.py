@@ -37,6 +37,7 @@ from botframework.connector.auth import (
 from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError
 
+from bot.cards.text import summary_text
 from bot.teams.connectors import ReusingBotFrameworkAuthentication
 from notifications.delivery import (
     Card,
@@ -79,7 +80,7 @@ def card_message(card: Card) -> Activity:
     activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
     fallback = card.get("fallbackText")
     if isinstance(fallback, str) and fallback:
-        activity.summary = fallback[:200]
+        activity.summary = summary_text(fallback)  # register text, escaped like the card's
     return activity
 
 
