@@ -95,6 +95,13 @@ def welcome_activity() -> Activity:
     return card_activity(cards.welcome_card(), summary="Welcome")
 
 
+def first_line(error: BaseException) -> str:
+    """An error's first line, at most 200 characters: a database error's later lines are the
+    statement (and, were parameters not hidden, the values), which the log has no use for."""
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else ""
+
+
 class CommissioningBot(TeamsActivityHandler):
     """Answers register questions in Teams for the people allowed to ask them."""
 
@@ -260,10 +267,10 @@ class CommissioningBot(TeamsActivityHandler):
         try:
             await self._book.remember(conversation_record(activity, email))
         except Exception as error:  # noqa: BLE001 - logged, the turn goes on
-            log.error("Could not store the conversation reference: %s: %s", type(error).__name__, error)
+            log.error("Could not store the conversation reference: %s: %s", type(error).__name__, first_line(error))
 
     async def _forget(self, activity: Activity) -> None:
         try:
             await self._book.forget(activity.conversation.id)
         except Exception as error:  # noqa: BLE001
-            log.error("Could not mark the conversation as removed: %s: %s", type(error).__name__, error)
+            log.error("Could not mark the conversation as removed: %s: %s", type(error).__name__, first_line(error))

@@ -54,11 +54,16 @@ class _Server(LocalServer):
 
 
 class StandInEntra(_Server):
-    """OpenID configuration and the client-credentials token endpoint for any tenant, over https."""
+    """OpenID configuration and the client-credentials token endpoint for any tenant, over https.
 
-    def __init__(self, cert: Path, key: Path) -> None:
+    With `echo_errors` the token endpoint refuses every request and, as a badly behaved proxy
+    or endpoint might, echoes the whole request body (client secret included) in its error.
+    """
+
+    def __init__(self, cert: Path, key: Path, *, echo_errors: bool = False) -> None:
         super().__init__()
         self._cert, self._key = cert, key
+        self.echo_errors = echo_errors
         self.token_requests: list[dict[str, str]] = []
         self.app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._configuration)
         self.app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
@@ -78,6 +83,12 @@ class StandInEntra(_Server):
 
     async def _token(self, request: web.Request) -> web.Response:
         self.token_requests.append(dict(await request.post()))
+        if self.echo_errors:
+            body = await request.text()
+            return web.json_response({
+                "error": body, "error_description": f"AADSTS7000215: Invalid client secret provided. Request: {body}",
+                "error_codes": [7000215], "request": body,
+            }, status=401)
         return web.json_response({"access_token": ENTRA_TOKEN, "token_type": "Bearer", "expires_in": 3600})
 
 
