@@ -38,7 +38,7 @@ from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError
 
 from bot.cards.text import summary_text
-from bot.teams.connectors import ReusingBotFrameworkAuthentication
+from bot.teams.connectors import ReusingBotFrameworkAuthentication, ServiceUrlRefused
 from notifications.delivery import (
     Card,
     ConversationBlocked,
@@ -69,6 +69,9 @@ def map_error(error: BaseException) -> Exception:
             # Our credentials, not the message: keep it and try again later.
             return TransientSendError(message, status=status)
         return PermanentSendError(message, status=status)
+    if isinstance(error, ServiceUrlRefused):
+        # A stored reference naming a service URL off the allow-list: it will never be allowed.
+        return PermanentSendError(str(error))
     if isinstance(error, (ClientRequestError, ConnectionError, TimeoutError, OSError)):
         return TransientSendError(f"{type(error).__name__}: {str(error)[:200]}")
     if isinstance(error, (TransientSendError, PermanentSendError)):

@@ -9,9 +9,10 @@ from __future__ import annotations
 import time
 
 import jwt
+import pytest
 from conftest import APP_ID, OTHER_TENANT, RunningBot
 from stand_ins.connector import StandInConnector
-from stand_ins.credentials import STAND_IN_TOKEN
+from stand_ins.credentials import STAND_IN_TOKEN, FixedTokenCredentialsFactory
 from stand_ins.openid import EMULATOR_ISSUER, new_key
 from teams_register import QUARTER_QUESTION
 
@@ -147,5 +148,29 @@ async def test_a_service_url_off_the_allow_list_gets_neither_a_reply_nor_the_bot
         assert elsewhere.sent == [] and elsewhere.member_lookups == []
         assert secured_bot.connector.sent == []
         assert await _stored_conversations(secured_bot.settings) == before
+    finally:
+        await elsewhere.stop()
+
+
+async def test_a_proactive_send_to_a_stored_foreign_service_url_carries_no_token(secured_bot: RunningBot) -> None:
+    """An alert for a conversation stored with a service URL off the allow-list fails for good, unsent."""
+    from alert_delivery_data import reference
+
+    from bot.app import ADAPTER, create_app
+    from bot.teams.proactive import make_send
+    from notifications.delivery import PermanentSendError
+
+    elsewhere = StandInConnector()
+    await elsewhere.start()
+    try:
+        app = create_app(secured_bot.settings, local=False, credentials_factory=FixedTokenCredentialsFactory(APP_ID))
+        send = make_send(app[ADAPTER], APP_ID)
+        card = {"type": "AdaptiveCard", "version": "1.5", "body": [], "fallbackText": "Alert"}
+        with pytest.raises(PermanentSendError, match="ALLOWED_SERVICE_URLS"):
+            await send(reference(elsewhere.url, "a:personal-x", "personal"), card)
+        assert elsewhere.sent == []
+        await send(reference(secured_bot.connector.url, "a:personal-x", "personal"), card)  # the allowed one still works
+        [sent] = secured_bot.connector.sent
+        assert sent.authorization == f"Bearer {STAND_IN_TOKEN}"
     finally:
         await elsewhere.stop()
