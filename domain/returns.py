@@ -108,7 +108,10 @@ def parse_actual(text: object) -> Decimal:
         number = Decimal(match.group(2).replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
         raise AnswerRefused(NOT_A_NUMBER, raw) from None
-    return number.normalize() if number != number.to_integral_value() else number.quantize(Decimal(1))
+    try:
+        return number.normalize() if number != number.to_integral_value() else number.quantize(Decimal(1))
+    except InvalidOperation:  # more digits than the decimal context holds (29 and up): no KPI counts that high
+        raise AnswerRefused(NOT_A_NUMBER, raw) from None
 
 
 def parse_spend(text: object) -> Decimal:
