@@ -105,24 +105,35 @@ async def test_an_echoed_client_secret_reaches_no_log_status_or_table(
 async def test_a_failing_conversation_store_logs_no_sql_parameters(
     local_bot: RunningBot, caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The conversation store failing (its table gone) logs that it failed, not the email or reference it was writing."""
+    """The conversation store failing (its table gone) logs that it failed, not the email or reference it was writing.
+
+    The table is renamed for the test and renamed back after: on PostgreSQL the migrated
+    database is shared by every test of the run.
+    """
     caplog.set_level(logging.DEBUG)
-    engine = create_engine(local_bot.settings.database_url)
+    await rename(local_bot.settings.database_url, "conversation_references", "conversation_references_away")
     try:
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP TABLE conversation_references"))
+        long_name = "N" * 10_000
+        activity = local_bot.activities.personal("help")
+        activity["from"]["name"] = long_name
+        response = await local_bot.post(activity)
     finally:
-        await engine.dispose()
-    long_name = "N" * 10_000
-    activity = local_bot.activities.personal("help")
-    activity["from"]["name"] = long_name
-    response = await local_bot.post(activity)
+        await rename(local_bot.settings.database_url, "conversation_references_away", "conversation_references")
     assert response.status in (200, 201)
     assert local_bot.connector.sent  # the user still got an answer
     logged = "\n".join(f"{record.getMessage()} {record.exc_text or ''}" for record in caplog.records)
     assert "Could not store the conversation reference" in logged
     assert STAFF_EMAIL not in logged
     assert "N" * 100 not in logged
+
+
+async def rename(url: str, old: str, new: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
+    finally:
+        await engine.dispose()
 
 
 async def test_database_errors_never_carry_their_parameters(engine: AsyncEngine) -> None:
