@@ -4,8 +4,8 @@ Routes:
 - `POST /api/messages` — Bot Framework activities. Our own handler rather than
   `CloudAdapter.process`, which serialises invoke bodies twice (docs/teams-sdk.md trap 1). The request
   is authenticated by the SDK's real JWT validation before the bot sees it; anything that fails
-  authentication is 401, a body that is not JSON 400, not an activity 400, too big 413, not JSON
-  content 415. A failing turn is logged and the user gets a polite apology; the server stays up.
+  authentication is 401, a serviceUrl off the allow-list 403, a body that is not JSON (or nests
+  deeper than 64 levels) 400, not an activity 400, too big 413, not JSON content 415. A failing turn is logged and the user gets a polite apology; the server stays up.
 - `GET /healthz` — JSON: whether the database answers, plus whatever other parts register in
   `app[HEALTH_CHECKS]` (the scheduler, the outbox backlog).
 
@@ -42,7 +42,7 @@ from bot.graph.register_source import RegisterSource, SourceRefused
 from bot.graph.schedule import RegisterSyncer
 from bot.roles import StaffRule
 from bot.settings import Settings
-from bot.teams.connectors import ReusingBotFrameworkAuthentication
+from bot.teams.connectors import ReusingBotFrameworkAuthentication, host_of
 from bot.teams.conversations import ConversationBook, MemberDirectory
 from bot.teams.handler import CommissioningBot
 from bot.teams.proactive import make_send
@@ -61,6 +61,12 @@ log = logging.getLogger(__name__)
 
 LONDON = ZoneInfo("Europe/London")
 SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
+MAX_JSON_DEPTH = 64
+TOO_DEEP = f"The request body nests more than {MAX_JSON_DEPTH} levels deep, which no Teams activity does."
+SERVICE_URL_REFUSED = (
+    "This bot only answers activities whose serviceUrl is a Microsoft Teams service on its allow-list "
+    "(ALLOWED_SERVICE_URLS)."
+)
 
 ENGINE = web.AppKey("engine", AsyncEngine)
 SETTINGS = web.AppKey("settings", Settings)
@@ -68,6 +74,7 @@ ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", CommissioningBot)
 ALERTS = web.AppKey("alerts", AlertScheduler)
 REGISTER_SYNC = web.AppKey("register_sync", RegisterSyncer)
+LOCAL = web.AppKey("local", bool)
 HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
 HEALTH_CHECKS = web.AppKey("health_checks", dict)
 
@@ -103,7 +110,7 @@ def create_app(
     app = web.Application(client_max_size=settings.max_request_bytes)
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    authentication = ReusingBotFrameworkAuthentication(settings, credentials_factory=credentials_factory)
+    authentication = ReusingBotFrameworkAuthentication(settings, local=local, credentials_factory=credentials_factory)
     adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _apologise
     try:
@@ -142,6 +149,7 @@ def create_app(
     app[BOT] = bot
     app[ALERTS] = alerts
     app[REGISTER_SYNC] = register_sync
+    app[LOCAL] = local
     app[HEALTH_CHECKS] = {
         "database": lambda: _database_health(engine),
         "scheduler": alerts.health,
@@ -225,6 +233,24 @@ async def _apologise(turn_context: TurnContext, error: Exception) -> None:
         log.error("Could not send the apology either: %s", type(second).__name__)
 
 
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """True when lists and objects in `value` nest more than `limit` deep (checked without recursion).
+
+    Teams activities nest a dozen levels at most; far deeper bodies would exhaust the recursion
+    of the SDK's deserialiser or of whatever later walks the value.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
 def read_activity(body: Any) -> Activity | None:
     """The activity in a request body, or None when the body is not one."""
     if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
@@ -252,9 +278,17 @@ async def messages(request: web.Request) -> web.StreamResponse:
         return _error(413, "The request is too large.")
     except (json.JSONDecodeError, UnicodeDecodeError):
         return _error(400, "The request body is not valid JSON.")
+    except RecursionError:
+        return _error(400, TOO_DEEP)
+    if nested_deeper_than(body, MAX_JSON_DEPTH):
+        return _error(400, TOO_DEEP)
     activity = read_activity(body)
     if activity is None:
         return _error(400, "The request body is not a Bot Framework activity (type, serviceUrl and conversation.id are needed).")
+    if not request.app[SETTINGS].service_url_allowed(activity.service_url, local=request.app[LOCAL]):
+        # Checked before the token: replies and the bot's own bearer token would go to that URL.
+        log.warning("Refused an activity whose serviceUrl host %s is not on ALLOWED_SERVICE_URLS", host_of(activity.service_url))
+        return _error(403, SERVICE_URL_REFUSED)
     adapter = request.app[ADAPTER]
     auth_header = request.headers.get("Authorization", "")
     try:

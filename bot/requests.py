@@ -235,6 +235,17 @@ def read_card_submit(value: Mapping[str, Any]) -> Ask | ShowHelp | Refuse:
     return Ask(question, int(page or 0), page_size)
 
 
+def read_card_action(value: Any) -> Ask | ShowHelp | Refuse:
+    """An `adaptiveCard/action` invoke's value (`{"action": {"data": {...}}}`), read like a card submit.
+
+    Anything else — a string, a list, null, an action or data that is not an object — is a
+    button our cards never made: refused in words, never a server error.
+    """
+    action = value.get("action") if isinstance(value, Mapping) else None
+    data = action.get("data") if isinstance(action, Mapping) else None
+    return read_card_submit(data) if isinstance(data, Mapping) else Refuse(NOT_A_VALID_BUTTON)
+
+
 def _whole_number_between(value: Any, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 

@@ -16,11 +16,17 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 from storage.db import DEFAULT_DATABASE_URL
 
 DEFAULT_MAX_REQUEST_BYTES = 256 * 1024
 LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
+# Where Teams in Microsoft's public cloud says replies go (`serviceUrl`). The bot sends its own
+# bearer token to that URL, so only these hosts (https) get one; government clouds set
+# ALLOWED_SERVICE_URLS to theirs.
+DEFAULT_SERVICE_URLS = ("smba.trafficmanager.net", "*.botframework.com")
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 # Public-cloud values the SDK would use itself; needed only when the OpenID metadata URL is
 # overridden, because the SDK then switches to its fully "parameterised" configuration.
@@ -86,6 +92,13 @@ class Settings:
     log_level: str = "INFO"
     # Overrides the Bot Framework OpenID metadata URL (tests point it at a local stand-in).
     openid_metadata_url: str = ""
+    # The same for the Bot Framework emulator's tokens (used only with the URL above).
+    emulator_openid_metadata_url: str = ""
+    # Hosts (`smba.trafficmanager.net`, `*.botframework.com`) or origins (`https://host:port`)
+    # an activity's serviceUrl may name: replies, and the bot's token, go there.
+    allowed_service_urls: tuple[str, ...] = DEFAULT_SERVICE_URLS
+    # Emulator-issued tokens carry no serviceUrl claim, so nothing binds where replies go: off.
+    allow_emulator_tokens: bool = False
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -120,6 +133,9 @@ class Settings:
             max_request_bytes=max_bytes,
             log_level=log_level,
             openid_metadata_url=env.get("BOT_OPENID_METADATA", "").strip(),
+            emulator_openid_metadata_url=env.get("BOT_EMULATOR_OPENID_METADATA", "").strip(),
+            allowed_service_urls=_service_url_list(env.get("ALLOWED_SERVICE_URLS")),
+            allow_emulator_tokens=env.get("ALLOW_EMULATOR_TOKENS", "").strip().lower() in TRUE_WORDS,
         )
 
     def with_database(self, url: str | None) -> Settings:
@@ -158,6 +174,14 @@ class Settings:
             return True
         allowed = self.allowed_tenants or ((self.app_tenant_id.lower(),) if self.app_tenant_id else ())
         return tenant_id is not None and tenant_id != "" and tenant_id.lower() in allowed
+
+    def service_url_allowed(self, service_url: str | None, *, local: bool) -> bool:
+        """May replies (and the bot's bearer token) go to `service_url`? Local mode adds loopback."""
+        if not isinstance(service_url, str):
+            return False
+        if any(url_matches(service_url, entry) for entry in self.allowed_service_urls):
+            return True
+        return local and _is_loopback_url(service_url)
 
     def for_local_mode(self) -> Settings:
         """Local mode runs anonymously (Agents Playground cannot sign requests): no credentials."""
@@ -203,7 +227,9 @@ class Settings:
 
     @property
     def TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL(self) -> str | None:  # noqa: N802
-        return PUBLIC_CLOUD_EMULATOR_METADATA if self.openid_metadata_url else None
+        if not self.openid_metadata_url:
+            return None
+        return self.emulator_openid_metadata_url or PUBLIC_CLOUD_EMULATOR_METADATA
 
     @property
     def OAUTH_URL(self) -> str | None:  # noqa: N802
@@ -212,6 +238,57 @@ class Settings:
     @property
     def CALLER_ID(self) -> str | None:  # noqa: N802
         return PUBLIC_CLOUD_CALLER_ID if self.openid_metadata_url else None
+
+
+def _service_url_list(text: str | None) -> tuple[str, ...]:
+    """ALLOWED_SERVICE_URLS as entries; unset or empty means Teams' public cloud."""
+    entries = _split(text)
+    for entry in entries:
+        if "://" in entry and not urlsplit(entry).hostname:
+            raise SettingsRefused(f"ALLOWED_SERVICE_URLS entries must be host names or https://host origins, not {entry!r}.")
+    return entries or DEFAULT_SERVICE_URLS
+
+
+def url_matches(url: str, entry: str) -> bool:
+    """Does `url` fall under one allow-list entry?
+
+    An entry is a host (`smba.trafficmanager.net`), a wildcard for its sub-domains
+    (`*.botframework.com`) — both https on the default port only — or an origin with its
+    scheme and port (`http://127.0.0.1:5000`). A URL with a user name or password never matches:
+    `https://smba.trafficmanager.net@evil.example/` goes to evil.example.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    if not host or parts.username is not None or parts.password is not None:
+        return False
+    entry = entry.strip().lower()
+    if "://" in entry:
+        try:
+            wanted = urlsplit(entry)
+            wanted_port = wanted.port
+        except ValueError:
+            return False
+        default = {"https": 443, "http": 80}
+        return (parts.scheme == wanted.scheme and host == wanted.hostname
+                and (port or default.get(parts.scheme)) == (wanted_port or default.get(wanted.scheme)))
+    if parts.scheme != "https" or port not in (None, 443):
+        return False
+    if entry.startswith("*."):
+        return host.endswith(entry[1:])
+    return host == entry
+
+
+def _is_loopback_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    return parts.scheme in ("http", "https") and parts.username is None and bool(host) and is_loopback(host)
 
 
 def is_loopback(host: str) -> bool:

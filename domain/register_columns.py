@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from domain.agreement import Agreement, Kpi, format_extension_options
+from domain.values import quoted
 
 # The import (and export) columns, in the order of docs/register-format.md.
 COLUMNS: tuple[str, ...] = (
@@ -87,7 +88,7 @@ class BadCell:
         """`Row 7, column end_date: '31/02/2026' is not a date like 31/03/2027 or 2027-03-31`."""
         if self.value == "":
             return f"Row {self.row}, column {self.column}: empty, but it needs {self.expected}"
-        return f"Row {self.row}, column {self.column}: {self.value!r} is not {self.expected}"
+        return f"Row {self.row}, column {self.column}: {quoted(self.value)} is not {self.expected}"
 
 
 @dataclass

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from domain.agreement import Agreement
 from domain.monitoring import MonitoringPeriod
-from domain.values import ValueNotUnderstood, parse_money
+from domain.values import ValueNotUnderstood, parse_money, quoted
 
 SHORTFALL_THRESHOLD = Decimal("0.8")
 UNDERSPEND_THRESHOLD = Decimal("0.5")
@@ -56,7 +56,7 @@ class AnswerRefused(ValueError):
     """An answer that cannot be accepted; `problem` names what was wrong, for the edge to word."""
 
     def __init__(self, problem: str, text: str = "", **details: object) -> None:
-        super().__init__(f"{problem}: {text!r}")
+        super().__init__(f"{problem}: {quoted(text)}")
         self.problem = problem
         self.text = text
         self.details = details
@@ -108,7 +108,10 @@ def parse_actual(text: object) -> Decimal:
         number = Decimal(match.group(2).replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
         raise AnswerRefused(NOT_A_NUMBER, raw) from None
-    return number.normalize() if number != number.to_integral_value() else number.quantize(Decimal(1))
+    try:
+        return number.normalize() if number != number.to_integral_value() else number.quantize(Decimal(1))
+    except InvalidOperation:  # more digits than the decimal context holds (29 and up): no KPI counts that high
+        raise AnswerRefused(NOT_A_NUMBER, raw) from None
 
 
 def parse_spend(text: object) -> Decimal:

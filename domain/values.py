@@ -12,6 +12,21 @@ import re
 from datetime import date, datetime
 from decimal import Context, Decimal, InvalidOperation, localcontext
 
+QUOTE_CHARS = 80
+
+
+def quoted(value: object, limit: int = QUOTE_CHARS) -> str:
+    """`value` quoted for a message, at most `limit` characters of it.
+
+    A refusal must say which value was wrong without repeating all of it: a cell can hold
+    a whole document, and the report goes to a terminal, a log or a card.
+    `'99999…' (10,000 characters)`.
+    """
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= limit:
+        return repr(text) if isinstance(value, str) else text
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
 
 class ValueNotUnderstood(ValueError):
     """A cell or an answer that cannot be read as the type asked for.
@@ -20,7 +35,7 @@ class ValueNotUnderstood(ValueError):
     """
 
     def __init__(self, value: object, expected: str) -> None:
-        super().__init__(f"{value!r} is not {expected}")
+        super().__init__(f"{quoted(value)} is not {expected}")
         self.value = value
         self.expected = expected
 

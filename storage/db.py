@@ -7,6 +7,7 @@ The schema always comes from the Alembic migrations, for the app and the tests a
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -41,10 +42,16 @@ def async_url(url: str) -> str:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An async engine; SQLite gets foreign keys on and a busy timeout for several writers."""
+    """An async engine; SQLite gets foreign keys on and a busy timeout for several writers.
+
+    SQL parameters are emails, notes and conversation references: `hide_parameters` keeps them
+    out of every error message and SQLAlchemy log line, and aiosqlite — which logs each statement
+    with its parameters at DEBUG — is held at INFO, whatever LOG_LEVEL the root logger has.
+    """
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     full = async_url(url)
     if full.startswith("sqlite"):
-        engine = create_async_engine(full, connect_args={"timeout": 30})
+        engine = create_async_engine(full, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -56,7 +63,7 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(full, pool_pre_ping=True)
+    return create_async_engine(full, pool_pre_ping=True, hide_parameters=True)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -191,8 +191,14 @@ def _workbook_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
     """Rows of the sheet named Register, else the first sheet, numbered from 1.
 
     calamine holds a whole sheet in memory (about 2 KB a row), so very large workbooks are
-    streamed row by row with openpyxl instead: slower, but memory stays flat.
+    streamed row by row with openpyxl instead: slower, but memory stays flat. Either way the
+    parsers believe what the file says about itself, so `check_workbook` first refuses
+    workbooks too big, too wide, with macros or with links to other workbooks.
     """
+    if path.suffix.lower() in STREAMABLE_SUFFIXES:
+        from storage.workbook_limits import check_workbook  # here: it imports FileRefused from this module
+
+        check_workbook(path)
     if path.suffix.lower() in STREAMABLE_SUFFIXES and path.stat().st_size > STREAM_ABOVE_BYTES:
         return _streamed_rows(path)
     return _calamine_rows(path)

@@ -11,7 +11,7 @@ from bot.cards.agreement import agreement_card
 from bot.cards.answers import DEFAULT_PAGE_SIZE, answer_card, answer_text, list_card, page_count
 from bot.cards.elements import CARD_VERSION, MAX_CARD_BYTES, size_in_bytes
 from bot.cards.messages import help_card, not_understood_card, welcome_card
-from bot.cards.text import EXAMPLE_QUESTIONS, escape_text
+from bot.cards.text import EXAMPLE_QUESTIONS, escape_text, summary_text
 
 __all__ = [
     "CARD_VERSION",
@@ -22,6 +22,7 @@ __all__ = [
     "answer_card",
     "answer_text",
     "escape_text",
+    "summary_text",
     "help_card",
     "list_card",
     "not_understood_card",

@@ -61,6 +61,15 @@ def safe(value: object, limit: int) -> str:
     return escape_text(shorten(value, limit))
 
 
+SUMMARY_CHARS = 200
+
+
+def summary_text(value: object) -> str:
+    """An activity's `summary` (Teams' notification and chat-list preview): shortened and escaped
+    like every other piece of register text, because it carries the same headlines and titles."""
+    return safe(value, SUMMARY_CHARS)
+
+
 def money(amount: Decimal | None) -> str:
     """`£125,000`, or `no value` when the register has none."""
     return format_money(amount) if amount is not None else NO_VALUE

@@ -30,6 +30,13 @@ MICROSOFT_AUTHORITY_HOSTS = frozenset({
 })
 
 NO_TOKEN = "could not get a Graph token ({error})"
+# The token endpoint's free text may echo the request, client secret included, so only these
+# words (RFC 6749 and the ones Entra adds) and Entra's numeric AADSTS codes are ever repeated.
+OAUTH_ERRORS = frozenset({
+    "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type",
+    "invalid_scope", "invalid_resource", "interaction_required", "temporarily_unavailable", "server_error",
+    "access_denied", "consent_required",
+})
 TOO_BUSY = "Graph was too busy (HTTP {status}) after {tries} tries"
 UNREACHABLE = "could not reach Graph ({error}) after {tries} tries"
 GRAPH_NOT_TRUSTED = ("Graph's TLS certificate is not trusted here: behind a proxy that inspects TLS, "
@@ -135,7 +142,7 @@ def msal_token(connection: GraphConnection, **msal_options: Any) -> Token:
         result = application[0].acquire_token_for_client([GRAPH_SCOPE])
         token = result.get("access_token") if isinstance(result, dict) else None
         if not token:
-            raise GraphRefused(NO_TOKEN.format(error=str((result or {}).get("error") or "no token")[:100]))
+            raise GraphRefused(NO_TOKEN.format(error=token_error(result)))
         return str(token)
 
     async def token(renew: bool = False) -> str:
@@ -163,6 +170,19 @@ class GraphAnswer:
     def error_code(self) -> str:
         error = self.body.get("error")
         return str(error.get("code") or "") if isinstance(error, dict) else ""
+
+
+def token_error(result: object) -> str:
+    """What went wrong getting a token, in words safe to log, store and show.
+
+    Never the endpoint's own text: a misbehaving endpoint or proxy may echo the request body,
+    and with it the client secret (and any cut of it is part of the secret too).
+    """
+    answer = result if isinstance(result, dict) else {}
+    error = answer.get("error")
+    words = error if isinstance(error, str) and error in OAUTH_ERRORS else ("an unrecognised error" if error else "no token")
+    codes = [code for code in answer.get("error_codes") or () if isinstance(code, int) and not isinstance(code, bool)]
+    return words + (f", AADSTS{codes[0]}" if codes else "")
 
 
 class GraphClient:

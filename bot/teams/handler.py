@@ -12,7 +12,7 @@ installed; a card button arrives as a message with no text (trap 6) and is handl
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import date
 from http import HTTPStatus
 from typing import Any
@@ -22,8 +22,6 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
-    AdaptiveCardInvokeResponse,
-    AdaptiveCardInvokeValue,
     ChannelAccount,
 )
 from botbuilder.schema.teams import TeamInfo
@@ -43,7 +41,7 @@ from bot.requests import (
     SnoozeAlert,
     SyncRegister,
     mentions_in,
-    read_card_submit,
+    read_card_action,
     read_turn,
 )
 from bot.roles import Caller
@@ -73,10 +71,15 @@ MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 
 
 def card_activity(card: dict[str, Any], *, text: str | None = None, summary: str | None = None) -> Activity:
-    """A message carrying one Adaptive Card (and a line of text above it, when given)."""
+    """A message carrying one Adaptive Card (and a line of text above it, when given).
+
+    `summary` is register text (an answer's headline): escaped like card text.
+    """
+    from bot.cards import summary_text
+
     activity = MessageFactory.attachment(CardFactory.adaptive_card(card), text=text)
     if summary:
-        activity.summary = summary
+        activity.summary = summary_text(summary)
     return activity
 
 
@@ -106,6 +109,13 @@ def welcome_activity() -> Activity:
     from bot import cards
 
     return card_activity(cards.welcome_card(), summary="Welcome")
+
+
+def first_line(error: BaseException) -> str:
+    """An error's first line, at most 200 characters: a database error's later lines are the
+    statement (and, were parameters not hidden, the values), which the log has no use for."""
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else ""
 
 
 class CommissioningBot(TeamsActivityHandler):
@@ -222,26 +232,29 @@ class CommissioningBot(TeamsActivityHandler):
             await turn_context.send_activity(request.message if isinstance(request, Refuse) else NOT_A_VALID_BUTTON)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        response = await super().on_invoke_activity(turn_context)
-        if response is not None and response.status == int(HTTPStatus.NOT_IMPLEMENTED):
-            # An invoke this bot has no use for is the caller's mistake, not a server fault.
-            return InvokeResponse(status=int(HTTPStatus.BAD_REQUEST), body={"error": UNSUPPORTED_INVOKE})
-        return response
+        """`Action.Execute` is the one invoke this bot answers; any other is the caller's mistake (400).
 
-    async def on_adaptive_card_invoke(
-        self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
-    ) -> AdaptiveCardInvokeResponse:
-        """`Action.Execute` (Universal Actions): the same buttons, answered with a card in place."""
-        action = invoke_value.action if invoke_value else None
-        data = action.get("data") if isinstance(action, Mapping) else getattr(action, "data", None)
-        request = read_card_submit(data) if isinstance(data, Mapping) else Refuse(NOT_A_VALID_BUTTON)
+        The SDK's own routing is not used: it deserialises values it is never asked to read,
+        and its error answers for a malformed `adaptiveCard/action` cannot be serialised (500).
+        """
+        if turn_context.activity.name == "adaptiveCard/action":
+            return InvokeResponse(status=int(HTTPStatus.OK), body=await self._card_action(turn_context))
+        return InvokeResponse(status=int(HTTPStatus.BAD_REQUEST), body={"error": UNSUPPORTED_INVOKE})
+
+    async def _card_action(self, turn_context: TurnContext) -> dict[str, Any]:
+        """`Action.Execute` (Universal Actions): the same buttons, answered with a card in place.
+
+        The answer is a plain dict: the SDK's `AdaptiveCardInvokeResponse` types `value` as an
+        object, so a message answer (a string) could not be serialised (trap 1 again).
+        """
+        request = read_card_action(turn_context.activity.value)
         email = await self._directory.email_of_sender(turn_context)
         await self._remember(turn_context.activity, email)
         if isinstance(request, Refuse):
-            return AdaptiveCardInvokeResponse(status_code=200, type=MESSAGE_RESPONSE, value=request.message)
+            return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": request.message}
         reply = await self._assistant.respond(request, await self._assistant.caller(email))
         card = reply_activity(reply, self._assistant.today()).attachments[0].content
-        return AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=card)
+        return {"statusCode": 200, "type": CARD_RESPONSE, "value": card}
 
     # --- installs -------------------------------------------------------------------------
 
@@ -288,10 +301,10 @@ class CommissioningBot(TeamsActivityHandler):
         try:
             await self._book.remember(conversation_record(activity, email))
         except Exception as error:  # noqa: BLE001 - logged, the turn goes on
-            log.error("Could not store the conversation reference: %s: %s", type(error).__name__, error)
+            log.error("Could not store the conversation reference: %s: %s", type(error).__name__, first_line(error))
 
     async def _forget(self, activity: Activity) -> None:
         try:
             await self._book.forget(activity.conversation.id)
         except Exception as error:  # noqa: BLE001
-            log.error("Could not mark the conversation as removed: %s: %s", type(error).__name__, error)
+            log.error("Could not mark the conversation as removed: %s: %s", type(error).__name__, first_line(error))

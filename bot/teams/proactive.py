@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
@@ -37,6 +37,8 @@ from botframework.connector.auth import (
 from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError
 
+from bot.cards.text import summary_text
+from bot.teams.connectors import ReusingBotFrameworkAuthentication, ServiceUrlRefused
 from notifications.delivery import (
     Card,
     ConversationBlocked,
@@ -67,6 +69,9 @@ def map_error(error: BaseException) -> Exception:
             # Our credentials, not the message: keep it and try again later.
             return TransientSendError(message, status=status)
         return PermanentSendError(message, status=status)
+    if isinstance(error, ServiceUrlRefused):
+        # A stored reference naming a service URL off the allow-list: it will never be allowed.
+        return PermanentSendError(str(error))
     if isinstance(error, (ClientRequestError, ConnectionError, TimeoutError, OSError)):
         return TransientSendError(f"{type(error).__name__}: {str(error)[:200]}")
     if isinstance(error, (TransientSendError, PermanentSendError)):
@@ -78,7 +83,7 @@ def card_message(card: Card) -> Activity:
     activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
     fallback = card.get("fallbackText")
     if isinstance(fallback, str) and fallback:
-        activity.summary = fallback[:200]
+        activity.summary = summary_text(fallback)  # register text, escaped like the card's
     return activity
 
 
@@ -212,4 +217,5 @@ async def _create_and_send(adapter: CloudAdapter, app_id: str, reference: Refere
 
 def send_for(settings: Any) -> Send:
     """A `Send` for a process with no running bot (`sweep --deliver`): an adapter of its own from `settings`."""
-    return make_send(CloudAdapter(ConfigurationBotFrameworkAuthentication(settings)), settings.app_id)
+    local = not settings.app_id  # no credentials, no token sent: loopback peers are fine; else the allow-list
+    return make_send(CloudAdapter(ReusingBotFrameworkAuthentication(settings, local=local)), settings.app_id)

@@ -211,6 +211,8 @@ async def secured_bot(register_url: str, connector: StandInConnector, openid: St
         app_type="SingleTenant",
         app_tenant_id=TENANT,
         openid_metadata_url=openid.metadata_url,
+        emulator_openid_metadata_url=openid.metadata_url,
+        allowed_service_urls=(connector.url,),
     )
     assert settings.refusal_to_serve("0.0.0.0", local=False) is None
     app = create_app(settings, local=False, today=lambda: TODAY, credentials_factory=FixedTokenCredentialsFactory(APP_ID))

@@ -9,9 +9,11 @@ from __future__ import annotations
 import time
 
 import jwt
+import pytest
 from conftest import APP_ID, OTHER_TENANT, RunningBot
-from stand_ins.credentials import STAND_IN_TOKEN
-from stand_ins.openid import new_key
+from stand_ins.connector import StandInConnector
+from stand_ins.credentials import STAND_IN_TOKEN, FixedTokenCredentialsFactory
+from stand_ins.openid import EMULATOR_ISSUER, new_key
 from teams_register import QUARTER_QUESTION
 
 from bot.teams.handler import TENANT_REFUSED
@@ -95,3 +97,80 @@ async def test_the_app_password_never_reaches_the_logs(secured_bot: RunningBot, 
     await secured_bot.post(secured_bot.activities.personal("help"))
     assert caplog.records, "expected the failures to be logged"
     assert secured_bot.settings.app_password.reveal() not in caplog.text
+
+
+async def _stored_conversations(settings) -> int:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from storage.db import create_engine
+    from storage.models import ConversationRef
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            return int((await connection.execute(select(func.count()).select_from(ConversationRef))).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+async def test_an_emulator_issued_token_is_refused_in_production(secured_bot: RunningBot) -> None:
+    """A validly signed Bot Framework emulator token binds no serviceUrl, so with credentials it is refused."""
+    activity = secured_bot.activities.personal("help")
+    emulator = secured_bot.openid.token(
+        app_id=APP_ID, service_url=None, iss=EMULATOR_ISSUER, ver="1.0", appid=APP_ID, aud=APP_ID
+    )
+    response = await secured_bot.post(activity, token=emulator)
+    assert response.status == 401
+    assert secured_bot.connector.sent == []
+    assert secured_bot.connector.member_lookups == []
+
+
+async def test_a_token_without_an_expiry_is_refused(secured_bot: RunningBot) -> None:
+    """A channel token with no `exp` would be good for ever: 401."""
+    activity = secured_bot.activities.personal("help")
+    endless = secured_bot.openid.token(app_id=APP_ID, service_url=activity["serviceUrl"], exp=None)
+    response = await secured_bot.post(activity, token=endless)
+    assert response.status == 401
+    assert secured_bot.connector.sent == []
+
+
+async def test_a_service_url_off_the_allow_list_gets_neither_a_reply_nor_the_bots_token(secured_bot: RunningBot) -> None:
+    """A correctly signed activity naming a foreign serviceUrl is refused before anything is stored or sent."""
+    elsewhere = StandInConnector()
+    await elsewhere.start()
+    try:
+        secured_bot.activities.service_url = elsewhere.url
+        activity = secured_bot.activities.personal(QUARTER_QUESTION)
+        token = secured_bot.openid.token(app_id=APP_ID, service_url=elsewhere.url)
+        before = await _stored_conversations(secured_bot.settings)
+        response = await secured_bot.post(activity, token=token)
+        assert response.status == 403
+        assert elsewhere.sent == [] and elsewhere.member_lookups == []
+        assert secured_bot.connector.sent == []
+        assert await _stored_conversations(secured_bot.settings) == before
+    finally:
+        await elsewhere.stop()
+
+
+async def test_a_proactive_send_to_a_stored_foreign_service_url_carries_no_token(secured_bot: RunningBot) -> None:
+    """An alert for a conversation stored with a service URL off the allow-list fails for good, unsent."""
+    from alert_delivery_data import reference
+
+    from bot.app import ADAPTER, create_app
+    from bot.teams.proactive import make_send
+    from notifications.delivery import PermanentSendError
+
+    elsewhere = StandInConnector()
+    await elsewhere.start()
+    try:
+        app = create_app(secured_bot.settings, local=False, credentials_factory=FixedTokenCredentialsFactory(APP_ID))
+        send = make_send(app[ADAPTER], APP_ID)
+        card = {"type": "AdaptiveCard", "version": "1.5", "body": [], "fallbackText": "Alert"}
+        with pytest.raises(PermanentSendError, match="ALLOWED_SERVICE_URLS"):
+            await send(reference(elsewhere.url, "a:personal-x", "personal"), card)
+        assert elsewhere.sent == []
+        await send(reference(secured_bot.connector.url, "a:personal-x", "personal"), card)  # the allowed one still works
+        [sent] = secured_bot.connector.sent
+        assert sent.authorization == f"Bearer {STAND_IN_TOKEN}"
+    finally:
+        await elsewhere.stop()

@@ -39,7 +39,8 @@ async def synced_bot(
         monkeypatch.setenv(name, value)
     m365.make_register(SYNCED)
     settings = settings_for(register_url, app_id=APP_ID, app_password=Secret("not-a-real-secret"),
-                            app_type="SingleTenant", app_tenant_id=TENANT, openid_metadata_url=openid.metadata_url)
+                            app_type="SingleTenant", app_tenant_id=TENANT, openid_metadata_url=openid.metadata_url,
+                            allowed_service_urls=(connector.url,))
     app = create_app(settings, local=False, today=lambda: TODAY, credentials_factory=FixedTokenCredentialsFactory(APP_ID))
     async for running in _running(app, activities=Activities(connector.url), connector=connector, openid=openid,
                                   settings=settings):
@@ -103,7 +104,8 @@ async def writing_bot(
     m365.make_register(EXTENDABLE, [*COLUMNS, SpColumn("EndDecision", "End decision", "choice"),
                                     SpColumn("LatestReturn", "Latest return", "text")])
     settings = settings_for(register_url, app_id=APP_ID, app_password=Secret("not-a-real-secret"),
-                            app_type="SingleTenant", app_tenant_id=TENANT, openid_metadata_url=openid.metadata_url)
+                            app_type="SingleTenant", app_tenant_id=TENANT, openid_metadata_url=openid.metadata_url,
+                            allowed_service_urls=(connector.url,))
     app = create_app(settings, local=False, today=lambda: TODAY, credentials_factory=FixedTokenCredentialsFactory(APP_ID))
     async for running in _running(app, activities=Activities(connector.url), connector=connector, openid=openid,
                                   settings=settings):

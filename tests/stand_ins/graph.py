@@ -54,11 +54,16 @@ class _Server(LocalServer):
 
 
 class StandInEntra(_Server):
-    """OpenID configuration and the client-credentials token endpoint for any tenant, over https."""
+    """OpenID configuration and the client-credentials token endpoint for any tenant, over https.
 
-    def __init__(self, cert: Path, key: Path, *, unique_tokens: bool = False) -> None:
+    With `echo_errors` the token endpoint refuses every request and, as a badly behaved proxy
+    or endpoint might, echoes the whole request body (client secret included) in its error.
+    """
+
+    def __init__(self, cert: Path, key: Path, *, echo_errors: bool = False, unique_tokens: bool = False) -> None:
         super().__init__()
         self._cert, self._key = cert, key
+        self.echo_errors = echo_errors
         # Real Entra issues a new token each time; `unique_tokens` does too, so a renewal is visible.
         self.unique_tokens = unique_tokens
         self.token_requests: list[dict[str, str]] = []
@@ -80,6 +85,12 @@ class StandInEntra(_Server):
 
     async def _token(self, request: web.Request) -> web.Response:
         self.token_requests.append(dict(await request.post()))
+        if self.echo_errors:
+            body = await request.text()
+            return web.json_response({
+                "error": body, "error_description": f"AADSTS7000215: Invalid client secret provided. Request: {body}",
+                "error_codes": [7000215], "request": body,
+            }, status=401)
         token = f"{ENTRA_TOKEN}.{len(self.token_requests)}" if self.unique_tokens else ENTRA_TOKEN
         return web.json_response({"access_token": token, "token_type": "Bearer", "expires_in": 3600})
 

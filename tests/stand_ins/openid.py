@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
+# One of the issuers the SDK takes for the Bot Framework emulator (Auth v3.1, 1.0 token).
+EMULATOR_ISSUER = "https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/"
 
 
 def new_key() -> rsa.RSAPrivateKey:
@@ -81,7 +83,10 @@ class StandInOpenId:
         self._server.server_close()
 
     def token(self, *, app_id: str, service_url: str, key: rsa.RSAPrivateKey | None = None, **claims: Any) -> str:
-        """A channel token as the Bot Framework would send it (signed by another key if given)."""
+        """A channel token as the Bot Framework would send it (signed by another key if given).
+
+        A claim given as None is left out (`exp=None`: a token that never expires).
+        """
         now = int(time.time())
         payload = {
             "iss": BOT_FRAMEWORK_ISSUER,
@@ -91,4 +96,5 @@ class StandInOpenId:
             "exp": now + 3600,
             **claims,
         }
+        payload = {name: value for name, value in payload.items() if value is not None}
         return jwt.encode(payload, key or self.key, algorithm="RS256", headers={"kid": self.kid})

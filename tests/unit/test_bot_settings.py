@@ -119,3 +119,49 @@ def test_the_openid_override_switches_the_sdk_to_public_cloud_values() -> None:
     assert overridden.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL.startswith("http://127.0.0.1:9/")
     assert overridden.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER == "https://api.botframework.com"
     assert overridden.TO_CHANNEL_FROM_BOT_LOGIN_URL == "https://login.microsoftonline.com/" + PRODUCTION["MicrosoftAppTenantId"]
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://smba.trafficmanager.net/uk/", True),
+        ("https://smba.trafficmanager.net:443/emea/", True),
+        ("https://europe.webchat.botframework.com/", True),
+        ("http://smba.trafficmanager.net/uk/", False),
+        ("https://smba.trafficmanager.net:8443/uk/", False),
+        ("https://smba.trafficmanager.net.evil.example/", False),
+        ("https://smba.trafficmanager.net@evil.example/", False),
+        ("https://evilbotframework.com/", False),
+        ("https://botframework.com.evil.example/", False),
+        ("http://127.0.0.1:3978/", False),
+        ("not a url", False),
+        ("https://[::1", False),
+    ],
+)
+def test_only_teams_public_cloud_service_urls_are_allowed_by_default(url: str, allowed: bool) -> None:
+    """The bot sends its bearer token to serviceUrl: https Teams hosts only, unless told otherwise."""
+    assert Settings.from_environ(PRODUCTION).service_url_allowed(url, local=False) is allowed
+
+
+def test_local_mode_also_allows_loopback_service_urls() -> None:
+    """Agents Playground listens on 127.0.0.1; local mode sends no token anyway."""
+    settings = Settings.from_environ({})
+    assert settings.service_url_allowed("http://127.0.0.1:56150/", local=True)
+    assert settings.service_url_allowed("http://localhost:56150/", local=True)
+    assert not settings.service_url_allowed("http://10.0.0.5:56150/", local=True)
+    assert not settings.service_url_allowed("http://127.0.0.1:56150/", local=False)
+
+
+def test_allowed_service_urls_replace_the_public_cloud_list() -> None:
+    """A government cloud names its own hosts or origins; the public-cloud ones then no longer count."""
+    settings = Settings.from_environ({**PRODUCTION, "ALLOWED_SERVICE_URLS": "smba.infra.gov.teams.microsoft.us, https://connector.internal:8443"})
+    assert settings.service_url_allowed("https://smba.infra.gov.teams.microsoft.us/", local=False)
+    assert settings.service_url_allowed("https://connector.internal:8443/x/", local=False)
+    assert not settings.service_url_allowed("https://connector.internal/x/", local=False)
+    assert not settings.service_url_allowed("https://smba.trafficmanager.net/uk/", local=False)
+
+
+def test_emulator_tokens_are_off_unless_asked_for() -> None:
+    """ALLOW_EMULATOR_TOKENS=true is the only way to accept them with credentials set."""
+    assert Settings.from_environ(PRODUCTION).allow_emulator_tokens is False
+    assert Settings.from_environ({**PRODUCTION, "ALLOW_EMULATOR_TOKENS": "true"}).allow_emulator_tokens is True
