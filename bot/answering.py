@@ -10,6 +10,7 @@ every question at 10,000 agreements, so engines are kept per (register version, 
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from datetime import date
 from typing import Protocol
 
 from bot.requests import Ask, ShowHelp
-from bot.roles import Caller, Role, StaffRule, identify, visible_register
+from bot.roles import Caller, ContactIndex, Role, StaffRule, contact_index, identify, visible_register
 from domain.agreement import Agreement
 from domain.answers import Answer
 from domain.monitoring import ReturnStatus
@@ -92,12 +93,19 @@ class Assistant:
         # key → (the register the engine was built from, engine); the register is kept so its
         # id() cannot be reused by another object while the entry lives.
         self._engines: OrderedDict[tuple[int, frozenset[str]], tuple[Sequence[Agreement], Engine]] = OrderedDict()
+        # The contact index of the latest register (kept with the register it was built from).
+        self._contacts: tuple[Sequence[Agreement], ContactIndex] | None = None
+        self._building = asyncio.Lock()
 
     def today(self) -> date:
         return self._today()
 
     async def caller(self, email: str) -> Caller:
-        return identify(email, await self._register.current(), self._staff)
+        """Who is asking, decided on the current register (read once for the turn)."""
+        register = await self._register.current()
+        if self._contacts is None or self._contacts[0] is not register:
+            self._contacts = (register, contact_index(register))
+        return identify(email, register, self._staff, self._contacts[1])
 
     async def respond(self, request: Ask | ShowHelp, caller: Caller) -> Reply:
         """The reply to a question (or a help request) from a caller resolved once for the turn."""
@@ -105,22 +113,35 @@ class Assistant:
             return Reply(help=True)
         if not caller.may_ask:
             return Reply(help=True, note=NOT_REGISTERED if caller.email else NO_EMAIL)
-        register = await self._register.current()
+        # The register the caller's role was decided on, so role and answer agree (and the
+        # register's version is checked once per turn, not twice).
+        register = caller.register or await self._register.current()
         today = self._today()
         returns = await self._returns(today) if _about_returns(request.question) else ()
         # The engine sees only the caller's agreements, so it names only their returns.
-        answer = self._engine(caller, register).answer(request.question, today, returns)
+        answer = (await self._engine(caller, register)).answer(request.question, today, returns)
         return Reply(answer=answer, page=request.page, page_size=request.page_size)
 
-    def _engine(self, caller: Caller, register: Sequence[Agreement]) -> Engine:
+    async def _engine(self, caller: Caller, register: Sequence[Agreement]) -> Engine:
+        """The engine for this register and view; built once, in a worker thread so other turns go on."""
         view = caller.providers if caller.role is Role.PROVIDER else frozenset()
         key = (id(register), view)
-        kept = self._engines.get(key)
-        if kept is not None and kept[0] is register:
-            self._engines.move_to_end(key)
-            return kept[1]
-        engine = self._engine_factory(visible_register(caller, register))
+        kept = self._kept(key, register)
+        if kept is not None:
+            return kept
+        async with self._building:
+            kept = self._kept(key, register)  # another turn may have built it while this one waited
+            if kept is not None:
+                return kept
+            engine = await asyncio.to_thread(self._engine_factory, visible_register(caller, register))
         self._engines[key] = (register, engine)
         while len(self._engines) > ENGINES_KEPT:
             self._engines.popitem(last=False)
         return engine
+
+    def _kept(self, key: tuple[int, frozenset[str]], register: Sequence[Agreement]) -> Engine | None:
+        kept = self._engines.get(key)
+        if kept is not None and kept[0] is register:
+            self._engines.move_to_end(key)
+            return kept[1]
+        return None

@@ -16,8 +16,8 @@ These are plain functions of an email, the register and the staff rule: no bot n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from domain.agreement import Agreement
@@ -60,6 +60,8 @@ class Caller:
     role: Role
     # Provider organisations (names as the register writes them) a provider contact speaks for.
     providers: frozenset[str] = frozenset()
+    # The register the role was decided on: the turn's answer uses the same one.
+    register: Sequence[Agreement] = field(default=(), compare=False, repr=False)
 
     @property
     def may_ask(self) -> bool:
@@ -80,20 +82,37 @@ def _provider_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def identify(email: str | None, register: Sequence[Agreement], staff: StaffRule) -> Caller:
-    """The caller's role: staff, a provider contact on some agreement, or unknown."""
+ContactIndex = Mapping[str, frozenset[str]]
+
+
+def contact_index(register: Sequence[Agreement]) -> ContactIndex:
+    """Normalised contact email → the providers it is a contact for: built once per register version."""
+    index: dict[str, set[str]] = {}
+    for agreement in register:
+        address = normalise_email(agreement.contact_email)
+        if address:
+            index.setdefault(address, set()).add(agreement.provider)
+    return {address: frozenset(providers) for address, providers in index.items()}
+
+
+def identify(
+    email: str | None, register: Sequence[Agreement], staff: StaffRule, contacts: ContactIndex | None = None,
+) -> Caller:
+    """The caller's role: staff, a provider contact on some agreement, or unknown.
+
+    `contacts` is `contact_index(register)`, when the caller keeps one: a dictionary lookup
+    instead of a pass over every agreement.
+    """
     address = normalise_email(email)
     if staff.covers(address):
-        return Caller(address, Role.COMMISSIONER)
-    providers = frozenset(
-        agreement.provider for agreement in register
-        if address and normalise_email(agreement.contact_email) == address
-    )
+        return Caller(address, Role.COMMISSIONER, register=register)
+    index = contacts if contacts is not None else contact_index(register)
+    providers = index.get(address, frozenset()) if address else frozenset()
     if providers:
-        return Caller(address, Role.PROVIDER, providers)
+        return Caller(address, Role.PROVIDER, providers, register=register)
     if staff.everyone:
-        return Caller(address, Role.COMMISSIONER)
-    return Caller(address, Role.UNKNOWN)
+        return Caller(address, Role.COMMISSIONER, register=register)
+    return Caller(address, Role.UNKNOWN, register=register)
 
 
 def visible_register(caller: Caller, register: Sequence[Agreement]) -> list[Agreement]:

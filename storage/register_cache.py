@@ -10,6 +10,7 @@ one PostgreSQL database therefore all see an import within one question.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
@@ -45,10 +46,13 @@ class RegisterCache:
         self._lock = asyncio.Lock()
 
     async def current(self) -> Sequence[Agreement]:
+        """The register as it is now; while a new version loads, other callers get the previous one."""
         async with self._sessions() as session:
             stamp = await register_stamp(session)
             if stamp == self._stamp:
                 return self._register
+        if self._lock.locked() and self._stamp is not None:
+            return self._register  # a reload is under way: answer from the previous version meanwhile
         async with self._lock:
             if stamp != self._stamp:
                 async with self._sessions() as session:
@@ -56,4 +60,7 @@ class RegisterCache:
                     stamp = await register_stamp(session)
                     register = tuple(await load_register(session))
                 self._register, self._stamp = register, stamp
+                # Thousands of long-lived agreements: keep the garbage collector from walking
+                # them again and again (a full collection at 100,000 agreements takes seconds).
+                gc.freeze()
             return self._register
