@@ -105,6 +105,9 @@ def create_app(
     `credentials_factory` replaces the SDK's outbound credentials (a caching factory for bulk
     sends, or a local stand-in in tests); by default the SDK's own, from `settings`.
     """
+    # Graph is reached with the app's own credentials even in local mode (a pilot syncing the
+    # team's list while Teams is emulated): only the Bot Framework side runs anonymously.
+    graph_credentials = settings
     if local:
         settings = settings.for_local_mode()
     app = web.Application(client_max_size=settings.max_request_bytes)
@@ -118,7 +121,7 @@ def create_app(
     except AlertSettingsRefused as refused:
         raise StartupFailed(str(refused)) from None
     returns_repository = ReturnsRepository(engine)
-    register_sync = _register_syncer(settings, engine, today)
+    register_sync = _register_syncer(graph_credentials, engine, today)
     bot = CommissioningBot(
         settings=settings,
         local=local,

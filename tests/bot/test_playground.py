@@ -77,3 +77,39 @@ async def test_help_in_the_personal_chat_shows_the_help_card(playground: Playgro
     """Typing help shows what can be asked."""
     [reply] = await playground.say(playground.personal_chat, "help")
     assert words.HELP_TITLE in card_words(cards_in(reply)[0])
+
+
+@pytest.fixture
+async def synced_playground(register_url: str, tmp_path, m365, monkeypatch) -> AsyncIterator[Playground]:  # type: ignore[no-untyped-def]
+    """The bot in local mode with the app's credentials for Graph, its register kept as a (stand-in) Microsoft List."""
+    from sync_fixtures import LIST, SITE
+
+    from bot.settings import Secret
+
+    require_playground()
+    for name, value in {
+        "REGISTER_SITE": SITE, "REGISTER_LIST": LIST, "REGISTER_SYNC_EVERY": "0", "GRAPH_BASE_URL": m365.sharepoint.url,
+        "ENTRA_AUTHORITY_HOST": m365.entra.url, "REQUESTS_CA_BUNDLE": str(m365.trusting.verify),
+    }.items():
+        monkeypatch.setenv(name, value)
+    m365.make_register([{"reference": "OPCC-2026-950", "kind": "grant", "title": "Street outreach – Croydon",
+                         "provider": "Safer London", "value": "45000", "end_date": "2027-03-31"}])
+    settings = Settings(database_url=register_url, app_id="sync-app-id", app_password=Secret("stand-in-sync-client-secret"),
+                        app_tenant_id="tenant-1")
+    app = create_app(settings, local=True, today=lambda: TODAY)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    running = await start_playground(f"http://127.0.0.1:{server.port}/api/messages", tmp_path / "playground.log")
+    yield running
+    await running.stop()
+    await running.http.close()
+    await server.close()
+
+
+async def test_sync_the_register_from_the_playground_then_ask_about_what_it_brought(synced_playground: Playground) -> None:
+    """Typed in the playground's chat, the sync answers with its counts; the new agreement is then known."""
+    replies = await synced_playground.say(synced_playground.personal_chat, "sync the register")
+    texts = [r.get("text") or "" for r in replies]
+    assert any(t.startswith("Synced the list 'Commissioning register': 1 added") for t in texts), texts
+    [answer] = await synced_playground.say(synced_playground.personal_chat, "tell me about OPCC-2026-950")
+    assert "Street outreach" in card_words(cards_in(answer)[0])
