@@ -146,3 +146,14 @@ async def test_behind_tls_inspection_both_trust_settings_reach_graph_over_https(
     assert secure.url.startswith("https://")
     assert trusted.returncode == 0 and "2 added" in trusted.stdout, trusted.stderr
     assert untrusted.returncode == 1 and "set SSL_CERT_FILE" in untrusted.stderr
+
+
+async def test_a_workbook_without_a_table_is_read_from_its_first_sheet(engine: AsyncEngine, m365: M365) -> None:
+    """Many registers are a plain sheet, not an Excel table: the used range, header first, is the register."""
+    m365.sharepoint.add_workbook("Register.xlsx", sheets={"Register": ([HEADER, *ROWS], [["General"] * 6, *FORMATS])})
+    source = m365.source(REGISTER_LIST="", REGISTER_WORKBOOK="Register.xlsx")
+
+    report = await sync_register(engine, source, m365.client(), today=TODAY)
+
+    assert report.outcome == "synced" and report.added == 2, report.problems or report.message
+    assert (await _register(engine))["MOPAC-2024-001"].end_date == date(2027, 3, 31)
