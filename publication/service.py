@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -187,3 +188,35 @@ def default_quarter_label(today: date) -> str:
     from domain.publication import last_completed_quarter
 
     return quarter_code(last_completed_quarter(today))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a request to publish came to: refused for a setting, blocked by problems, or written."""
+
+    folder: Path
+    refusal: str = ""
+    publication: Publication | None = None
+    written: bool = False
+
+
+async def publish_last_quarter(engine: AsyncEngine, folder: Path, now: datetime, environ: Mapping[str, str] | None = None) -> Outcome:
+    """The Teams command: the last completed quarter, into PUBLISH_DIR, when settings and checks allow."""
+    from domain.publication import last_completed_quarter
+    from publication.settings import PublisherSettingsMissing
+
+    try:
+        publisher = Publisher.from_environ(environ)
+    except PublisherSettingsMissing as missing:
+        return Outcome(folder, refusal=str(missing))
+    publication = await prepare(engine, last_completed_quarter(now.date()), publisher, now)
+    if not publication.clean:
+        return Outcome(folder, publication=publication)
+    try:
+        write(publication, folder)
+    except OSError as error:
+        return Outcome(folder, refusal=CANNOT_WRITE.format(folder=folder, reason=error.strerror or error), publication=publication)
+    return Outcome(folder, publication=publication, written=True)
+
+
+CANNOT_WRITE = "Cannot write to {folder}: {reason}. Ask the administrator to check PUBLISH_DIR. Nothing was published."
