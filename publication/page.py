@@ -50,6 +50,7 @@ td.num,th.num{text-align:right;white-space:nowrap}
   header,main,footer{padding:.75rem}
   h1{font-size:1.5rem}
   table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}
+  table.cards caption{display:block;width:100%}
   table.cards thead{position:absolute;left:-9999px}
   table.cards tr{border:1px solid var(--line);margin:0 0 .75rem;padding:.4rem}
   table.cards td{border:0;padding:.15rem 0;text-align:left}
@@ -189,7 +190,7 @@ def render_page(
 <header>
 <p class="muted">{escape(funder)}</p>
 <h1>Commissioned services: {escape(quarter_label)}</h1>
-<p class="lede">Contracts, grants and partnerships that were running between {period}.</p>
+<p class="lede">Contracts, grants and partnerships that were running from {period}.</p>
 </header>
 <main id="main">
 <div class="filter">
