@@ -155,25 +155,43 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 PHONE = re.compile(r"(?<![\w/.-])(?:\+44\s?\(?0?\)?\s?|0)(?:\d[\s.-]?){9,10}(?!\w)")
 
 
+def find_email(text: str) -> str:
+    """The first email address in `text`, or "": looks only around each @, so megabytes of CSV take no time."""
+    at = text.find("@")
+    while at != -1:
+        match = EMAIL.search(text, max(0, at - 254), at + 254)
+        if match:
+            return match.group(0)
+        at = text.find("@", at + 1)
+    return ""
+
+
 class ContactNames:
     """The register's contact names, indexed by first word so thousands can be looked for at once."""
 
     def __init__(self, names: Iterable[str]) -> None:
-        self._by_first: dict[str, set[str]] = {}
+        self._by_first: dict[str, set[tuple[str, ...]]] = {}
         for name in names:
-            words = name.casefold().split()
+            words = tuple(_WORD.findall(name.casefold()))
             # A single word ("Sam") is too common to call personal on its own.
             if len(words) >= 2 and len(" ".join(words)) >= 4:
-                self._by_first.setdefault(words[0], set()).add(" ".join(words))
+                self._by_first.setdefault(words[0], set()).add(words)
 
     def found_in(self, text: str) -> list[str]:
-        folded = " ".join(text.casefold().split())
-        hits: list[str] = []
-        for word in set(re.findall(r"[^\W\d_][\w'-]*", folded)):
-            for name in self._by_first.get(word, ()):
-                if re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", folded):
-                    hits.append(name)
+        """Names that occur in `text` as whole words, in any case and spacing."""
+        words = _WORD.findall(text.casefold())
+        hits: set[str] = set()
+        by_first = self._by_first
+        for index, word in enumerate(words):
+            candidates = by_first.get(word)
+            if candidates:
+                for name in candidates:
+                    if tuple(words[index:index + len(name)]) == name:
+                        hits.add(" ".join(name))
         return sorted(hits)
+
+
+_WORD = re.compile(r"[^\W\d_][\w'-]*")
 
 
 def personal_data(text: str, names: ContactNames | None = None) -> list[str]:
@@ -182,9 +200,9 @@ def personal_data(text: str, names: ContactNames | None = None) -> list[str]:
     Returns a short description of each kind found; empty when the text is clean.
     """
     found: list[str] = []
-    email = EMAIL.search(text)
+    email = find_email(text)
     if email:
-        found.append(f"an email address ({email.group(0)})")
+        found.append(f"an email address ({email})")
     phone = PHONE.search(text)
     if phone:
         found.append(f"a phone number ({phone.group(0).strip()})")

@@ -21,6 +21,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from domain.publication import ContactNames, personal_data
+from publication.schema_check import ItemChecker
 
 SCHEMAS = Path(__file__).parent / "schemas"
 GIVING_PACKAGE = "360-giving-package-schema-1.4.3.json"
@@ -49,41 +50,55 @@ def _load(name: str) -> dict[str, Any]:
 
 
 @cache
-def _giving_validator() -> Draft202012Validator:
+def _giving() -> tuple[Draft202012Validator, ItemChecker]:
     grant = _load(GIVING_GRANT)
     registry: Registry[Any] = Registry().with_resource(grant["$id"], DRAFT202012.create_resource(grant))
-    return Draft202012Validator(_load(GIVING_PACKAGE), registry=registry, format_checker=FormatChecker())
+    package = Draft202012Validator(_load(GIVING_PACKAGE), registry=registry, format_checker=FormatChecker())
+    return package, ItemChecker(grant, Draft202012Validator, FormatChecker(), draft4=False)
 
 
 @cache
-def _ocds_validator() -> Draft4Validator:
+def _ocds() -> tuple[Draft4Validator, ItemChecker]:
     release = _load(OCDS_RELEASE)
     registry: Registry[Any] = Registry().with_resource(release["id"], DRAFT4.create_resource(release))
-    return Draft4Validator(_load(OCDS_PACKAGE), registry=registry, format_checker=FormatChecker())
+    package = Draft4Validator(_load(OCDS_PACKAGE), registry=registry, format_checker=FormatChecker())
+    return package, ItemChecker(release, Draft4Validator, FormatChecker(), draft4=True)
 
 
-def _schema_problems(validator: Any, document: Mapping[str, Any], items: str, references: Sequence[str], file: str) -> list[Problem]:
+def _schema_problems(
+    package_validator: Any, items: ItemChecker, document: Mapping[str, Any], key: str, references: Sequence[str], file: str,
+) -> list[Problem]:
+    """The package's own fields (checked with its first item), then every item against the item schema."""
     found: list[Problem] = []
-    for error in validator.iter_errors(document):
+    entries = list(document.get(key, []))
+    envelope = {**document, key: entries[:1]}
+    for error in package_validator.iter_errors(envelope):
         path = list(error.absolute_path)
-        reference = ""
-        if len(path) >= 2 and path[0] == items and isinstance(path[1], int) and path[1] < len(references):
-            reference = references[path[1]]
-        field = ".".join(str(p) for p in path[2:]) or "the record"
-        found.append(Problem(reference, file, f"{field} does not meet the standard ({error.message[:200]}); {FIX_SCHEMA}."))
+        if len(path) >= 2 and path[0] == key:
+            continue  # the item's own errors are found below, with its agreement
+        found.append(Problem("", file, f"{'.'.join(map(str, path)) or 'the package'} does not meet the standard "
+                             f"({error.message[:200]}): check the publisher settings."))
+    items.forget()
+    for index, entry in enumerate(entries):
+        reference = references[index] if index < len(references) else ""
+        for path, message in items.errors(entry):
+            field = ".".join(str(p) for p in path) or "the record"
+            found.append(Problem(reference, file, f"{field} does not meet the standard ({message[:200]}); {FIX_SCHEMA}."))
     return found
 
 
 def check_360giving(package: Mapping[str, Any], references: Sequence[str], file: str) -> list[Problem]:
     """The grants package against the official 360Giving schema, and grant ids unique."""
-    found = _schema_problems(_giving_validator(), package, "grants", references, file)
+    validator, items = _giving()
+    found = _schema_problems(validator, items, package, "grants", references, file)
     found += _duplicates([g.get("id", "") for g in package.get("grants", [])], references, file, "grant id")
     return found
 
 
 def check_ocds(package: Mapping[str, Any], references: Sequence[str], file: str) -> list[Problem]:
     """The release package against the official OCDS schema, and ocids unique."""
-    found = _schema_problems(_ocds_validator(), package, "releases", references, file)
+    validator, items = _ocds()
+    found = _schema_problems(validator, items, package, "releases", references, file)
     found += _duplicates([r.get("ocid", "") for r in package.get("releases", [])], references, file, "ocid")
     return found
 
@@ -103,7 +118,11 @@ def _duplicates(ids: Sequence[str], references: Sequence[str], file: str, what: 
 def check_personal(file: str, lines: Iterable[tuple[str, str]], names: ContactNames) -> list[Problem]:
     """No email, phone number or contact name anywhere in a file: `lines` are (reference, text) pairs."""
     found = []
-    for reference, text in lines:
+    pairs = list(lines)
+    # One look at everything first: a clean register (the usual case) costs one pass, not one per line.
+    if not personal_data("\n".join(text for _, text in pairs), names):
+        return found
+    for reference, text in pairs:
         for what in personal_data(text, names):
             found.append(Problem(reference, file, f"contains {what}: remove it from the register's published "
                                  "columns (title, provider, area, category, funding stream) and publish again."))

@@ -24,11 +24,11 @@ from domain.publication import (
     AcceptedReturn,
     ContactNames,
     Performance,
+    find_email,
     monitored,
     of_quarter,
     over_threshold,
     performance,
-    personal_data,
     quarter_code,
 )
 from publication import tables
@@ -112,14 +112,14 @@ def build(
     if giving["grants"]:
         package: dict[str, Any] = {"version": "1.4", **giving}
         pub.problems += check_360giving(package, grant_refs, GRANTS_JSON)
-        pub.files[GRANTS_JSON] = json.dumps(package, indent=1, ensure_ascii=False) + "\n"
+        pub.files[GRANTS_JSON] = _json(package)
     else:
         pub.empty.append(GRANTS_JSON)
 
     if by_kind["contract"]:
         ocds = release_package(by_kind["contract"], publisher, quarter, stamp)
         pub.problems += check_ocds(ocds, [a.reference for a in by_kind["contract"]], CONTRACTS_FILE)
-        pub.files[CONTRACTS_FILE] = json.dumps(ocds, indent=1, ensure_ascii=False) + "\n"
+        pub.files[CONTRACTS_FILE] = _json(ocds)
     else:
         pub.empty.append(CONTRACTS_FILE)
 
@@ -132,6 +132,11 @@ def build(
     return pub
 
 
+def _json(document: dict[str, Any]) -> str:
+    """Compact JSON, one line per package: the C encoder writes 10,000 items in a fraction of a second."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def _personal_problems(chosen: list[Agreement], everyone: list[Agreement], files: dict[str, str]) -> list[Problem]:
     """Every published line screened for emails, phone numbers and the register's contact names."""
     names = ContactNames(a.contact_name for a in everyone)
@@ -141,12 +146,13 @@ def _personal_problems(chosen: list[Agreement], everyone: list[Agreement], files
     found = check_personal("all files", lines, names)
     if found:
         return found
-    # A safety net over every whole file, for text that did not come from an agreement's columns.
+    # A safety net over every whole file, for an email address that did not come from an agreement's
+    # columns (phone-like digit runs occur in ids and amounts, so phones are screened per agreement above).
     for name, text in files.items():
-        for what in personal_data(text, names):
-            # Phone-like digit runs occur in ids and amounts; phones are screened per agreement above.
-            if not what.startswith("a phone number"):
-                found.append(Problem("", name, f"contains {what}: check the publisher settings and publish again."))
+        email = find_email(text)
+        if email:
+            found.append(Problem("", name, f"contains an email address ({email}): check the publisher "
+                                 "settings and publish again."))
     return found
 
 
