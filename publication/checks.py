@@ -81,8 +81,8 @@ def _schema_problems(
     items.forget()
     for index, entry in enumerate(entries):
         reference = references[index] if index < len(references) else ""
-        for path, message in items.errors(entry):
-            field = ".".join(str(p) for p in path) or "the record"
+        for item_path, message in items.errors(entry):
+            field = ".".join(str(p) for p in item_path) or "the record"
             found.append(Problem(reference, file, f"{field} does not meet the standard ({message[:200]}); {FIX_SCHEMA}."))
     return found
 
@@ -117,7 +117,7 @@ def _duplicates(ids: Sequence[str], references: Sequence[str], file: str, what: 
 
 def check_personal(file: str, lines: Iterable[tuple[str, str]], names: ContactNames) -> list[Problem]:
     """No email, phone number or contact name anywhere in a file: `lines` are (reference, text) pairs."""
-    found = []
+    found: list[Problem] = []
     pairs = list(lines)
     # One look at everything first: a clean register (the usual case) costs one pass, not one per line.
     if not personal_data("\n".join(text for _, text in pairs), names):
