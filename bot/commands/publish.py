@@ -25,13 +25,13 @@ EMPTY_FILE = "{name} was not written: the quarter has no {what}."
 
 def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quarter", metavar="YYYYQn", help=QUARTER_HELP)
-    parser.add_argument("-o", "--output", metavar="DIR", default="published", help="folder for the files (default ./published)")
+    parser.add_argument("-o", "--output", metavar="DIR", default=None, help="folder for the files (default $PUBLISH_DIR or ./published)")
     add_today_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from domain.publication import QuarterNotUnderstood, last_completed_quarter, parse_quarter
-    from publication.settings import Publisher, PublisherSettingsMissing
+    from publication.settings import Publisher, PublisherSettingsMissing, publish_dir
 
     today = today_from(args.today)
     try:
@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
         publisher = Publisher.from_environ()
     except PublisherSettingsMissing as missing:
         raise CommandFailed(str(missing), code=1) from None
-    return run_async(_publish(database_url(args), quarter, publisher, Path(args.output), today))
+    folder = Path(args.output) if args.output else publish_dir()
+    return run_async(_publish(database_url(args), quarter, publisher, folder, today))
 
 
 async def _publish(url, quarter, publisher, folder: Path, today) -> int:  # type: ignore[no-untyped-def]
