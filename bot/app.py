@@ -137,6 +137,7 @@ def create_app(
         returns=ReturnsConversation(SqlStorage(engine), returns_repository, checkin_cards, today),
         alerts=AlertActions(sessions, today=today, after_decision=register_sync.after_decision),
         register_sync=register_sync,
+        publish=_publisher(engine, today),
     )
     graph = GraphSettings.from_environ(settings)
     sender = OutboxSender(
@@ -168,6 +169,21 @@ def create_app(
     app.on_cleanup.append(_stop_alerts)
     app.on_cleanup.append(_stop)
     return app
+
+
+def _publisher(engine: AsyncEngine, today: Callable[[], date]) -> Callable[[], Awaitable[Any]]:
+    """ "publish the register" in Teams: the last completed quarter into PUBLISH_DIR (default ./published)."""
+    from publication.service import publish_last_quarter
+    from publication.settings import publish_dir
+
+    async def publish() -> Any:
+        now = datetime.now(LONDON)
+        day = today()
+        if now.date() != day:
+            now = datetime.combine(day, now.time(), tzinfo=LONDON)
+        return await publish_last_quarter(engine, publish_dir(), now)
+
+    return publish
 
 
 async def _start(app: web.Application) -> None:

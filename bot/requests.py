@@ -124,8 +124,25 @@ def sync_command(text: str | None) -> bool:
     return bool(_SYNC_REGISTER.match(" ".join((text or "").split())))
 
 
+@dataclass(frozen=True)
+class PublishRegister:
+    """ "publish the register": staff ask for the last completed quarter to be published now."""
+
+
+_PUBLISH_REGISTER = re.compile(
+    r"^(?:please\s+)?publish\s+(?:the\s+)?(?:register|quarter|open\s+data)(?:\s+(?:now|for\s+(?:the\s+)?last\s+quarter))?"
+    r"(?:\s+please)?\s*[.!]?$",
+    re.IGNORECASE,
+)
+
+
+def publish_command(text: str | None) -> bool:
+    """True for "publish the register" and its everyday variants ("please publish the register now")."""
+    return bool(_PUBLISH_REGISTER.match(" ".join((text or "").split())))
+
+
 AlertAction = SnoozeAlert | DecideEnd | StartReturn
-Request = Ask | ShowHelp | Ignore | Refuse | SnoozeAlert | DecideEnd | ChannelCommand | SyncRegister
+Request = Ask | ShowHelp | Ignore | Refuse | SnoozeAlert | DecideEnd | ChannelCommand | SyncRegister | PublishRegister
 
 
 @dataclass(frozen=True)
@@ -272,6 +289,8 @@ def read_turn(
         return Message(ChannelCommand(command), cleaned)
     if sync_command(cleaned):
         return Message(SyncRegister(), cleaned)
+    if publish_command(cleaned):
+        return Message(PublishRegister(), cleaned)
     return Message(request, cleaned)
 
 

@@ -32,6 +32,7 @@ from domain.monitoring import (
     period_containing,
 )
 from domain.periods import add_months
+from domain.publication import last_completed_quarter, quarter_code, quarter_end_reminder_day
 from domain.values import format_date
 from domain.working_days import add_working_days, catch_up_days
 
@@ -45,9 +46,10 @@ RETURN_OVERDUE = "return_overdue"
 ASSESSMENT_PENDING = "assessment_pending"
 DATA_QUALITY = "data_quality"
 WEEKLY_DIGEST = "weekly_digest"
+PUBLICATION_DUE = "publication_due"
 RULES: tuple[str, ...] = (
     EXPIRY, EXTENSION_DECISION, DECISION_OVERDUE, NOTICE_DUE, RETURN_DUE, RETURN_OVERDUE,
-    ASSESSMENT_PENDING, DATA_QUALITY, WEEKLY_DIGEST,
+    ASSESSMENT_PENDING, DATA_QUALITY, WEEKLY_DIGEST, PUBLICATION_DUE,
 )
 
 # Audiences.
@@ -77,6 +79,10 @@ RETURN_OVERDUE_CHANNEL_MESSAGE = "{provider} has not sent the {period} monitorin
 ASSESSMENT_PENDING_MESSAGE = "The {period} return for {title} ({reference}) was submitted on {submitted} and has not been assessed. It should have been by {due}."
 DATA_QUALITY_MESSAGE = "Register check: {count} problems in {agreements} agreements. Fix them in the register and re-import it."
 WEEKLY_DIGEST_MESSAGE = "This week: {expiring} agreements end and {returns} monitoring returns fall due in the next {horizon} days."
+PUBLICATION_DUE_MESSAGE = (
+    "{quarter} has ended: publish the register for it. Say \"publish the register\" here, "
+    "or run commissioning-bot publish --quarter {code}."
+)
 NO_CONTRACT_MANAGER_NOTE = "No contract manager is recorded for this agreement, so this comes to the channel."
 MORE_DIGEST_LINES = "and {count} more"
 MAX_DIGEST_LINES = 200
@@ -231,6 +237,7 @@ def alerts_due(sweep: SweepInput, today: date, thresholds: AlertThresholds | Non
     for agreement in live:
         owed.extend(_agreement_alerts(agreement, context))
     owed.extend(_weekly_alerts(live, context))
+    owed.extend(publication_alerts(context))
     return [alert for alert in owed if alert.idempotency_key not in sweep.sent_keys]
 
 
@@ -558,3 +565,20 @@ def data_quality_digest(live: Sequence[Agreement], context: _Context, day: date)
         return None
     message = DATA_QUALITY_MESSAGE.format(count=len(lines), agreements=affected)
     return _digest(DATA_QUALITY, day, message, lines)
+
+
+def publication_alerts(context: _Context) -> list[Alert]:
+    """On the first working day after a quarter ends (caught up after downtime), remind the channel to publish it."""
+    alerts = []
+    for day in catch_up_days(context.sweep.last_sweep, context.today):
+        quarter = last_completed_quarter(day)
+        if day != quarter_end_reminder_day(quarter, context.sweep.bank_holidays):
+            continue
+        code = quarter_code(quarter)
+        message = PUBLICATION_DUE_MESSAGE.format(quarter=quarter.label, code=code)
+        details = (("Quarter", f"{quarter.label}: {_day(quarter.start)} to {_day(quarter.end)}"),)
+        alerts.append(Alert(
+            rule=PUBLICATION_DUE, reference="", due=day, audience=CHANNEL, threshold=code,
+            idempotency_key=idempotency_key(PUBLICATION_DUE, "", code, day, CHANNEL), message=message, details=details,
+        ))
+    return alerts

@@ -18,10 +18,17 @@ from decimal import Decimal
 from typing import Any
 
 from domain.agreement import Agreement
+from domain.geography import local_authority
 
 DEFAULT_FUNDER_NAME = "Office of the Police and Crime Commissioner"
 DEFAULT_FUNDER_ID = "360G-commissioning-register"
 DEFAULT_GRANT_ID_PREFIX = "360G-commissioning-register-"
+# Settings whose defaults above are placeholders: the export says which are missing.
+FUNDER_SETTINGS: tuple[str, ...] = ("FUNDER_NAME", "FUNDER_ID", "GRANT_ID_PREFIX")
+PLACEHOLDER_WARNING = (
+    "{names} not set: the file uses a placeholder funder. Set {names} before anyone else uses it "
+    "(commissioning-bot publish refuses without them)."
+)
 # Fields every grant must have, per the 360Giving Data Standard schema.
 REQUIRED_FIELDS: tuple[str, ...] = (
     "id", "title", "description", "currency", "amountAwarded", "awardDate",
@@ -46,6 +53,11 @@ class Funder:
             identifier=env.get("FUNDER_ID", "").strip() or DEFAULT_FUNDER_ID,
             prefix=env.get("GRANT_ID_PREFIX", "").strip() or DEFAULT_GRANT_ID_PREFIX,
         )
+
+    @staticmethod
+    def missing_settings(environ: Mapping[str, str]) -> list[str]:
+        """The funder settings not set, so an export never uses a placeholder silently."""
+        return [name for name in FUNDER_SETTINGS if not environ.get(name, "").strip()]
 
 
 @dataclass
@@ -82,11 +94,15 @@ def export_360giving(
     funder_id: str = DEFAULT_FUNDER_ID,
     prefix: str = DEFAULT_GRANT_ID_PREFIX,
     report: GivingReport | None = None,
+    data_source: str = "",
+    modified: str = "",
 ) -> dict[str, Any]:
     """A 360Giving JSON package (`{"grants": [...]}`) of the register's awarded grants.
 
     Drafts are not awarded yet and are left out, as are grants with no value or no award or
     start date (the standard requires both); `report` collects what was left out and why.
+    `data_source` (where the file is published) and `modified` (an RFC 3339 date-time) are
+    written on every grant when given, as the publication does.
     """
     report = report if report is not None else GivingReport()
     funding = {"id": funder_id, "name": funder_name}
@@ -98,7 +114,12 @@ def export_360giving(
         if reason:
             report.left_out.setdefault(reason, []).append(agreement.reference)
             continue
-        grants.append(_grant(agreement, funding, prefix, report))
+        grant = _grant(agreement, funding, prefix, report)
+        if modified:
+            grant["dateModified"] = modified
+        if data_source:
+            grant["dataSource"] = data_source
+        grants.append(grant)
     report.published = len(grants)
     return {"grants": grants}
 
@@ -131,7 +152,7 @@ def _grant(agreement: Agreement, funding: dict[str, str], prefix: str, report: G
         "currency": "GBP",
         "amountAwarded": _amount(agreement.value),
         "awardDate": award.isoformat() if award else None,
-        "recipientOrganization": [{"id": recipient_id, "name": agreement.provider}],
+        "recipientOrganization": [_recipient(recipient_id, agreement.provider)],
         "fundingOrganization": [dict(funding)],
     }
     planned = _planned_dates(agreement)
@@ -140,8 +161,27 @@ def _grant(agreement: Agreement, funding: dict[str, str], prefix: str, report: G
     if agreement.funding_stream:
         grant["grantProgramme"] = [{"title": agreement.funding_stream}]
     if agreement.area:
-        grant["beneficiaryLocation"] = [{"name": agreement.area}]
+        grant["beneficiaryLocation"] = [_location(agreement.area)]
     return grant
+
+
+def _recipient(identifier: str, name: str) -> dict[str, str]:
+    """The recipient, with its charity or company number spelled out when its org-id says it."""
+    recipient = {"id": identifier, "name": name}
+    if identifier.upper().startswith("GB-CHC-"):
+        recipient["charityNumber"] = identifier[len("GB-CHC-"):]
+    elif identifier.upper().startswith("GB-COH-"):
+        recipient["companyNumber"] = identifier[len("GB-COH-"):]
+    return recipient
+
+
+def _location(area: str) -> dict[str, str]:
+    """A beneficiary location; a UK local authority gets its ONS code, so data can be joined by place."""
+    known = local_authority(area)
+    if known is None:
+        return {"name": area}
+    name, code, code_type = known
+    return {"name": name, "geoCode": code, "geoCodeType": code_type, "countryCode": "GB"}
 
 
 def _description(agreement: Agreement) -> str:

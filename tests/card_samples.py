@@ -161,4 +161,37 @@ def sample_cards() -> dict[str, dict]:
         "not-understood": answer_card(not_understood_answer(), today=TODAY),
         "welcome": welcome_card(),
         "help": help_card(),
+        **publication_cards(),
+    }
+
+
+def publication_cards() -> dict[str, dict]:
+    """"publish the register": written, and blocked by problems named by agreement."""
+    from datetime import datetime
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    from bot.cards.publication import publication_card
+    from domain.agreement import Agreement
+    from domain.publication import parse_quarter
+    from publication.service import Outcome, build
+    from publication.settings import Publisher
+
+    publisher = Publisher("Mayor's Office for Policing and Crime", "GB-GOR-PC390", "360G-mopac-", "ocds-abc123",
+                          "https://www.example.gov.uk/open-data/")
+    now = datetime(2027, 1, 4, 9, tzinfo=ZoneInfo("Europe/London"))
+    good = [Agreement(reference=f"LCPF-2025-{n:02d}", kind="grant" if n % 3 else "contract", title=f"Service {n}",
+                      provider="Safer London", provider_id="GB-CHC-1129872", value=Decimal(15000 * n),
+                      start_date=date(2025, 4, 1), end_date=date(2028, 3, 31), area="Southwark") for n in range(1, 13)]
+    bad = good + [
+        Agreement(reference="OPCC-2026-031", kind="grant", title="Outreach (ring 020 7946 0018)", provider="Safe Harbour",
+                  value=Decimal(40000), start_date=date(2026, 4, 1), end_date=date(2027, 3, 31)),
+        Agreement(reference="OPCC-2026-032", kind="grant", title="Advocacy", provider="Safe Harbour",
+                  value=None, start_date=date(2026, 4, 1), end_date=date(2027, 3, 31)),
+    ]
+    quarter = parse_quarter("2026Q3")
+    folder = Path("/srv/published")
+    return {
+        "publication-written": publication_card(Outcome(folder, publication=build(good, {}, quarter, publisher, now), written=True)),
+        "publication-blocked": publication_card(Outcome(folder, publication=build(bad, {}, quarter, publisher, now))),
     }

@@ -25,6 +25,7 @@ from domain.alerts import (
     EXTENSION_DECISION,
     NOTICE_DUE,
     PROVIDER,
+    PUBLICATION_DUE,
     RETURN_DUE,
     RETURN_OVERDUE,
     WEEKLY_DIGEST,
@@ -41,6 +42,7 @@ TITLES: dict[str, str] = {
     ASSESSMENT_PENDING: "Return waiting for assessment",
     DATA_QUALITY: "Register check",
     WEEKLY_DIGEST: "Weekly digest",
+    PUBLICATION_DUE: "Publish the register",
 }
 DIGEST_TITLE = "{alerts} for you"
 OPEN_AGREEMENT = "Open agreement"

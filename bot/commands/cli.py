@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "create a realistic demo register"),
     "sync": ("sync", "bring the register up to date with the Microsoft 365 list or workbook"),
     "sweep": ("sweep", "run the alert rules once"),
+    "publish": ("publish", "publish a quarter: open data files and a public page, checked first"),
     "status": ("status", "when the last sweep ran and what is waiting to be sent"),
     "manifest": ("manifest", "write the Teams app package (zip)"),
 }

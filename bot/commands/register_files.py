@@ -178,9 +178,12 @@ def _write(agreements, output: Path | None, export_format: str) -> int:  # type:
 
 
 def _write_360giving(agreements, output: Path | None) -> int:  # type: ignore[no-untyped-def]
-    from storage.giving360 import Funder, GivingReport, export_360giving
+    from storage.giving360 import PLACEHOLDER_WARNING, Funder, GivingReport, export_360giving
 
     funder = Funder.from_environment(os.environ)
+    missing = Funder.missing_settings(os.environ)
+    if missing:
+        print(PLACEHOLDER_WARNING.format(names=", ".join(missing)), file=sys.stderr)
     report = GivingReport()
     package = export_360giving(
         agreements, funder_name=funder.name, funder_id=funder.identifier, prefix=funder.prefix, report=report

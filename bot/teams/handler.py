@@ -36,6 +36,7 @@ from bot.requests import (
     DecideEnd,
     Ignore,
     Message,
+    PublishRegister,
     Refuse,
     ShowHelp,
     SnoozeAlert,
@@ -65,6 +66,8 @@ SYNC_STAFF_ONLY = "Only commissioning staff can sync the register. Ask your cont
 SYNC_NOT_CONFIGURED = ("The register is not synced from Microsoft 365 here: an administrator sets REGISTER_SITE and "
                        "REGISTER_LIST (or REGISTER_WORKBOOK). Until then, the register is the last file imported.")
 SYNC_PROBLEMS_SHOWN = 5
+PUBLISH_STAFF_ONLY = "Only commissioning staff can publish the register. The published files are on the website."
+PUBLISH_NOT_AVAILABLE = "Publishing is not set up on this bot. Run commissioning-bot publish instead."
 WELCOME_REPEAT_SECONDS = 120
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
@@ -132,8 +135,10 @@ class CommissioningBot(TeamsActivityHandler):
         returns: ReturnsConversation | None = None,
         alerts: AlertActions | None = None,
         register_sync: RegisterSyncer | None = None,
+        publish: Callable[[], Awaitable[Any]] | None = None,
     ) -> None:
         super().__init__()
+        self._publish = publish
         self._register_sync = register_sync
         self._settings = settings
         self._local = local
@@ -177,7 +182,7 @@ class CommissioningBot(TeamsActivityHandler):
 
     def _message_routes(self) -> dict[type, Route]:
         """Request type → the one function that handles it; anything else is a conversation turn."""
-        routes: dict[type, Route] = {SyncRegister: self._sync_register}
+        routes: dict[type, Route] = {SyncRegister: self._sync_register, PublishRegister: self._publish_register}
         if self._alerts is not None:
             routes.update({SnoozeAlert: self._snooze, DecideEnd: self._decide, ChannelCommand: self._choose_channel})
         return routes
@@ -194,6 +199,21 @@ class CommissioningBot(TeamsActivityHandler):
         await turn_context.send_activity(Activity(type=ActivityTypes.typing))
         report = await syncer.sync_now(actor=caller.email)
         await turn_context.send_activity(sync_reply(report))
+
+    async def _publish_register(self, turn_context: TurnContext, message: Message, caller: Caller) -> None:
+        """ "publish the register": staff only; a card with the counts, what blocks it, or where the files went."""
+        from bot.cards.publication import publication_card
+
+        if not caller.is_staff:
+            await turn_context.send_activity(PUBLISH_STAFF_ONLY)
+            return
+        if self._publish is None:
+            await turn_context.send_activity(PUBLISH_NOT_AVAILABLE)
+            return
+        await turn_context.send_activity(Activity(type=ActivityTypes.typing))
+        outcome = await self._publish()
+        card = publication_card(outcome)
+        await turn_context.send_activity(card_activity(card, summary=card.get("fallbackText") or "Publication"))
 
     async def _snooze(self, turn_context: TurnContext, message: Message, caller: Caller) -> None:
         assert self._alerts is not None and isinstance(message.request, SnoozeAlert)

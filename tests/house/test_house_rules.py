@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = Path(sys.executable).parent
-ROOMS = ("bot", "dialogs", "domain", "demo", "notifications", "storage", "manifest")
+ROOMS = ("bot", "dialogs", "domain", "demo", "notifications", "publication", "storage", "manifest")
 OUTSIDE_PATH = re.compile(r"\.\./shared|shared/(DESIGN|register-format|TEAMS-NOTES|STYLE)")
 MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
@@ -51,7 +51,7 @@ def test_ruff_finds_nothing() -> None:
     assert result.returncode == 0, result.stdout[-4000:]
 
 
-@pytest.mark.parametrize("packages", [("domain", "storage", "demo", "notifications"), ("bot", "dialogs")],
+@pytest.mark.parametrize("packages", [("domain", "storage", "demo", "notifications", "publication"), ("bot", "dialogs")],
                          ids=["strict", "checked"])
 def test_mypy_is_clean(packages: tuple[str, ...]) -> None:
     """mypy: strict on the lower rooms (pyproject.toml overrides), checked on the edge."""

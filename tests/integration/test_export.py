@@ -140,7 +140,8 @@ async def test_360giving_grants_have_every_required_field(engine, tmp_path):
     assert grant["currency"] == "GBP"
     assert grant["amountAwarded"] == 125000
     assert grant["awardDate"] == "2024-03-15"
-    assert grant["recipientOrganization"] == [{"id": "GB-CHC-1129872", "name": "Safer London"}]
+    # The charity number is spelled out from a GB-CHC- org-id (issue 15).
+    assert grant["recipientOrganization"] == [{"id": "GB-CHC-1129872", "name": "Safer London", "charityNumber": "1129872"}]
     assert grant["fundingOrganization"] == [{"id": "GB-GOR-PC390", "name": "Mayor's Office for Policing and Crime"}]
     assert grant["plannedDates"] == [{"startDate": "2024-04-01", "endDate": "2027-03-31", "duration": 36}]
     assert report.left_out == {"draft, not awarded yet": ["OPCC-2025-007"]}

@@ -323,6 +323,7 @@ def test_the_quick_first_look_never_skips_an_agreement_that_would_alert() -> Non
             monitoring=rng.choice(("none", "quarterly", "monthly", "biannual", "annual")),
             first_imported=today - timedelta(days=rng.randint(0, 500)),
         )
-        owed = sweep(a, today=today, last_sweep=today - timedelta(days=1))
+        # Register-wide reminders (the quarter-end publication) are about no agreement.
+        owed = [x for x in sweep(a, today=today, last_sweep=today - timedelta(days=1)) if x.reference]
         if owed:
             assert could_alert(a.current_end_date, a.monitoring, a.start_date, a.first_imported, today), (a, today, owed)
