@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
@@ -54,6 +55,7 @@ from notifications.config import AlertSettings, AlertSettingsRefused
 from notifications.scheduler import AlertScheduler
 from notifications.sender import OutboxSender, SenderOptions
 from storage.db import create_engine, session_factory, upgrade
+from storage.payments import payment_schedules
 from storage.register_cache import RegisterCache
 from storage.returns import ReturnsRepository
 
@@ -121,6 +123,7 @@ def create_app(
             today,
             engine_factory,
             returns=returns_repository.overview,
+            payments=payment_schedules(sessions, os.environ.get("PAYMENT_PROFILE", "")),
         ),
         directory=MemberDirectory(),
         book=ConversationBook(sessions),

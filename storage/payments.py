@@ -12,7 +12,7 @@ it, and writes the provider's notice to the outbox in the same transaction.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.agreement import Agreement
 from domain.payment_alerts import payment_recorded
@@ -257,3 +257,17 @@ async def record_payment(
     if notice is not None:
         await add_alerts(session, [notice], now)
     return RecordedPayment(agreement, amount, paid_on, applied, notice is not None)
+
+
+def payment_schedules(
+    sessions: async_sessionmaker[AsyncSession], profile: str = "",
+) -> Callable[[Sequence[Agreement]], Awaitable[dict[str, tuple[Instalment, ...]]]]:
+    """The schedules of the agreements a caller may see (stored, else generated), read when asked."""
+
+    async def load(register: Sequence[Agreement]) -> dict[str, tuple[Instalment, ...]]:
+        visible = {agreement.reference for agreement in register}
+        async with sessions() as session:
+            stored = {ref: items for ref, items in (await load_schedules(session)).items() if ref in visible}
+        return with_profile(register, stored, profile)
+
+    return load

@@ -81,20 +81,25 @@ class QuestionEngine:
         """True when answering needs the monitoring returns (load them only then)."""
         return bool(question) and bool(RETURNS_TOPIC.search(lower(question or "")))
 
-    def answer(self, question: str | None, today: date, returns: Sequence[ReturnStatus] = ()) -> Answer:
+    def answer(
+        self, question: str | None, today: date, returns: Sequence[ReturnStatus] = (),
+        payments: Mapping[str, Sequence[Instalment]] | None = None,
+    ) -> Answer:
         """The answer to `question` as of `today`; never raises for odd input.
 
-        `returns` is the monitoring overview, needed only when `is_about_returns`.
+        `returns` is the monitoring overview, needed only when `is_about_returns`; `payments` the
+        schedules, needed only when `is_about_payments` (else those given when the engine was built).
         """
+        schedules = payments if payments is not None else self.payments
         text = (question or "").strip()
         if not text:
             return not_understood(text, "Ask me a question about the register.")
         if len(text) > MAX_QUESTION_LENGTH:
             return not_understood(text[:100], f"That question is too long; keep it under {MAX_QUESTION_LENGTH} characters.")
         try:
-            if self.payments is not None and is_about_payments(text):
+            if schedules is not None and is_about_payments(text):
                 payments_query, register = parse_payments(self, text, today)
-                return run_payments_query(payments_query, register, self.payments, today, self.bank_holidays)
+                return run_payments_query(payments_query, register, schedules, today, self.bank_holidays)
             if self.is_about_returns(text):
                 returns_query, register = self.parse_returns(text, today)
                 return run_returns_query(returns_query, register, returns, today)
