@@ -52,6 +52,7 @@ from dialogs.state_storage import SqlStorage
 from notifications.actions import AlertActions
 from notifications.calendar import BankHolidays
 from notifications.config import AlertSettings, AlertSettingsRefused
+from notifications.payment_actions import PaymentActions
 from notifications.scheduler import AlertScheduler
 from notifications.sender import OutboxSender, SenderOptions
 from storage.db import create_engine, session_factory, upgrade
@@ -130,6 +131,7 @@ def create_app(
         returns=ReturnsConversation(SqlStorage(engine), returns_repository, checkin_cards, today),
         alerts=AlertActions(sessions, today=today, after_decision=register_sync.after_decision),
         register_sync=register_sync,
+        payments=PaymentActions(sessions, today, profile=os.environ.get("PAYMENT_PROFILE", "")),
     )
     graph = GraphSettings.from_environ(settings)
     sender = OutboxSender(

@@ -121,8 +121,36 @@ def sync_command(text: str | None) -> bool:
     return bool(_SYNC_REGISTER.match(" ".join((text or "").split())))
 
 
-AlertAction = SnoozeAlert | DecideEnd | StartReturn
-Request = Ask | ShowHelp | Ignore | Refuse | SnoozeAlert | DecideEnd | ChannelCommand | SyncRegister
+@dataclass(frozen=True)
+class RecordPayment:
+    """ "record payment for GR-2025-016 £12,500 paid 3 Dec", or the overdue alert card's form: staff record money out.
+
+    Amount and date stay as typed; the use case reads them (it knows today) and checks the role.
+    """
+
+    reference: str
+    amount: str
+    paid: str
+
+
+ACTION_RECORD_PAYMENT = "record_payment"
+_RECORD_PAYMENT = re.compile(
+    r"^(?:please\s+)?record\s+(?:a\s+)?payment\s+(?:for|on|against|to)\s+(?P<reference>[\w/-]+)\s+"
+    r"(?:of\s+)?(?P<amount>£?\s?[\d,]+(?:\.\d{1,2})?\s?[km]?)\s*(?:(?:paid|made)\s+)?(?:on\s+)?(?P<paid>[\w/ .-]*?)\s*[.!]?$",
+    re.IGNORECASE,
+)
+
+
+def payment_command(text: str | None) -> RecordPayment | None:
+    """The typed "record payment for REF £AMOUNT paid DATE" (date optional: today), else None."""
+    match = _RECORD_PAYMENT.match(" ".join((text or "").split()))
+    if not match:
+        return None
+    return RecordPayment(match.group("reference").upper(), match.group("amount").replace(" ", ""), match.group("paid").strip())
+
+
+AlertAction = SnoozeAlert | DecideEnd | StartReturn | RecordPayment
+Request = Ask | ShowHelp | Ignore | Refuse | SnoozeAlert | DecideEnd | ChannelCommand | SyncRegister | RecordPayment
 
 
 @dataclass(frozen=True)
@@ -251,13 +279,16 @@ def read_turn(
     if isinstance(request, Ignore):
         return Message(request, cleaned)
     alert = read_alert_action(value)
-    if isinstance(alert, (SnoozeAlert, DecideEnd)):
+    if isinstance(alert, (SnoozeAlert, DecideEnd, RecordPayment)):
         return Message(alert, cleaned)
     command = channel_command(cleaned) if cleaned is not None else None
     if command is not None:
         return Message(ChannelCommand(command), cleaned)
     if sync_command(cleaned):
         return Message(SyncRegister(), cleaned)
+    payment = payment_command(cleaned)
+    if payment is not None:
+        return Message(payment, cleaned)
     return Message(request, cleaned)
 
 
@@ -282,4 +313,9 @@ def read_alert_action(value: Any) -> AlertAction | None:
         return DecideEnd(reference, decision, years)
     if action == ACTION_START_RETURN:
         return StartReturn(reference)
+    if action == ACTION_RECORD_PAYMENT:
+        amount, paid = value.get("amount"), value.get("paid", "")
+        if not isinstance(amount, str) or not isinstance(paid, str) or len(amount) > 30 or len(paid) > 30:
+            return None
+        return RecordPayment(reference, amount.strip(), paid.strip())
     return None
