@@ -45,7 +45,7 @@ OVERDUE_MESSAGE = (
     "Instalment {number} of {title} ({reference}), {amount}, was due on {due} and {outstanding} is still unpaid. "
     "Chase finance, then say \"record payment for {reference} £amount paid date\"."
 )
-OVERDUE_CHANNEL_MESSAGE = "{provider} is still waiting for {outstanding} of {title} ({reference}), due on {due}: {days} working days late."
+OVERDUE_CHANNEL_MESSAGE = "{provider} is still waiting for {outstanding} of {title} ({reference}), due on {due}: {days} days late. Chase finance today."
 RECORDED_MESSAGE = "We have paid {amount} for {title} ({reference}) on {paid}. {next}"
 NEXT_PAYMENT = "Your next payment, {amount}, is due on {due}."
 NO_NEXT_PAYMENT = "That completes the payments we have scheduled."
@@ -117,14 +117,42 @@ def payment_alerts(agreements: Sequence[Agreement], sweep: PaymentSweep, today: 
     return owed
 
 
-def _fields(agreement: Agreement, instalment: Instalment, today: date, bank_holidays: Container[date]) -> dict[str, object]:
-    from domain.working_days import working_days_between
+def payment_candidates(sweep: PaymentSweep, today: date) -> set[str]:
+    """References whose instalments may owe an alert today not already in the outbox.
 
+    Lets a sweep leave out, on ordinary days, agreements whose late payments were already chased:
+    the keys are those `payment_alerts` would write, for either audience.
+    """
+    limits, holidays, sent = sweep.thresholds, sweep.bank_holidays, sweep.sent_keys
+    overdue_until = latest_due_after(today, sweep.rules.overdue_after, holidays)
+    channel_until = latest_due_after(today, limits.channel_after, holidays)
+    soon_until = add_working_days(today, limits.due_soon, holidays)
+    wanted: set[str] = set()
+    for reference, schedule in sweep.schedules.items():
+        for instalment in schedule:
+            if instalment.fully_paid or instalment.due > soon_until or overdue_until < instalment.due < today:
+                continue
+            if instalment.due >= today:
+                rule, threshold = PAYMENT_DUE, f"#{instalment.number}:{limits.due_soon}wd"
+            else:
+                rule, threshold = PAYMENT_OVERDUE, f"#{instalment.number}:{sweep.rules.overdue_after}wd"
+            told = any(idempotency_key(rule, reference, threshold, instalment.due, audience) in sent
+                       for audience in (CONTRACT_MANAGER, CHANNEL))
+            if instalment.due <= channel_until:
+                told = told and idempotency_key(PAYMENT_OVERDUE, reference, f"#{instalment.number}:{limits.channel_after}wd",
+                                                instalment.due, CHANNEL) in sent
+            if not told:
+                wanted.add(reference)
+                break
+    return wanted
+
+
+def _fields(agreement: Agreement, instalment: Instalment, today: date, sweep: PaymentSweep, template: str) -> dict[str, object]:
     return {
         "title": agreement.title, "reference": agreement.reference, "provider": agreement.provider,
         "number": instalment.number, "amount": format_money(instalment.amount), "due": format_date(instalment.due),
         "outstanding": format_money(instalment.outstanding),
-        "days": working_days_between(instalment.due, today, bank_holidays),
+        "days": (today - instalment.due).days,
     }
 
 
@@ -150,7 +178,7 @@ def _owe(
     if key in sweep.sent_keys:
         return
     lines = details(agreement, instalment) + ((("Note", note),) if note else ())
-    message = template.format(**_fields(agreement, instalment, today, sweep.bank_holidays))
+    message = template.format(**_fields(agreement, instalment, today, sweep, template))
     out.append(Alert(rule, agreement.reference, instalment.due, audience, threshold, key, message, lines, recipient))
 
 

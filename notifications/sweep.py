@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,7 +28,7 @@ from domain.alerts import (
     could_alert,
     digest_day,
 )
-from domain.payment_alerts import PaymentSweep, payment_alerts
+from domain.payment_alerts import PaymentSweep, payment_alerts, payment_candidates
 from domain.working_days import add_working_days, is_working_day
 from storage import alerts_repo
 from storage.agreements import Wanted
@@ -95,16 +95,19 @@ async def run_sweep(
         last = await alerts_repo.last_sweep_day(session, before=today)
         returns = await alerts_repo.return_records(session)
         # Only stored schedules alert: a generated one (PAYMENT_PROFILE) is an estimate, not a promise.
-        soon = add_working_days(today, PaymentSweep(schedules={}).thresholds.due_soon, bank_holidays)
-        unpaid = await load_schedules(session, unpaid_only=True)
-        paying = [ref for ref, items in unpaid.items() if items[0].due <= soon]
+        payment_limits = PaymentSweep(schedules={}).thresholds
+        soon = add_working_days(today, payment_limits.due_soon, bank_holidays)
+        horizon = max(soon, today + timedelta(days=payment_limits.digest_horizon_days))
+        unpaid = await load_schedules(session, unpaid_only=True, due_until=horizon)
+        sent_keys = await all_keys(session)
+        paying = payment_candidates(PaymentSweep(schedules=unpaid, sent_keys=sent_keys, bank_holidays=bank_holidays), today)
         agreements = await alerts_repo.live_agreements(session, _prefilter(today, last, limits, returns, paying))
         sweep_input = SweepInput(
             agreements=agreements,
             returns=returns,
             decisions=await alerts_repo.decisions(session),
             snoozes=await alerts_repo.snoozes(session, today),
-            sent_keys=await all_keys(session),
+            sent_keys=sent_keys,
             last_sweep=last,
             bank_holidays=bank_holidays,
             quality=_quality_check(),

@@ -162,8 +162,9 @@ def _row(agreement_id: int, instalment: Instalment, *, batch_id: int | None = No
 
 async def load_schedules(
     session: AsyncSession, *, unpaid_only: bool = False, references: Iterable[str] | None = None,
+    due_until: date | None = None,
 ) -> dict[str, tuple[Instalment, ...]]:
-    """Stored schedules by reference; `unpaid_only` keeps instalments not yet fully paid (what a sweep needs)."""
+    """Stored schedules by reference; `unpaid_only` and `due_until` keep what a sweep needs (not paid, due by then)."""
     query = (
         select(AGREEMENTS.c.reference, INSTALMENTS.c.number, INSTALMENTS.c.due, INSTALMENTS.c.amount,
                INSTALMENTS.c.paid_on, INSTALMENTS.c.paid_amount, INSTALMENTS.c.payment_reference,
@@ -175,6 +176,8 @@ async def load_schedules(
         query = query.where((INSTALMENTS.c.paid_on.is_(None)) | (INSTALMENTS.c.paid_amount < INSTALMENTS.c.amount))
     if references is not None:
         query = query.where(AGREEMENTS.c.reference.in_(list(references)))
+    if due_until is not None:
+        query = query.where(INSTALMENTS.c.due <= due_until)
     out: dict[str, list[Instalment]] = {}
     for ref, number, due, amount, paid_on, paid_amount, payment_ref, note, generated in await session.execute(query):
         out.setdefault(ref, []).append(Instalment(ref, number, due, amount, paid_on, paid_amount or Decimal("0.00"),
