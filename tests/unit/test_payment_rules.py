@@ -157,3 +157,17 @@ def test_a_recorded_payment_tells_only_that_agreements_provider_what_comes_next(
     assert (notice.audience, notice.recipient) == (PROVIDER, "finance@saferlondon.example")
     assert notice.message.endswith("Your next payment, £12,500, is due on 1 Jul 2026.")
     assert payment_recorded(grant(contact_email=""), applied.changed, applied.schedule, Decimal("1"), date(2026, 4, 2)) is None
+
+
+def test_spend_is_judged_against_the_money_actually_paid_when_payments_exist() -> None:
+    """£10,000 spent of £12,500 received is on profile, though a straight line expected £25,000."""
+    from domain.monitoring import period_containing
+    from domain.payments import paid_to
+    from domain.returns import check_spend
+
+    agreement = grant()
+    q2 = period_containing(date(2026, 8, 1), "quarterly")
+    assert q2 is not None
+    paid = paid_to([instalment(date(2026, 4, 1), paid_on=date(2026, 6, 20), paid_amount=Decimal("12500"))], q2.end)
+    assert check_spend(agreement, q2, Decimal("10000")).underspend
+    assert not check_spend(agreement, q2, Decimal("10000"), paid_to_date=paid).needs_explanation
