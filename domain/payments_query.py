@@ -66,7 +66,16 @@ def run_payments_query(
     if not any(schedules.get(a.reference) for a in live):
         headline = NO_SCHEDULES
     interpretation = f"payments{where}{when}" + (f": {_range(query.period)}" if query.period else "")
-    return Answer(query.question, True, query.intent, headline, interpretation, query.period, matches, payments=lines)
+    details = tuple(describe(line) for line in lines)
+    return Answer(query.question, True, query.intent, headline, interpretation, query.period, matches,
+                  details=details, payments=lines)
+
+
+def describe(line: PaymentLine) -> str:
+    """One instalment as a card line: `GR-2025-016: £12,500 due 1 Oct 2026, £5,000 paid 3 Oct 2026 (part paid)`."""
+    paid = f", {format_money(line.paid)} paid {format_date(line.paid_on)}" if line.paid > ZERO and line.paid_on else ""
+    estimate = ", estimated from the payment profile" if line.generated else ""
+    return f"{line.reference}: {format_money(line.amount)} due {format_date(line.due)}{paid} ({line.status}{estimate})"
 
 
 def _range(period: Period) -> str:

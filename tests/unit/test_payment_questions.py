@@ -123,3 +123,14 @@ async def test_a_provider_asking_about_payments_sees_only_their_own() -> None:
     assert other.answer is not None
     assert [line.reference for line in other.answer.payments] == []
     assert "MOPAC-2026-002" not in other.answer.headline
+
+
+def test_the_answer_card_lists_each_late_instalment() -> None:
+    """The card shows one line per instalment with its amount, due date and status."""
+    import json
+
+    from bot.cards.answers import answer_card
+
+    answer = QuestionEngine(LONDON, payments=LONDON_PAYMENTS).answer("which payments are late?", TODAY)
+    card = json.dumps(answer_card(answer, today=TODAY), ensure_ascii=False)
+    assert "MOPAC-2026-001: £10,000 due 1 Oct 2026 (overdue)" in card
