@@ -133,4 +133,4 @@ def test_the_answer_card_lists_each_late_instalment() -> None:
 
     answer = QuestionEngine(LONDON, payments=LONDON_PAYMENTS).answer("which payments are late?", TODAY)
     card = json.dumps(answer_card(answer, today=TODAY), ensure_ascii=False)
-    assert "MOPAC-2026-001: £10,000 due 1 Oct 2026 (overdue)" in card
+    assert "MOPAC\\\\-2026\\\\-001: £10,000 due 1 Oct 2026 \\\\(overdue\\\\)" in card  # Markdown-escaped, as cards are
