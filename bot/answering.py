@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -22,6 +22,7 @@ from bot.roles import Caller, ContactIndex, Role, StaffRule, contact_index, iden
 from domain.agreement import Agreement
 from domain.answers import Answer
 from domain.monitoring import ReturnStatus
+from domain.payments import Instalment
 
 NOT_REGISTERED = (
     "I can only answer questions for commissioning staff and registered provider contacts. "
@@ -37,6 +38,16 @@ class Register(Protocol):
 
 class Engine(Protocol):
     def answer(self, question: str | None, today: date, returns: Sequence[ReturnStatus] = ()) -> Answer: ...
+
+
+# Where payment schedules come from, for the caller's visible register: called only for payment questions.
+PaymentsSource = Callable[[Sequence[Agreement]], Awaitable[Mapping[str, Sequence[Instalment]]]]
+
+
+def _about_payments(question: str | None) -> bool:
+    from bot.questions.payments import is_about_payments
+
+    return is_about_payments(question)
 
 
 # Where the monitoring overview comes from: called only for questions about returns.
@@ -84,7 +95,9 @@ class Assistant:
         today: Callable[[], date],
         engine_factory: EngineFactory = question_engine,
         returns: ReturnsSource = no_returns,
+        payments: PaymentsSource | None = None,
     ) -> None:
+        self._payments = payments
         self._register = register
         self._returns = returns
         self._staff = staff
@@ -119,7 +132,14 @@ class Assistant:
         today = self._today()
         returns = await self._returns(today) if _about_returns(request.question) else ()
         # The engine sees only the caller's agreements, so it names only their returns.
-        answer = (await self._engine(caller, register)).answer(request.question, today, returns)
+        engine = await self._engine(caller, register)
+        if self._payments is not None and _about_payments(request.question):
+            # Only the caller's visible agreements' schedules: a provider never sees another's money.
+            visible = visible_register(caller, register)
+            schedules = await self._payments(visible)
+            answer = engine.answer(request.question, today, returns, payments=schedules)  # type: ignore[call-arg]
+        else:
+            answer = engine.answer(request.question, today, returns)
         return Reply(answer=answer, page=request.page, page_size=request.page_size)
 
     async def _engine(self, caller: Caller, register: Sequence[Agreement]) -> Engine:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
@@ -51,9 +52,11 @@ from dialogs.state_storage import SqlStorage
 from notifications.actions import AlertActions
 from notifications.calendar import BankHolidays
 from notifications.config import AlertSettings, AlertSettingsRefused
+from notifications.payment_actions import PaymentActions
 from notifications.scheduler import AlertScheduler
 from notifications.sender import OutboxSender, SenderOptions
 from storage.db import create_engine, session_factory, upgrade
+from storage.payments import payment_schedules
 from storage.register_cache import RegisterCache
 from storage.returns import ReturnsRepository
 
@@ -131,6 +134,7 @@ def create_app(
             today,
             engine_factory,
             returns=returns_repository.overview,
+            payments=payment_schedules(sessions, os.environ.get("PAYMENT_PROFILE", "")),
         ),
         directory=MemberDirectory(),
         book=ConversationBook(sessions),
@@ -138,6 +142,7 @@ def create_app(
         alerts=AlertActions(sessions, today=today, after_decision=register_sync.after_decision),
         register_sync=register_sync,
         publish=_publisher(engine, today),
+        payments=PaymentActions(sessions, today, profile=os.environ.get("PAYMENT_PROFILE", "")),
     )
     graph = GraphSettings.from_environ(settings)
     sender = OutboxSender(

@@ -136,13 +136,41 @@ _PUBLISH_REGISTER = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class RecordPayment:
+    """ "record payment for GR-2025-016 £12,500 paid 3 Dec", or the overdue alert card's form: staff record money out.
+
+    Amount and date stay as typed; the use case reads them (it knows today) and checks the role.
+    """
+
+    reference: str
+    amount: str
+    paid: str
+
+
+ACTION_RECORD_PAYMENT = "record_payment"
+_RECORD_PAYMENT = re.compile(
+    r"^(?:please\s+)?record\s+(?:a\s+)?payment\s+(?:for|on|against|to)\s+(?P<reference>[\w/-]+)\s+"
+    r"(?:of\s+)?(?P<amount>£?\s?[\d,]+(?:\.\d{1,2})?\s?[km]?)\s*(?:(?:paid|made)\s+)?(?:on\s+)?(?P<paid>[\w/ .-]*?)\s*[.!]?$",
+    re.IGNORECASE,
+)
+
+
 def publish_command(text: str | None) -> bool:
     """True for "publish the register" and its everyday variants ("please publish the register now")."""
     return bool(_PUBLISH_REGISTER.match(" ".join((text or "").split())))
 
 
-AlertAction = SnoozeAlert | DecideEnd | StartReturn
-Request = Ask | ShowHelp | Ignore | Refuse | SnoozeAlert | DecideEnd | ChannelCommand | SyncRegister | PublishRegister
+def payment_command(text: str | None) -> RecordPayment | None:
+    """The typed "record payment for REF £AMOUNT paid DATE" (date optional: today), else None."""
+    match = _RECORD_PAYMENT.match(" ".join((text or "").split()))
+    if not match:
+        return None
+    return RecordPayment(match.group("reference").upper(), match.group("amount").replace(" ", ""), match.group("paid").strip())
+
+
+AlertAction = SnoozeAlert | DecideEnd | StartReturn | RecordPayment
+Request = Ask | ShowHelp | Ignore | Refuse | SnoozeAlert | DecideEnd | ChannelCommand | SyncRegister | PublishRegister | RecordPayment
 
 
 @dataclass(frozen=True)
@@ -282,7 +310,7 @@ def read_turn(
     if isinstance(request, Ignore):
         return Message(request, cleaned)
     alert = read_alert_action(value)
-    if isinstance(alert, (SnoozeAlert, DecideEnd)):
+    if isinstance(alert, (SnoozeAlert, DecideEnd, RecordPayment)):
         return Message(alert, cleaned)
     command = channel_command(cleaned) if cleaned is not None else None
     if command is not None:
@@ -291,6 +319,9 @@ def read_turn(
         return Message(SyncRegister(), cleaned)
     if publish_command(cleaned):
         return Message(PublishRegister(), cleaned)
+    payment = payment_command(cleaned)
+    if payment is not None:
+        return Message(payment, cleaned)
     return Message(request, cleaned)
 
 
@@ -321,4 +352,9 @@ def read_alert_action(value: Any) -> AlertAction | None:
             return None
     if action == ACTION_START_RETURN:
         return StartReturn(reference)
+    if action == ACTION_RECORD_PAYMENT:
+        amount, paid = value.get("amount"), value.get("paid", "")
+        if not isinstance(amount, str) or not isinstance(paid, str) or len(amount) > 30 or len(paid) > 30:
+            return None
+        return RecordPayment(reference, amount.strip(), paid.strip())
     return None

@@ -40,6 +40,19 @@ class Match:
 
 
 @dataclass(frozen=True)
+class PaymentLine:
+    """One instalment in an answer about money out: what was due, what was paid, and its status."""
+
+    reference: str
+    due: date
+    amount: Decimal
+    paid: Decimal
+    status: str
+    paid_on: date | None = None
+    generated: bool = False
+
+
+@dataclass(frozen=True)
 class Answer:
     """The full answer to one question.
 
@@ -62,6 +75,8 @@ class Answer:
     # Value of agreements with no value recorded is not in the total; say how many.
     missing_values: int = 0
     details: tuple[str, ...] = field(default=())
+    # Instalments, for questions about payments.
+    payments: tuple[PaymentLine, ...] = ()
 
     @property
     def count(self) -> int:

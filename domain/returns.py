@@ -212,9 +212,16 @@ def expected_spend_to_date(agreement: Agreement, as_of: date) -> Decimal | None:
     return (value * elapsed / total_days).quantize(Decimal("0.01"))
 
 
-def check_spend(agreement: Agreement, period: MonitoringPeriod, spend_to_date: Decimal) -> SpendCheck:
-    """Over the agreement value, or under half of the profile expected by the period end."""
-    expected = expected_spend_to_date(agreement, period.end)
+def check_spend(
+    agreement: Agreement, period: MonitoringPeriod, spend_to_date: Decimal, paid_to_date: Decimal | None = None,
+) -> SpendCheck:
+    """Over the agreement value, or under half of the profile expected by the period end.
+
+    With `paid_to_date` (what the payment schedule shows actually paid by the period end), the
+    profile is the money the provider has received, not a straight line of the value: a charity
+    paid late cannot be blamed for spending late.
+    """
+    expected = paid_to_date if paid_to_date is not None else expected_spend_to_date(agreement, period.end)
     over = agreement.value is not None and spend_to_date > agreement.value
     under = expected is not None and expected > 0 and spend_to_date < expected * UNDERSPEND_THRESHOLD
     return SpendCheck(expected, over, under, spend_to_date)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,10 +28,12 @@ from domain.alerts import (
     could_alert,
     digest_day,
 )
-from domain.working_days import is_working_day
+from domain.payment_alerts import PaymentSweep, payment_alerts, payment_candidates
+from domain.working_days import add_working_days, is_working_day
 from storage import alerts_repo
 from storage.agreements import Wanted
 from storage.outbox import add_alerts, all_keys
+from storage.payments import load_schedules
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +47,14 @@ def _quality_check() -> QualityCheck:
     return problems
 
 
-def _prefilter(today: date, last: date | None, limits: AlertThresholds, returns: list[ReturnRecord]) -> Wanted | None:
-    """On a digest day every live agreement counts; otherwise only those that could alert today."""
+def _prefilter(
+    today: date, last: date | None, limits: AlertThresholds, returns: list[ReturnRecord], paying: Iterable[str] = (),
+) -> Wanted | None:
+    """On a digest day every live agreement counts; otherwise only those that could alert today
+    (an instalment due soon or unpaid counts too)."""
     if digest_day(last, today, limits.digest_weekday) is not None:
         return None
-    with_returns = {record.reference for record in returns}
+    with_returns = {record.reference for record in returns} | set(paying)
 
     def wanted(end: date | None, monitoring: str, start: date | None, imported: date | None, reference: str) -> bool:
         return reference in with_returns or could_alert(end, monitoring, start, imported, today, limits)
@@ -89,18 +94,29 @@ async def run_sweep(
     async with sessions() as session:
         last = await alerts_repo.last_sweep_day(session, before=today)
         returns = await alerts_repo.return_records(session)
-        agreements = await alerts_repo.live_agreements(session, _prefilter(today, last, limits, returns))
+        # Only stored schedules alert: a generated one (PAYMENT_PROFILE) is an estimate, not a promise.
+        payment_limits = PaymentSweep(schedules={}).thresholds
+        soon = add_working_days(today, payment_limits.due_soon, bank_holidays)
+        horizon = max(soon, today + timedelta(days=payment_limits.digest_horizon_days))
+        unpaid = await load_schedules(session, unpaid_only=True, due_until=horizon)
+        sent_keys = await all_keys(session)
+        paying = payment_candidates(PaymentSweep(schedules=unpaid, sent_keys=sent_keys, bank_holidays=bank_holidays), today)
+        agreements = await alerts_repo.live_agreements(session, _prefilter(today, last, limits, returns, paying))
         sweep_input = SweepInput(
             agreements=agreements,
             returns=returns,
             decisions=await alerts_repo.decisions(session),
             snoozes=await alerts_repo.snoozes(session, today),
-            sent_keys=await all_keys(session),
+            sent_keys=sent_keys,
             last_sweep=last,
             bank_holidays=bank_holidays,
             quality=_quality_check(),
         )
     new = alerts_due(sweep_input, today, limits)
+    new += payment_alerts(agreements, PaymentSweep(
+        schedules=unpaid, sent_keys=sweep_input.sent_keys, snoozes=sweep_input.snoozes,
+        bank_holidays=bank_holidays, last_sweep=last,
+    ), today)
     result = SweepResult(today, swept=True, alerts=new, last_sweep=last, agreements=len(agreements))
     if not dry_run:
         async with sessions.begin() as session:

@@ -366,3 +366,29 @@ class RegisterWriteback(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     message: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str] = mapped_column(String(320), default="")
+
+
+class PaymentInstalment(Base):
+    """One instalment of an agreement's payment schedule and what has been paid against it.
+
+    A schedule is replaced as a whole by a payments import; a payment recorded in Teams updates
+    its instalment in place, with an audit entry. Generated schedules (PAYMENT_PROFILE) are not
+    stored until a payment is recorded against one.
+    """
+
+    __tablename__ = "payment_instalments"
+    __table_args__ = (UniqueConstraint("agreement_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    due: Mapped[date] = mapped_column(Date, index=True)
+    amount: Mapped[Decimal] = mapped_column(Pence)
+    paid_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    paid_amount: Mapped[Decimal] = mapped_column(Pence, default=Decimal(0))
+    payment_reference: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    generated: Mapped[bool] = mapped_column(Boolean, default=False)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(320), default="")
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from operator import attrgetter
 from pathlib import Path
@@ -61,6 +61,8 @@ class ImportSummary:
     flagged_missing: int
     # data-quality code → references of the agreements with that problem
     problems: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # What the workbook's Payments sheet did, as sentences; empty when it has none.
+    payments: list[str] = field(default_factory=list)
 
     @property
     def problem_counts(self) -> dict[str, int]:
@@ -95,12 +97,20 @@ def read_register(path: Path, *, today: date | None = None) -> ParsedRegister:
 
 async def import_register(engine: AsyncEngine, path: Path, *, today: date, actor: str = "") -> ImportSummary:
     """Load `path` into the register in one transaction, or raise `ImportRefused` and change nothing."""
+    from storage.payments import has_payments_sheet, read_payments, write_payments
+
     path = Path(path)
     parsed = await asyncio.to_thread(read_register, path, today=today)
+    payments = await asyncio.to_thread(read_payments, path) if has_payments_sheet(path) else None
     sha256 = await asyncio.to_thread(read_bytes_sha256, path)
     try:
         async with session_factory(engine)() as session, session.begin():
-            return await write_register(session, parsed, source=path.name, sha256=sha256, today=today, actor=actor)
+            summary = await write_register(session, parsed, source=path.name, sha256=sha256, today=today, actor=actor)
+            if payments is not None:  # the workbook's Payments sheet, in the same all-or-nothing transaction
+                paid = await write_payments(session, payments, source=f"{path.name} (Payments)", actor=actor,
+                                            batch_id=summary.batch_id)
+                summary = replace(summary, payments=paid.lines())
+            return summary
     except (IntegrityError, DBAPIError) as error:
         raise ImportRefused(reason=database_refusal(error)) from None
 
@@ -178,7 +188,8 @@ class RegisterWriter:
             batch_id=self.batch_id,
             rows=len(parsed.agreements),
             problems={code: tuple(references) for code, references in self.problems.items()},
-            **self.counts,
+            created=self.counts["created"], updated=self.counts["updated"], unchanged=self.counts["unchanged"],
+            flagged_missing=self.counts["flagged_missing"],
         )
 
     def _absent(self, existing: dict[str, _Existing]) -> list[_Existing]:

@@ -10,7 +10,7 @@ is about fifteen times faster than openpyxl's reader on large registers.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,8 +72,14 @@ class Sheet:
     rows: Iterator[tuple[int, list[object]]]
 
 
-def open_register(path: Path) -> Sheet:
-    """The register table in `path`, or `FileRefused` saying why it cannot be read."""
+HeaderTest = Callable[[Sequence[object]], bool]
+
+
+def open_register(path: Path, *, sheet: str = REGISTER_SHEET, is_header: HeaderTest = looks_like_header) -> Sheet:
+    """The register table in `path`, or `FileRefused` saying why it cannot be read.
+
+    `sheet` and `is_header` let the payments sheet of the same workbook be read the same way.
+    """
     name = path.name
     if not path.exists():
         raise FileRefused(NOT_FOUND.format(path=path))
@@ -90,17 +96,29 @@ def open_register(path: Path) -> Sheet:
         raise FileRefused(TOO_BIG.format(name=name, size_mb=size / 1024 / 1024))
     if size == 0:
         raise FileRefused(EMPTY_FILE.format(name=name))
-    rows = _csv_rows(path) if suffix in CSV_SUFFIXES else _workbook_rows(path)
-    return _find_header(name, _limited(name, rows))
+    rows = _csv_rows(path) if suffix in CSV_SUFFIXES else _workbook_rows(path, sheet)
+    return _find_header(name, _limited(name, rows), is_header)
 
 
-def _find_header(name: str, rows: Iterator[tuple[int, list[object]]]) -> Sheet:
+def sheet_names(path: Path) -> list[str]:
+    """The sheets of a workbook (none for a CSV or a file that cannot be opened)."""
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES or not path.is_file():
+        return []
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+    except Exception:  # noqa: BLE001 - the register read reports a broken workbook itself
+        return []
+
+
+def _find_header(name: str, rows: Iterator[tuple[int, list[object]]], is_header: HeaderTest = looks_like_header) -> Sheet:
     """The first row naming register columns (within the first few), else the first non-empty row."""
     skipped: list[tuple[int, list[object]]] = []
     for number, cells in rows:
         if is_empty_row(cells):
             continue
-        if looks_like_header(cells):
+        if is_header(cells):
             return Sheet(name, cells, number, _require_data(name, rows))
         skipped.append((number, cells))
         if len(skipped) >= HEADER_SEARCH_ROWS:
@@ -187,7 +205,7 @@ def _first_record_text(sample: str) -> str:
 # ---- XLSX ----
 
 
-def _workbook_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
+def _workbook_rows(path: Path, sheet: str = REGISTER_SHEET) -> Iterator[tuple[int, list[object]]]:
     """Rows of the sheet named Register, else the first sheet, numbered from 1.
 
     calamine holds a whole sheet in memory (about 2 KB a row), so very large workbooks are
@@ -200,11 +218,11 @@ def _workbook_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
 
         check_workbook(path)
     if path.suffix.lower() in STREAMABLE_SUFFIXES and path.stat().st_size > STREAM_ABOVE_BYTES:
-        return _streamed_rows(path)
-    return _calamine_rows(path)
+        return _streamed_rows(path, sheet)
+    return _calamine_rows(path, sheet)
 
 
-def _calamine_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
+def _calamine_rows(path: Path, wanted: str = REGISTER_SHEET) -> Iterator[tuple[int, list[object]]]:
     from python_calamine import CalamineWorkbook  # imported here: only XLSX imports need it
 
     name = path.name
@@ -213,7 +231,7 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
         names = workbook.sheet_names
         if not names:
             raise FileRefused(CORRUPT_WORKBOOK.format(name=name, reason="it has no sheets"))
-        chosen = next((sheet for sheet in names if sheet.strip().lower() == REGISTER_SHEET.lower()), names[0])
+        chosen = next((sheet for sheet in names if sheet.strip().lower() == wanted.lower()), names[0])
         sheet = workbook.get_sheet_by_name(chosen)
         rows = sheet.iter_rows()
     except FileRefused:
@@ -223,7 +241,7 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
     return _numbered(name, rows)
 
 
-def _streamed_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
+def _streamed_rows(path: Path, wanted: str = REGISTER_SHEET) -> Iterator[tuple[int, list[object]]]:
     from openpyxl import load_workbook  # imported here: only large XLSX imports need it
 
     name = path.name
@@ -235,7 +253,7 @@ def _streamed_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
         names = workbook.sheetnames
         if not names:
             raise FileRefused(CORRUPT_WORKBOOK.format(name=name, reason="it has no sheets"))
-        chosen = next((sheet for sheet in names if sheet.strip().lower() == REGISTER_SHEET.lower()), names[0])
+        chosen = next((sheet for sheet in names if sheet.strip().lower() == wanted.lower()), names[0])
         sheet = workbook[chosen]
         sheet.reset_dimensions()  # some programs write a wrong size; read every row there is
         yield from _numbered(name, sheet.iter_rows(values_only=True))

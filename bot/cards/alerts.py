@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.cards.elements import ask_button, card, container, facts, fits, heading, submit, subtle, text
 from bot.cards.text import escape_text, plural, safe
-from bot.requests import ACTION_DECIDE, ACTION_SNOOZE, ACTION_START_RETURN, SNOOZE_DAYS
+from bot.requests import ACTION_DECIDE, ACTION_RECORD_PAYMENT, ACTION_SNOOZE, ACTION_START_RETURN, SNOOZE_DAYS
 from domain.alerts import (
     ASSESSMENT_PENDING,
     DATA_QUALITY,
@@ -30,6 +30,7 @@ from domain.alerts import (
     RETURN_OVERDUE,
     WEEKLY_DIGEST,
 )
+from domain.payment_alerts import PAYMENT_DIGEST, PAYMENT_DUE, PAYMENT_OVERDUE, PAYMENT_RECORDED
 from storage.outbox import OutboxEntry
 
 TITLES: dict[str, str] = {
@@ -43,7 +44,15 @@ TITLES: dict[str, str] = {
     DATA_QUALITY: "Register check",
     WEEKLY_DIGEST: "Weekly digest",
     PUBLICATION_DUE: "Publish the register",
+    PAYMENT_DUE: "Payment due soon",
+    PAYMENT_OVERDUE: "Payment overdue",
+    PAYMENT_RECORDED: "Payment made",
+    PAYMENT_DIGEST: "Payments this week",
 }
+RECORD_PAYMENT = "Record payment"
+RECORD_PAYMENT_SEND = "Record it"
+AMOUNT_LABEL = "Amount paid, e.g. £12,500"
+PAID_LABEL = "Paid on, e.g. 3 Dec (empty for today)"
 DIGEST_TITLE = "{alerts} for you"
 OPEN_AGREEMENT = "Open agreement"
 SNOOZE = f"Snooze {SNOOZE_DAYS} days"
@@ -94,8 +103,21 @@ def _actions(entry: OutboxEntry) -> list[dict[str, Any]]:
         ]
         buttons.append({"type": "Action.ShowCard", "title": DECIDE,
                         "card": {"type": "AdaptiveCard", "body": [], "actions": choices}})
+    if entry.rule in (PAYMENT_DUE, PAYMENT_OVERDUE):
+        buttons.append(_record_payment_form(entry.reference))
     buttons.append(submit(SNOOZE, {"action": ACTION_SNOOZE, "reference": entry.reference, "rule": entry.rule}))
     return buttons
+
+
+def _record_payment_form(reference: str) -> dict[str, Any]:
+    """A small form on a payment alert: amount and date, sent back as a record-payment request."""
+    inputs = [
+        {"type": "Input.Text", "id": "amount", "label": AMOUNT_LABEL, "isRequired": True, "maxLength": 30},
+        {"type": "Input.Text", "id": "paid", "label": PAID_LABEL, "maxLength": 30},
+    ]
+    send = submit(RECORD_PAYMENT_SEND, {"action": ACTION_RECORD_PAYMENT, "reference": reference})
+    return {"type": "Action.ShowCard", "title": RECORD_PAYMENT,
+            "card": {"type": "AdaptiveCard", "body": inputs, "actions": [send]}}
 
 
 def _detail_facts(entry: OutboxEntry, limit: int) -> list[dict[str, Any]]:

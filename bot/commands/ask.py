@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterable
 
@@ -38,8 +39,10 @@ def _stdin_questions() -> Iterable[str]:
 async def _ask(url: str, questions: Iterable[str], today, *, as_json: bool) -> int:  # type: ignore[no-untyped-def]
     from bot.questions.answer_json import answer_json
     from bot.questions.engine import QuestionEngine
+    from notifications.calendar import england_and_wales_bank_holidays
     from storage.agreements import load_register
     from storage.db import session_factory
+    from storage.payments import schedules_for
     from storage.returns import returns_overview
 
     engine = await migrated_engine(url)
@@ -47,7 +50,8 @@ async def _ask(url: str, questions: Iterable[str], today, *, as_json: bool) -> i
         sessions = session_factory(engine)
         async with sessions() as session:
             register = await load_register(session)
-        questions_engine = QuestionEngine(register)
+            payments = await schedules_for(session, register, os.environ.get("PAYMENT_PROFILE", ""))
+        questions_engine = QuestionEngine(register, payments=payments, bank_holidays=england_and_wales_bank_holidays())
         returns = None  # the monitoring overview, loaded at the first question that needs it
         for question in questions:
             if returns is None and QuestionEngine.is_about_returns(question):

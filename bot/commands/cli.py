@@ -18,6 +18,8 @@ from storage.db import DEFAULT_DATABASE_URL
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("serve", "run the bot (aiohttp on /api/messages and /healthz, scheduler in-process)"),
     "import": ("register_files", "load a register file (CSV or XLSX)"),
+    "import-payments": ("payments", "load a payment schedule file (CSV or XLSX) for agreements in the register"),
+    "record-payment": ("payments", "record a payment made against an agreement"),
     "export": ("register_files", "write the register as CSV, XLSX or 360Giving JSON"),
     "ask": ("ask", "answer a register question without Teams"),
     "demo": ("demo", "create a realistic demo register"),

@@ -86,10 +86,12 @@ async def _load(url: str, path: Path, today: date, seed: int, references: set[st
     a real register never invents returns for real agreements.
     """
     from bot.commands.register_files import refusal_report, summary_text
+    from demo.payments import plan_payments
     from demo.returns import first_loaded, plan_returns
     from demo.seed import seed_returns
     from storage.agreements import load_register
     from storage.db import session_factory
+    from storage.payments import write_payments
     from storage.register_import import ImportRefused, import_register
     from storage.returns import NotAwaitingAssessment, ReturnIncomplete, ReturnNotOpen, UnknownReturn
 
@@ -99,6 +101,8 @@ async def _load(url: str, path: Path, today: date, seed: int, references: set[st
         async with session_factory(engine)() as session:
             demo = [a for a in await load_register(session) if a.reference in references]
         report = await seed_returns(engine, plan_returns(demo, today, seed), today, references)
+        async with session_factory(engine).begin() as session:  # payment schedules, through the import's write path
+            await write_payments(session, plan_payments(demo, today, seed), source="demo payments", actor="demo")
     except ImportRefused as refused:
         raise CommandFailed(refusal_report(refused), code=1) from None
     except (NotAwaitingAssessment, ReturnIncomplete, ReturnNotOpen, UnknownReturn) as stopped:

@@ -86,6 +86,8 @@ async def _import(url: str, path: Path, today, actor: str) -> int:  # type: igno
     finally:
         await engine.dispose()
     print(summary_text(summary))
+    for line in summary.payments:
+        print(line)
     return 0
 
 

@@ -58,4 +58,10 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "matches": [match_json(m) for m in answer.matches],
         "details": list(answer.details),
         "examples": list(answer.examples),
+        "payments": [
+            {"reference": line.reference, "due": _iso(line.due), "amount": money_number(line.amount),
+             "paid": money_number(line.paid), "paid_on": _iso(line.paid_on), "status": line.status,
+             "generated": line.generated}
+            for line in answer.payments
+        ],
     }

@@ -10,7 +10,7 @@ fully understood, and the answer says so with examples instead of guessing.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -18,6 +18,7 @@ from decimal import Decimal
 from rapidfuzz import fuzz, process
 
 from bot.questions.names import STOPWORDS, Hit, Vocabulary, normalise
+from bot.questions.payments import is_about_payments, parse_payments
 from bot.questions.period_phrases import FoundPeriod, PeriodNotUnderstood, find_period
 from bot.questions.reading import NotUnderstood, Reading, lower, take_cues, take_kinds, take_money, taken
 from bot.questions.words import FILLER, RESERVED, RETURNS_CUES, RETURNS_TOPIC
@@ -26,6 +27,8 @@ from domain.answers import Answer
 from domain.data_quality import Problem
 from domain.data_quality import problems as data_quality_problems
 from domain.monitoring import ACCEPTED, DUE, IN_PROGRESS, OVERDUE, QUERIED, SUBMITTED, ReturnStatus
+from domain.payments import Instalment
+from domain.payments_query import run_payments_query
 from domain.query import KIND_PLURALS, NameFilter, Query, run_query
 from domain.returns_query import NOT_SUBMITTED, ReturnsQuery, run_returns_query
 
@@ -49,8 +52,14 @@ STREAM_CONTEXT = frozenset({"funded", "under", "through", "stream", "paid"})
 class QuestionEngine:
     """Answers questions about one register; build once, ask many times."""
 
-    def __init__(self, register: Sequence[Agreement], *, fy_start_month: int = 4) -> None:
+    def __init__(
+        self, register: Sequence[Agreement], *, fy_start_month: int = 4,
+        payments: Mapping[str, Sequence[Instalment]] | None = None, bank_holidays: Container[date] = frozenset(),
+    ) -> None:
         self.register = list(register)
+        # Payment schedules by reference; questions about payments are answered only when given.
+        self.payments = payments
+        self.bank_holidays = bank_holidays
         self.vocabulary = Vocabulary(self.register)
         self.fy_start_month = fy_start_month
         self._titles = [normalise(a.title) for a in self.register]
@@ -72,17 +81,25 @@ class QuestionEngine:
         """True when answering needs the monitoring returns (load them only then)."""
         return bool(question) and bool(RETURNS_TOPIC.search(lower(question or "")))
 
-    def answer(self, question: str | None, today: date, returns: Sequence[ReturnStatus] = ()) -> Answer:
+    def answer(
+        self, question: str | None, today: date, returns: Sequence[ReturnStatus] = (),
+        payments: Mapping[str, Sequence[Instalment]] | None = None,
+    ) -> Answer:
         """The answer to `question` as of `today`; never raises for odd input.
 
-        `returns` is the monitoring overview, needed only when `is_about_returns`.
+        `returns` is the monitoring overview, needed only when `is_about_returns`; `payments` the
+        schedules, needed only when `is_about_payments` (else those given when the engine was built).
         """
+        schedules = payments if payments is not None else self.payments
         text = (question or "").strip()
         if not text:
             return not_understood(text, "Ask me a question about the register.")
         if len(text) > MAX_QUESTION_LENGTH:
             return not_understood(text[:100], f"That question is too long; keep it under {MAX_QUESTION_LENGTH} characters.")
         try:
+            if schedules is not None and is_about_payments(text):
+                payments_query, register = parse_payments(self, text, today)
+                return run_payments_query(payments_query, register, schedules, today, self.bank_holidays)
             if self.is_about_returns(text):
                 returns_query, register = self.parse_returns(text, today)
                 return run_returns_query(returns_query, register, returns, today)

@@ -37,6 +37,7 @@ from bot.requests import (
     Ignore,
     Message,
     PublishRegister,
+    RecordPayment,
     Refuse,
     ShowHelp,
     SnoozeAlert,
@@ -51,6 +52,7 @@ from bot.teams.conversations import ConversationBook, MemberDirectory, TtlCache,
 from dialogs.returns_conversation import ReturnsConversation
 from dialogs.turn import Participant
 from notifications.actions import AlertActions
+from notifications.payment_actions import PaymentActions
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +138,11 @@ class CommissioningBot(TeamsActivityHandler):
         alerts: AlertActions | None = None,
         register_sync: RegisterSyncer | None = None,
         publish: Callable[[], Awaitable[Any]] | None = None,
+        payments: PaymentActions | None = None,
     ) -> None:
         super().__init__()
         self._publish = publish
+        self._payments = payments
         self._register_sync = register_sync
         self._settings = settings
         self._local = local
@@ -185,7 +189,16 @@ class CommissioningBot(TeamsActivityHandler):
         routes: dict[type, Route] = {SyncRegister: self._sync_register, PublishRegister: self._publish_register}
         if self._alerts is not None:
             routes.update({SnoozeAlert: self._snooze, DecideEnd: self._decide, ChannelCommand: self._choose_channel})
+        if self._payments is not None:
+            routes[RecordPayment] = self._record_payment
         return routes
+
+    async def _record_payment(self, turn_context: TurnContext, message: Message, caller: Caller) -> None:
+        """ "record payment for REF £AMOUNT paid DATE" or the alert card's form; staff is checked at the write."""
+        assert self._payments is not None and isinstance(message.request, RecordPayment)
+        action = message.request
+        reply = await self._payments.record(action.reference, action.amount, action.paid, caller.email, staff=caller.is_staff)
+        await turn_context.send_activity(reply)
 
     async def _sync_register(self, turn_context: TurnContext, message: Message, caller: Caller) -> None:
         """ "sync the register": staff only; the reply is the sync's own summary (and what to fix)."""

@@ -1,0 +1,253 @@
+"""Payment alert rules: instalments due soon, overdue, recorded as paid, and a weekly payments line.
+
+Same contract as `domain.alerts`: state based, each alert keyed by rule, agreement, instalment,
+threshold, due date and audience, so the outbox holds it once whatever the restarts. An
+instalment due within 5 working days goes to the contract manager; one not paid 5 working days
+after it fell due goes to the contract manager, and after 10 working days to the channel too.
+A recorded payment tells the provider's contact about their own agreement only.
+
+A large register has hundreds of thousands of instalments, so the working-day arithmetic is done
+once per sweep (which due dates are overdue today), never once per instalment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from domain.agreement import Agreement
+from domain.alerts import (
+    CHANNEL,
+    CONTRACT_MANAGER,
+    MAX_DIGEST_LINES,
+    MORE_DIGEST_LINES,
+    NO_CONTRACT_MANAGER_NOTE,
+    PROVIDER,
+    Alert,
+    Snooze,
+    digest_day,
+    idempotency_key,
+)
+from domain.payments import ZERO, Instalment, PaymentRules
+from domain.values import format_date, format_money
+from domain.working_days import add_working_days
+
+PAYMENT_DUE = "payment_due"
+PAYMENT_OVERDUE = "payment_overdue"
+PAYMENT_RECORDED = "payment_recorded"
+PAYMENT_DIGEST = "payment_digest"
+PAYMENT_RULES: tuple[str, ...] = (PAYMENT_DUE, PAYMENT_OVERDUE, PAYMENT_RECORDED, PAYMENT_DIGEST)
+
+DUE_MESSAGE = "Instalment {number} of {title} ({reference}), {amount}, is due on {due}. Check it is on the next payment run."
+OVERDUE_MESSAGE = (
+    "Instalment {number} of {title} ({reference}), {amount}, was due on {due} and {outstanding} is still unpaid. "
+    "Chase finance, then say \"record payment for {reference} £amount paid date\"."
+)
+OVERDUE_CHANNEL_MESSAGE = "{provider} is still waiting for {outstanding} of {title} ({reference}), due on {due}: {days} days late. Chase finance today."
+RECORDED_MESSAGE = "We have paid {amount} for {title} ({reference}) on {paid}. {next}"
+NEXT_PAYMENT = "Your next payment, {amount}, is due on {due}."
+NO_NEXT_PAYMENT = "That completes the payments we have scheduled."
+DIGEST_MESSAGE = "Payments: {overdue} overdue ({overdue_total}) and {due} due in the next {horizon} days ({due_total})."
+
+
+@dataclass(frozen=True)
+class PaymentThresholds:
+    """Working days before a due date to remind, and after it to tell the channel."""
+
+    due_soon: int = 5
+    channel_after: int = 10
+    digest_horizon_days: int = 30
+    digest_weekday: int = 0
+
+
+@dataclass(frozen=True)
+class PaymentSweep:
+    """What the payment rules read: schedules by reference (only instalments not fully paid are needed)."""
+
+    schedules: Mapping[str, Sequence[Instalment]]
+    sent_keys: Container[str] = frozenset()
+    snoozes: Sequence[Snooze] = ()
+    bank_holidays: Container[date] = frozenset()
+    last_sweep: date | None = None
+    rules: PaymentRules = PaymentRules()
+    thresholds: PaymentThresholds = PaymentThresholds()
+
+
+def latest_due_after(today: date, working_days: int, bank_holidays: Container[date]) -> date:
+    """The latest due date that is more than `working_days` working days before `today`.
+
+    `add_working_days` only moves forwards, so instalments due on or before this day are past
+    that point today; found once by stepping back from today (a few weeks at most).
+    """
+    day = today
+    while add_working_days(day, working_days, bank_holidays) >= today:
+        day -= timedelta(days=1)
+    return day
+
+
+def payment_alerts(agreements: Sequence[Agreement], sweep: PaymentSweep, today: date) -> list[Alert]:
+    """Every payment alert owed today and not already in the outbox, in a stable order."""
+    limits, holidays = sweep.thresholds, sweep.bank_holidays
+    overdue_until = latest_due_after(today, sweep.rules.overdue_after, holidays)
+    channel_until = latest_due_after(today, limits.channel_after, holidays)
+    soon_until = add_working_days(today, limits.due_soon, holidays)
+    snoozed = {s.reference for s in sweep.snoozes if s.until >= today and s.rule in ("*", PAYMENT_DUE, PAYMENT_OVERDUE)}
+    owed: list[Alert] = []
+    for agreement in agreements:
+        schedule = sweep.schedules.get(agreement.reference)
+        if not schedule or not agreement.is_live or agreement.reference in snoozed:
+            continue
+        for instalment in schedule:
+            if instalment.fully_paid or instalment.due > soon_until:
+                continue
+            if instalment.due >= today:
+                _to_manager(owed, sweep, agreement, instalment, PAYMENT_DUE, f"#{instalment.number}:{limits.due_soon}wd",
+                            DUE_MESSAGE, today)
+            elif instalment.due <= overdue_until:
+                _to_manager(owed, sweep, agreement, instalment, PAYMENT_OVERDUE,
+                            f"#{instalment.number}:{sweep.rules.overdue_after}wd", OVERDUE_MESSAGE, today)
+                if instalment.due <= channel_until:
+                    _owe(owed, sweep, agreement, instalment, PAYMENT_OVERDUE, f"#{instalment.number}:{limits.channel_after}wd",
+                         CHANNEL, CHANNEL, OVERDUE_CHANNEL_MESSAGE, today)
+    digest = payment_digest(agreements, sweep, today)
+    if digest is not None and digest.idempotency_key not in sweep.sent_keys:
+        owed.append(digest)
+    return owed
+
+
+def payment_candidates(sweep: PaymentSweep, today: date) -> set[str]:
+    """References whose instalments may owe an alert today not already in the outbox.
+
+    Lets a sweep leave out, on ordinary days, agreements whose late payments were already chased:
+    the keys are those `payment_alerts` would write, for either audience.
+    """
+    limits, holidays, sent = sweep.thresholds, sweep.bank_holidays, sweep.sent_keys
+    overdue_until = latest_due_after(today, sweep.rules.overdue_after, holidays)
+    channel_until = latest_due_after(today, limits.channel_after, holidays)
+    soon_until = add_working_days(today, limits.due_soon, holidays)
+    wanted: set[str] = set()
+    for reference, schedule in sweep.schedules.items():
+        for instalment in schedule:
+            if instalment.fully_paid or instalment.due > soon_until or overdue_until < instalment.due < today:
+                continue
+            if instalment.due >= today:
+                rule, threshold = PAYMENT_DUE, f"#{instalment.number}:{limits.due_soon}wd"
+            else:
+                rule, threshold = PAYMENT_OVERDUE, f"#{instalment.number}:{sweep.rules.overdue_after}wd"
+            told = any(idempotency_key(rule, reference, threshold, instalment.due, audience) in sent
+                       for audience in (CONTRACT_MANAGER, CHANNEL))
+            if instalment.due <= channel_until:
+                told = told and idempotency_key(PAYMENT_OVERDUE, reference, f"#{instalment.number}:{limits.channel_after}wd",
+                                                instalment.due, CHANNEL) in sent
+            if not told:
+                wanted.add(reference)
+                break
+    return wanted
+
+
+def _fields(agreement: Agreement, instalment: Instalment, today: date, sweep: PaymentSweep, template: str) -> dict[str, object]:
+    return {
+        "title": agreement.title, "reference": agreement.reference, "provider": agreement.provider,
+        "number": instalment.number, "amount": format_money(instalment.amount), "due": format_date(instalment.due),
+        "outstanding": format_money(instalment.outstanding),
+        "days": (today - instalment.due).days,
+    }
+
+
+def details(agreement: Agreement, instalment: Instalment) -> tuple[tuple[str, str], ...]:
+    """The card's lines for one instalment."""
+    lines = [("Reference", agreement.reference), ("Title", agreement.title), ("Provider", agreement.provider),
+             ("Instalment", str(instalment.number)), ("Due", format_date(instalment.due)),
+             ("Amount", format_money(instalment.amount))]
+    if instalment.paid_amount > ZERO:
+        lines.append(("Paid so far", format_money(instalment.paid_amount)))
+    if instalment.generated:
+        lines.append(("Schedule", "generated from the payment profile, not from the register"))
+    if agreement.contract_manager:
+        lines.append(("Contract manager", agreement.contract_manager))
+    return tuple(lines)
+
+
+def _owe(
+    out: list[Alert], sweep: PaymentSweep, agreement: Agreement, instalment: Instalment, rule: str, threshold: str,
+    audience: str, recipient: str, template: str, today: date, note: str = "",
+) -> None:
+    key = idempotency_key(rule, agreement.reference, threshold, instalment.due, audience)
+    if key in sweep.sent_keys:
+        return
+    lines = details(agreement, instalment) + ((("Note", note),) if note else ())
+    message = template.format(**_fields(agreement, instalment, today, sweep, template))
+    out.append(Alert(rule, agreement.reference, instalment.due, audience, threshold, key, message, lines, recipient))
+
+
+def _to_manager(
+    out: list[Alert], sweep: PaymentSweep, agreement: Agreement, instalment: Instalment, rule: str, threshold: str,
+    template: str, today: date,
+) -> None:
+    """To the contract manager; to the channel, saying why, when none is recorded."""
+    if agreement.contract_manager:
+        _owe(out, sweep, agreement, instalment, rule, threshold, CONTRACT_MANAGER, agreement.contract_manager.lower(),
+             template, today)
+    else:
+        _owe(out, sweep, agreement, instalment, rule, threshold, CHANNEL, CHANNEL, template, today, NO_CONTRACT_MANAGER_NOTE)
+
+
+def payment_digest(agreements: Sequence[Agreement], sweep: PaymentSweep, today: date) -> Alert | None:
+    """On digest day: one line per instalment overdue or due in the next 30 days; none when there are none."""
+    day = digest_day(sweep.last_sweep, today, sweep.thresholds.digest_weekday)
+    if day is None:
+        return None
+    horizon = today + timedelta(days=sweep.thresholds.digest_horizon_days)
+    overdue_until = latest_due_after(today, sweep.rules.overdue_after, sweep.bank_holidays)
+    overdue: list[tuple[Agreement, Instalment]] = []
+    due: list[tuple[Agreement, Instalment]] = []
+    for agreement in agreements:
+        for instalment in sweep.schedules.get(agreement.reference, ()):
+            if instalment.fully_paid or not agreement.is_live:
+                continue
+            if instalment.due <= overdue_until:
+                overdue.append((agreement, instalment))
+            elif today <= instalment.due <= horizon:
+                due.append((agreement, instalment))
+    if not overdue and not due:
+        return None
+    lines = [(a.reference, f"overdue since {format_date(i.due)}: {format_money(i.outstanding)} to {a.provider}")
+             for a, i in sorted(overdue, key=_order)]
+    lines += [(a.reference, f"due {format_date(i.due)}: {format_money(i.outstanding)} to {a.provider}")
+              for a, i in sorted(due, key=_order)]
+    if len(lines) > MAX_DIGEST_LINES:
+        lines = lines[:MAX_DIGEST_LINES] + [("…", MORE_DIGEST_LINES.format(count=len(lines) - MAX_DIGEST_LINES))]
+    message = DIGEST_MESSAGE.format(overdue=len(overdue), overdue_total=_total(overdue), due=len(due),
+                                    horizon=sweep.thresholds.digest_horizon_days, due_total=_total(due))
+    key = idempotency_key(PAYMENT_DIGEST, "", "weekly", day, CHANNEL)
+    return Alert(PAYMENT_DIGEST, "", day, CHANNEL, "weekly", key, message, tuple(lines))
+
+
+def _order(pair: tuple[Agreement, Instalment]) -> tuple[date, str, int]:
+    return pair[1].due, pair[0].reference, pair[1].number
+
+
+def _total(pairs: Sequence[tuple[Agreement, Instalment]]) -> str:
+    return format_money(sum((i.outstanding for _, i in pairs), Decimal(0)))
+
+
+def payment_recorded(
+    agreement: Agreement, changed: Sequence[Instalment], schedule: Sequence[Instalment], amount: Decimal, paid_on: date,
+) -> Alert | None:
+    """The provider's own notice that a payment was made; none without a provider contact email."""
+    if not agreement.contact_email or not changed:
+        return None
+    waiting = [i for i in schedule if not i.fully_paid]
+    upcoming = min(waiting, key=lambda i: (i.due, i.number)) if waiting else None
+    next_text = (NEXT_PAYMENT.format(amount=format_money(upcoming.outstanding), due=format_date(upcoming.due))
+                 if upcoming else NO_NEXT_PAYMENT)
+    message = RECORDED_MESSAGE.format(amount=format_money(amount), title=agreement.title, reference=agreement.reference,
+                                      paid=format_date(paid_on), next=next_text)
+    numbers = "+".join(str(i.number) for i in changed)
+    threshold = f"#{numbers}:{format_money(amount)}"
+    key = idempotency_key(PAYMENT_RECORDED, agreement.reference, threshold, paid_on, PROVIDER)
+    lines = (("Reference", agreement.reference), ("Paid", format_date(paid_on)), ("Amount", format_money(amount)))
+    return Alert(PAYMENT_RECORDED, agreement.reference, paid_on, PROVIDER, threshold, key, message, lines,
+                 agreement.contact_email.lower())
