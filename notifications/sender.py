@@ -93,7 +93,8 @@ class SenderOptions:
 
     batch_size: int = 200
     batching: bool = True
-    max_per_card: int = 20
+    # One digest card per chat per sweep: the card groups and trims its own lines (bot.cards.digest).
+    max_per_card: int = 500
     lease: timedelta = DEFAULT_LEASE
     max_attempts: int = 10
     inline_retries: int = 5

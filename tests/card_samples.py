@@ -147,9 +147,41 @@ def not_understood_answer() -> Answer:
     )
 
 
+DIGEST_MIX = (  # (rule, how many, most urgent due in days from TODAY, spread in days): a first sweep.
+    ("return_overdue", 40, -45, 38), ("expiry", 30, 5, 25), ("assessment_pending", 15, -12, 10),
+    ("extension_decision", 10, 95, 25), ("decision_overdue", 6, 40, 20), ("notice_due", 4, 60, 30),
+)
+TITLES = ("Independent Sexual Violence Advisers", "Youth violence diversion", "Domestic abuse refuge places",
+          "Victim and witness support hub", "Hate crime advocacy – Cymraeg and English")
+
+
+def digest_entries(count: int | None = None, *, title_suffix: str = "") -> list:
+    """Outbox items for one channel from one sweep: 105 alerts over six rules, in no useful order."""
+    from datetime import UTC, datetime
+
+    from storage.outbox import OutboxEntry
+
+    entries = []
+    for rule, how_many, first, spread in DIGEST_MIX:
+        for n in range(how_many):
+            number = len(entries)
+            reference = f"OPCC-2024-{number:03d}"
+            title = f"{TITLES[number % len(TITLES)]} – {AREAS[number % len(AREAS)]}{title_suffix}"
+            entries.append(OutboxEntry(
+                id=number + 1, idempotency_key=f"k{number}", rule=rule, reference=reference,
+                due=TODAY + timedelta(days=first + (n * 7) % spread), audience="channel", recipient="channel",
+                payload={"message": f"{title} ({reference}) needs attention.",
+                         "details": [["Reference", reference], ["Title", title], ["Provider", PROVIDERS[number % 5]]]},
+                created_at=datetime(2026, 11, 22, 7, 0, tzinfo=UTC),
+            ))
+    entries = entries[::-1]
+    return entries if count is None else entries[:count]
+
+
 def sample_cards() -> dict[str, dict]:
     """One card of every type the bot sends, by name (the screenshot file names)."""
     from bot.cards import answer_card, help_card, welcome_card
+    from bot.cards.alerts import render
 
     return {
         "answer-list": answer_card(expiring_answer(), today=TODAY),
@@ -161,4 +193,5 @@ def sample_cards() -> dict[str, dict]:
         "not-understood": answer_card(not_understood_answer(), today=TODAY),
         "welcome": welcome_card(),
         "help": help_card(),
+        "digest": render(digest_entries()),
     }

@@ -1,7 +1,7 @@
 """Alert cards: one alert, or a digest of several for one chat, with the buttons that act on them.
 
 Built from outbox items (`storage.outbox.OutboxEntry`), so the sender can render exactly what
-it claimed. Buttons are `Action.Submit` with data `read_alert_action` understands:
+it claimed. Several alerts for one chat become one digest (`bot.cards.digest`). Buttons are `Action.Submit` with data `read_alert_action` understands:
 - staff: "Open agreement" (asks "tell me about REF"), "Snooze 7 days", and for extension
   decisions "Extend by N years" / "Re-commission" / "Let it end";
 - providers: "Start my return" (the check-in dialog).
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.cards.digest import digest_card
 from bot.cards.elements import ask_button, card, container, facts, fits, heading, submit, subtle, text
 from bot.cards.text import escape_text, plural, safe
 from bot.requests import ACTION_DECIDE, ACTION_SNOOZE, ACTION_START_RETURN, SNOOZE_DAYS
@@ -42,7 +43,6 @@ TITLES: dict[str, str] = {
     DATA_QUALITY: "Register check",
     WEEKLY_DIGEST: "Weekly digest",
 }
-DIGEST_TITLE = "{alerts} for you"
 OPEN_AGREEMENT = "Open agreement"
 SNOOZE = f"Snooze {SNOOZE_DAYS} days"
 DECIDE = "Mark extension decided"
@@ -122,22 +122,19 @@ def _section(entry: OutboxEntry, limit: int, *, separator: bool) -> dict[str, An
 
 
 def render(entries: Sequence[OutboxEntry]) -> dict[str, Any]:
-    """The card for one message: a ready-made card as it is, one alert, or a digest."""
+    """The card for one message: a ready-made card as it is, one alert, or the digest of several."""
     if len(entries) == 1 and isinstance(entries[0].payload.get("card"), Mapping):
         return dict(entries[0].payload["card"])
+    if len(entries) > 1:
+        return digest_card(entries)
+    entry = entries[0]
     for limit in (DETAIL_LINES, 10, 3, 0):
-        built = _build(entries, limit)
+        built = _single(entry, limit)
         if fits(built):
             return built
-    return _build(entries, 0)
+    return _single(entry, 0)
 
 
-def _build(entries: Sequence[OutboxEntry], limit: int) -> dict[str, Any]:
-    if len(entries) == 1:
-        entry = entries[0]
-        section = _section(entry, limit, separator=False)
-        return card(section["items"], fallback_text=entry.payload.get("message", ""))
-    body: list[dict[str, Any]] = [heading(escape_text(DIGEST_TITLE.format(alerts=plural(len(entries), "alert"))))]
-    body += [_section(entry, limit, separator=True) for entry in entries]
-    summary = "; ".join(TITLES.get(e.rule, e.rule) + (f" {e.reference}" if e.reference else "") for e in entries)
-    return card(body, fallback_text=summary)
+def _single(entry: OutboxEntry, limit: int) -> dict[str, Any]:
+    section = _section(entry, limit, separator=False)
+    return card(section["items"], fallback_text=entry.payload.get("message", ""))

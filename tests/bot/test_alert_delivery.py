@@ -46,13 +46,14 @@ async def states(engine: AsyncEngine) -> dict[str, int]:
         return (await outbox.backlog(session)).counts
 
 
-async def test_channel_alerts_arrive_once_batched_into_digest_cards(engine: AsyncEngine, connector: FaultyConnector) -> None:
-    """45 alerts for the channel arrive as three digest cards, each alert once, in order."""
+async def test_channel_alerts_arrive_once_as_one_digest_card(engine: AsyncEngine, connector: FaultyConnector) -> None:
+    """45 alerts for the channel arrive as one digest card listing each alert once, most urgent first."""
     await make_alert_channel(engine, connector.url)
-    await write(engine, [alert(n) for n in range(45)])
+    await write(engine, [alert(n) for n in reversed(range(45))])
     report = await sender(engine).drain()
-    assert report.delivered == 45 and report.messages == 3
-    assert connector.headings_to(CHANNEL_ID) == [heading(n) for n in range(45)]
+    assert report.delivered == 45 and report.messages == 1
+    (received,) = connector.to(CHANNEL_ID)
+    assert received.digest_references == [f"REF-{n:04d}" for n in range(45)]
     assert (await states(engine))["delivered"] == 45
 
 

@@ -63,6 +63,30 @@ class Received:
         return found
 
 
+    @property
+    def digest_references(self) -> list[str]:
+        """The references a digest card lists, one per line (shown or behind "Show all"), in card order."""
+        found: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                question = str(((node.get("selectAction") or {}).get("data") or {}).get("question", ""))
+                if question.startswith("tell me about "):
+                    found.append(question.removeprefix("tell me about "))
+                for key in ("body", "items", "columns", "actions"):
+                    for child in node.get(key) or []:
+                        walk(child)
+                if isinstance(node.get("card"), dict):
+                    walk(node["card"])
+            elif isinstance(node, list):
+                for child in node:
+                    walk(child)
+
+        for card in self.cards:
+            walk(card)
+        return found
+
+
 class _Windows:
     def __init__(self, limits: list[tuple[int, float]]) -> None:
         self.limits = limits
