@@ -120,15 +120,15 @@ def _line(entry: OutboxEntry, as_of: date | None, *, compact: bool = False) -> d
         return text(safe(entry.payload.get("message", ""), 300), spacing="Small")
     left = f"**{escape_text(entry.reference)}**  {safe(_title(entry), TITLE_CHARS)}"
     when = days_words(entry.due, as_of)
-    right = escape_text(f"{day(entry.due)} · {when}" if when else day(entry.due))
+    # ASCII separators: Teams counts every other character as a six-character escape, twice over.
+    right = escape_text(f"{day(entry.due)}, {when}" if when else day(entry.due))
     question = f"tell me about {entry.reference}"
     # Plain submit data, not a messageBack: it costs half the bytes, and the answer names the agreement.
     press = {"type": "Action.Submit", "data": {"action": "ask", "question": question}}
     if compact:
         # The date before the title, so a narrow screen cuts the title, never the date.
-        line = f"**{escape_text(entry.reference)}** · {right} · {safe(_title(entry), TITLE_CHARS)}"
-        return {"type": "Container", "items": [{"type": "TextBlock", "text": line}],
-                "spacing": "Small", "selectAction": press}
+        line = f"**{escape_text(entry.reference)}** {right}: {safe(_title(entry), TITLE_CHARS)}"
+        return {"type": "Container", "items": [{"type": "TextBlock", "text": line}], "selectAction": press}
     overdue = entry.due is not None and as_of is not None and entry.due < as_of
     right_style: dict[str, Any] = {"color": "Attention"} if overdue else {}
     return columns(

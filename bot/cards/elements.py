@@ -102,8 +102,12 @@ def submit(title: str, data: dict[str, Any]) -> Element:
 
 
 def size_in_bytes(value: Any) -> int:
-    """Bytes as Teams counts them: the JSON encoded in UTF-16 (two bytes for every ASCII character)."""
-    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-16-le"))
+    """Bytes as Teams counts them: the JSON encoded in UTF-16, two bytes a character.
+
+    Counted on the JSON as the SDK posts it (non-ASCII as `\\u` escapes), which is never smaller
+    than the text itself, so a card that fits here fits however Teams decodes it.
+    """
+    return 2 * len(json.dumps(value, ensure_ascii=True, separators=(",", ":")))
 
 
 def fits(value: Element) -> bool:

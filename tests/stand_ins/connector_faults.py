@@ -4,6 +4,8 @@ Serves `POST /v3/conversations/{id}/activities[/{replyTo}]` (a message from the 
 `POST /v3/conversations` (create a personal chat). It records every message it accepted, with
 the alert headings in its card, so tests can check each alert arrived exactly once and in order.
 
+- always: an activity over Teams' size limit (UTF-16, about 100 KB) gets 413 `MessageSizeTooBig`,
+  is kept in `too_big` and not recorded;
 - `enforce_limits=True`: per conversation 7 in 1 s and 8 in 2 s, per app 50 in 1 s, counted
   at arrival; a message over a limit gets 429 with `Retry-After` and is not recorded.
 - `stall_after(n)`: once `n` messages are recorded, every later message waits, unrecorded, until
@@ -25,6 +27,7 @@ from typing import Any
 from aiohttp import web
 
 from stand_ins.local_server import LocalServer
+from stand_ins.message_size import too_big
 
 FAULTS = ("429", "500", "slow", "drop", "blocked")
 
@@ -102,6 +105,7 @@ class FaultyConnector:
     retry_after: str = "1"
     slow_seconds: float = 0.5
     received: list[Received] = field(default_factory=list)
+    too_big: list[dict[str, Any]] = field(default_factory=list)
     created: list[dict[str, Any]] = field(default_factory=list)
     throttled: int = 0
     requests: int = 0
@@ -187,6 +191,10 @@ class FaultyConnector:
                 {"error": {"code": "MessageWritesBlocked", "message": "Bot is blocked"}}, status=403
             )
         body = await request.json()
+        refused = too_big(body)
+        if refused is not None:
+            self.too_big.append(body)
+            return refused
         if self.stalled:
             self.stalled_requests += 1
             await self._unstalled.wait()
