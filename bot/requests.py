@@ -70,6 +70,8 @@ class Refuse:
 ACTION_SNOOZE = "alert_snooze"
 ACTION_DECIDE = "alert_decide"
 ACTION_START_RETURN = "start_return"
+# An alert card's `refresh` (Universal Actions): Teams asks for the card as it stands now.
+ACTION_REFRESH = "alert_refresh"
 SNOOZE_DAYS = 7
 
 
@@ -91,6 +93,15 @@ class DecideEnd:
     years: int | None = None
     # The end date the card's alert was about: a press on an out-of-date card changes nothing.
     card_end: date | None = None
+
+
+@dataclass(frozen=True)
+class RefreshAlert:
+    """Teams refreshing an alert card: show what was decided, or the card as it was (outbox item `item_id`)."""
+
+    reference: str
+    card_end: date | None
+    item_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +135,7 @@ def sync_command(text: str | None) -> bool:
     return bool(_SYNC_REGISTER.match(" ".join((text or "").split())))
 
 
-AlertAction = SnoozeAlert | DecideEnd | StartReturn
+AlertAction = SnoozeAlert | DecideEnd | StartReturn | RefreshAlert
 Request = Ask | ShowHelp | Ignore | Refuse | SnoozeAlert | DecideEnd | ChannelCommand | SyncRegister
 
 
@@ -302,4 +313,22 @@ def read_alert_action(value: Any) -> AlertAction | None:
             return None
     if action == ACTION_START_RETURN:
         return StartReturn(reference)
+    if action == ACTION_REFRESH:
+        item_id = value.get("id")
+        if item_id is not None and not _whole_number_between(item_id, 1, 2**62):
+            return None
+        card_end = _card_end(value.get("end"))
+        return None if card_end is False else RefreshAlert(reference, card_end or None, item_id)
     return None
+
+
+def _card_end(value: Any) -> date | None | bool:
+    """A card's `end` (ISO date) as a date, None when absent, False when it is not a date."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return False
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return False

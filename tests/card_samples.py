@@ -178,10 +178,26 @@ def digest_entries(count: int | None = None, *, title_suffix: str = "") -> list:
     return entries if count is None else entries[:count]
 
 
+def decision_entry() -> object:
+    """The channel's alert asking for an extension decision on a "1+1" contract."""
+    from datetime import UTC, datetime
+
+    from storage.outbox import OutboxEntry
+
+    message = ("Independent Sexual Violence Advisers (OPCC-2024-031) ends on 31 Mar 2027 and can still be extended "
+               "(1+1 years left). Decide whether to extend, re-commission or let it end.")
+    details = [["Reference", "OPCC-2024-031"], ["Title", "Independent Sexual Violence Advisers"],
+               ["Provider", "Safe Harbour"], ["Ends", "31 Mar 2027"], ["Contract manager", "grace.okafor@mopac.example"]]
+    return OutboxEntry(id=7, idempotency_key="k7", rule="extension_decision", reference="OPCC-2024-031",
+                       due=date(2027, 3, 31), audience="channel", recipient="channel",
+                       payload={"message": message, "details": details, "options_left": [1, 1]},
+                       created_at=datetime(2026, 12, 3, 7, tzinfo=UTC))
+
+
 def sample_cards() -> dict[str, dict]:
     """One card of every type the bot sends, by name (the screenshot file names)."""
     from bot.cards import answer_card, help_card, welcome_card
-    from bot.cards.alerts import render
+    from bot.cards.alerts import outcome_card, render
 
     return {
         "answer-list": answer_card(expiring_answer(), today=TODAY),
@@ -194,4 +210,19 @@ def sample_cards() -> dict[str, dict]:
         "welcome": welcome_card(),
         "help": help_card(),
         "digest": render(digest_entries()),
+        "alert-decision": render([decision_entry()]),
+        "alert-decided": outcome_card("OPCC-2024-031", decided(), decision_entry()),
+        "alert-decided-stale": outcome_card("OPCC-2024-031", decided(), decision_entry(), note=(
+            "Already decided: Grace Okafor chose to extend OPCC-2024-031 (it now ends on 31 Mar 2028) on 3 Dec 2026 "
+            "at 10:12. Nothing has changed.")),
     }
+
+
+def decided() -> object:
+    """Grace Okafor's extension of OPCC-2024-031 by one year, on 3 Dec 2026."""
+    from datetime import UTC, datetime
+
+    from storage.alerts_repo import EarlierDecision
+
+    return EarlierDecision("OPCC-2024-031", "extend", date(2027, 3, 31), "grace.okafor@mopac.example",
+                           datetime(2026, 12, 3, 10, 12, tzinfo=UTC), date(2028, 3, 31))

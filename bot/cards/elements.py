@@ -101,6 +101,13 @@ def submit(title: str, data: dict[str, Any]) -> Element:
     return {"type": "Action.Submit", "title": title, "data": data}
 
 
+def execute(title: str, data: dict[str, Any]) -> Element:
+    """A Universal Actions button (`Action.Execute`, answered by invoke with a card in place),
+    falling back to the same `Action.Submit` for clients that predate Universal Actions."""
+    return {"type": "Action.Execute", "title": title, "verb": str(data.get("action", "")), "data": data,
+            "fallback": submit(title, data)}
+
+
 def size_in_bytes(value: Any) -> int:
     """Bytes as Teams counts them: the JSON encoded in UTF-16, two bytes a character.
 

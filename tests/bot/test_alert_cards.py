@@ -35,6 +35,18 @@ def buttons(node: object) -> list[dict]:
     return found
 
 
+def as_old_clients_see_it(node: object) -> object:
+    """The card for a client without Universal Actions: each `Action.Execute` replaced by its fallback, no refresh."""
+    if isinstance(node, dict):
+        if node.get("type") == "Action.Execute":
+            assert node["fallback"]["type"] == "Action.Submit" and node["fallback"]["data"] == node["data"]
+            return node["fallback"]
+        return {k: as_old_clients_see_it(v) for k, v in node.items() if k != "refresh"}
+    if isinstance(node, list):
+        return [as_old_clients_see_it(child) for child in node]
+    return node
+
+
 def test_alert_and_digest_cards_are_valid_adaptive_cards_using_1_2_elements() -> None:
     """One alert, a 20-alert digest and a decision card all validate against schema 1.5."""
     validator = load_validator("adaptive-card-1.5.json")
@@ -46,7 +58,7 @@ def test_alert_and_digest_cards_are_valid_adaptive_cards_using_1_2_elements() ->
     ]
     for card in cards:
         validator.validate(without_teams_keys(card))
-        assert types_in(card) <= TYPES_1_2
+        assert types_in(as_old_clients_see_it(card)) <= TYPES_1_2
         assert card["version"] == "1.5" and fits(card)
 
 

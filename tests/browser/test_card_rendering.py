@@ -183,3 +183,12 @@ def test_pressing_a_digest_line_asks_about_that_agreement(browser_page: object) 
     browser_page.get_by_text("OPCC-2024-000", exact=False).first.click()  # type: ignore[attr-defined]
     (executed,) = browser_page.evaluate("() => window.executedActions")  # type: ignore[attr-defined]
     assert executed["data"] == {"action": "ask", "question": "tell me about OPCC-2024-000"}
+
+
+def test_a_decided_alert_shows_the_outcome_instead_of_the_buttons(browser_page: object) -> None:
+    """After Grace extends, everyone's card reads "Extended to 31 Mar 2028 by Grace Okafor, 3 Dec 2026"."""
+    text = render(browser_page, CARDS["alert-decided"])["text"]
+    assert "Extended to 31 Mar 2028 by Grace Okafor, 3 Dec 2026" in text
+    assert "Let it end" not in text and "Mark extension decided" not in text
+    before = render(browser_page, CARDS["alert-decision"])["text"]
+    assert "Mark extension decided" in before and "1+1 years left" in before
