@@ -11,6 +11,7 @@ the alert headings in its card, so tests can check each alert arrived exactly on
 - `stall_after(n)`: once `n` messages are recorded, every later message waits, unrecorded, until
   `unstall()`, and is then answered 503 — a connector that hangs and finally gives up;
 - `fail_next(kind, times, conversation=None)`: `"429"` (with `Retry-After`), `"500"`,
+  `"gone"` (404 ConversationNotFound: a deleted chat),
   `"slow"` (answers after `slow_seconds`, then records), `"drop"` (closes the connection
   before answering; nothing recorded) or `"blocked"` (403 `MessageWritesBlocked`).
 """
@@ -29,7 +30,7 @@ from aiohttp import web
 from stand_ins.local_server import LocalServer
 from stand_ins.message_size import too_big
 
-FAULTS = ("429", "500", "slow", "drop", "blocked")
+FAULTS = ("429", "500", "slow", "drop", "blocked", "gone")
 
 
 @dataclass
@@ -186,6 +187,10 @@ class FaultyConnector:
             return web.json_response({"error": {"code": "ServiceError", "message": "stand-in failure"}}, status=500)
         if fault == "429":
             return self._throttle()
+        if fault == "gone":
+            return web.json_response(
+                {"error": {"code": "ConversationNotFound", "message": "Conversation not found."}}, status=404
+            )
         if fault == "blocked":
             return web.json_response(
                 {"error": {"code": "MessageWritesBlocked", "message": "Bot is blocked"}}, status=403
