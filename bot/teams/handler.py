@@ -53,7 +53,7 @@ from bot.settings import Settings
 from bot.teams.conversations import ConversationBook, MemberDirectory, TtlCache, conversation_record, conversation_type, tenant_of
 from dialogs.returns_conversation import ReturnsConversation
 from dialogs.turn import Participant
-from notifications.actions import ALREADY_DECIDED_PREFIX, AlertActions
+from notifications.actions import ALREADY_DECIDED_PREFIX, STAFF_ONLY, AlertActions
 
 log = logging.getLogger(__name__)
 
@@ -278,6 +278,9 @@ class CommissioningBot(TeamsActivityHandler):
         a card someone else already decided is refused (and not audited) and shows what they chose.
         """
         assert self._alerts is not None
+        if not caller.is_staff:
+            # Alert cards are staff cards: a refresh (or a forged id) must never show anyone else's alert.
+            return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": STAFF_ONLY}
         item_id = data.get("id")
         entry = await self._alerts.alert(item_id) if isinstance(item_id, int) and not isinstance(item_id, bool) else None
         if entry is not None and entry.reference != alert.reference:
@@ -288,7 +291,7 @@ class CommissioningBot(TeamsActivityHandler):
                 alert.reference, alert.decision, alert.years, caller.email, staff=caller.is_staff, card_end=alert.card_end
             )
             note = reply if reply.startswith(ALREADY_DECIDED_PREFIX) else ""
-        standing = await self._alerts.standing(alert.reference, alert.card_end) if caller.is_staff else None
+        standing = await self._alerts.standing(alert.reference, alert.card_end)
         if standing is not None:
             card = outcome_card(alert.reference, standing, entry, note=note)
         elif entry is not None and isinstance(alert, RefreshAlert):

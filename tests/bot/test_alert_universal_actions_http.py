@@ -117,8 +117,8 @@ async def test_a_decision_typed_elsewhere_shows_on_the_card_too(bot: RunningBot)
     assert "Ends on 31 Mar 2028: decided by Kit Staff, " in text_of(refreshed["value"])
 
 
-async def test_providers_cannot_decide_from_a_card(bot: RunningBot) -> None:  # noqa: F811
-    """A provider (not staff) pressing Extend is told so, and nothing is recorded."""
+async def test_providers_cannot_decide_from_a_card_or_refresh_one(bot: RunningBot) -> None:  # noqa: F811
+    """A provider (not staff) pressing Extend is told so and nothing is recorded; a refresh shows them nothing."""
     from conftest import PROVIDER_ID
 
     ref = reference(3)
@@ -126,5 +126,8 @@ async def test_providers_cannot_decide_from_a_card(bot: RunningBot) -> None:  # 
     answer = await execute(bot, button(card, "Extend by 1 year"), PROVIDER_ID)
     assert answer["type"] == "application/vnd.microsoft.activity.message"
     assert answer["value"] == "Only commissioning staff can do that."
+    # Nor can a provider's refresh (or a forged one naming any alert) show them a staff alert card.
+    refreshed = await execute(bot, card["refresh"]["action"], PROVIDER_ID, trigger="automatic")
+    assert refreshed == answer
     _, decisions, _ = await stored(bot, ref)
     assert decisions == []
