@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from test_cards_schema import TYPES_1_2, load_validator, types_in, without_teams_keys
+from test_cards_schema import TYPES_1_2, as_old_clients_see_it, load_validator, types_in, without_teams_keys
 
 from bot.cards.alerts import OPEN_AGREEMENT, SNOOZE, START_RETURN, render
 from bot.cards.elements import fits
@@ -33,18 +33,6 @@ def buttons(node: object) -> list[dict]:
         for child in node:
             found += buttons(child)
     return found
-
-
-def as_old_clients_see_it(node: object) -> object:
-    """The card for a client without Universal Actions: each `Action.Execute` replaced by its fallback, no refresh."""
-    if isinstance(node, dict):
-        if node.get("type") == "Action.Execute":
-            assert node["fallback"]["type"] == "Action.Submit" and node["fallback"]["data"] == node["data"]
-            return node["fallback"]
-        return {k: as_old_clients_see_it(v) for k, v in node.items() if k != "refresh"}
-    if isinstance(node, list):
-        return [as_old_clients_see_it(child) for child in node]
-    return node
 
 
 def test_alert_and_digest_cards_are_valid_adaptive_cards_using_1_2_elements() -> None:
