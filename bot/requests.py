@@ -318,7 +318,9 @@ def read_alert_action(value: Any) -> AlertAction | None:
         if item_id is not None and not _whole_number_between(item_id, 1, 2**62):
             return None
         card_end = _card_end(value.get("end"))
-        return None if card_end is False else RefreshAlert(reference, card_end or None, item_id)
+        if card_end is False:
+            return None
+        return RefreshAlert(reference, card_end if isinstance(card_end, date) else None, item_id)
     return None
 
 

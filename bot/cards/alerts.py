@@ -94,7 +94,7 @@ def _actions(entry: OutboxEntry) -> list[dict[str, Any]]:
         options = [int(o) for o in entry.payload.get("options_left", []) if str(o).isdigit()] or [1]
         # The end date the alert is about (its due date) goes with every decision, so a press on
         # this card after the agreement has been extended is refused rather than extending again.
-        decide = {"action": ACTION_DECIDE, "reference": entry.reference}
+        decide: dict[str, Any] = {"action": ACTION_DECIDE, "reference": entry.reference}
         if entry.due is not None:
             decide["end"] = entry.due.isoformat()
         if entry.id:
