@@ -70,6 +70,8 @@ class Refuse:
 ACTION_SNOOZE = "alert_snooze"
 ACTION_DECIDE = "alert_decide"
 ACTION_START_RETURN = "start_return"
+# An alert card's `refresh` (Universal Actions): Teams asks for the card as it stands now.
+ACTION_REFRESH = "alert_refresh"
 SNOOZE_DAYS = 7
 
 
@@ -91,6 +93,15 @@ class DecideEnd:
     years: int | None = None
     # The end date the card's alert was about: a press on an out-of-date card changes nothing.
     card_end: date | None = None
+
+
+@dataclass(frozen=True)
+class RefreshAlert:
+    """Teams refreshing an alert card: show what was decided, or the card as it was (outbox item `item_id`)."""
+
+    reference: str
+    card_end: date | None
+    item_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +180,7 @@ def payment_command(text: str | None) -> RecordPayment | None:
     return RecordPayment(match.group("reference").upper(), match.group("amount").replace(" ", ""), match.group("paid").strip())
 
 
-AlertAction = SnoozeAlert | DecideEnd | StartReturn | RecordPayment
+AlertAction = SnoozeAlert | DecideEnd | StartReturn | RecordPayment | RefreshAlert
 Request = Ask | ShowHelp | Ignore | Refuse | SnoozeAlert | DecideEnd | ChannelCommand | SyncRegister | PublishRegister | RecordPayment
 
 
@@ -357,4 +368,24 @@ def read_alert_action(value: Any) -> AlertAction | None:
         if not isinstance(amount, str) or not isinstance(paid, str) or len(amount) > 30 or len(paid) > 30:
             return None
         return RecordPayment(reference, amount.strip(), paid.strip())
+    if action == ACTION_REFRESH:
+        item_id = value.get("id")
+        if item_id is not None and not _whole_number_between(item_id, 1, 2**62):
+            return None
+        card_end = _card_end(value.get("end"))
+        if card_end is False:
+            return None
+        return RefreshAlert(reference, card_end if isinstance(card_end, date) else None, item_id)
     return None
+
+
+def _card_end(value: Any) -> date | None | bool:
+    """A card's `end` (ISO date) as a date, None when absent, False when it is not a date."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return False
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return False

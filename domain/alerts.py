@@ -369,13 +369,20 @@ def extension_decision_alerts(agreement: Agreement, context: _Context, days: int
     options_left = agreement.extension_options_left
     if not options_left or context.decision_for(agreement) is not None:
         return
-    options = "+".join(str(years) for years in options_left)
     text: Text = lambda: (  # noqa: E731
-        EXTENSION_DECISION_MESSAGE.format(**_fields(agreement, options=f"{options} years left")),
+        EXTENSION_DECISION_MESSAGE.format(**_fields(agreement, options=options_left_words(options_left))),
         _agreement_details(agreement),
     )
     threshold = str(context.thresholds.extension_decision_days)
     _owe(context, out, EXTENSION_DECISION, agreement, threshold, end, CHANNEL, text, options_left=options_left)
+
+
+def options_left_words(options_left: Sequence[int]) -> str:
+    """ "1 year left", "1+1 years left": the unused options, never "(1 years left)"."""
+    if len(options_left) == 1:
+        years = options_left[0]
+        return f"{years} year left" if years == 1 else f"{years} years left"
+    return "+".join(str(years) for years in options_left) + " years left"
 
 
 def decision_overdue_alerts(agreement: Agreement, context: _Context, days: int, out: list[Alert]) -> None:

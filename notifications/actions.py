@@ -16,15 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.alerts import EXTEND, LET_END, RECOMMISSION
 from domain.values import format_date
+from storage import outbox
 from storage.alerts_repo import (
     AlreadyDecided,
     DecisionRefused,
     EarlierDecision,
     UnknownAgreement,
     add_snooze,
+    decision_for_card,
     record_decision,
     set_alert_channel,
 )
+from storage.outbox import OutboxEntry
 
 ALERTS_HERE = "Done: deadline alerts for the contracts group will come to this channel from now on. Type \"stop alerts here\" to stop them."
 ALERTS_STOPPED = "Done: alerts will no longer come to this channel. Type \"send alerts here\" in the channel that should get them."
@@ -142,6 +145,16 @@ class AlertActions:
         reply = DECIDED[decision].format(reference=recorded.reference, end=format_date(end), who=actor or "you")
         note = await self._after_decision(recorded.reference, actor) if self._after_decision else ""
         return f"{reply} {note}" if note else reply
+
+    async def standing(self, reference: str, card_end: date | None) -> EarlierDecision | None:
+        """The decision that now stands for an alert card about `card_end`, for the card to show it."""
+        async with self._sessions() as session:
+            return await decision_for_card(session, reference, card_end)
+
+    async def alert(self, item_id: int) -> OutboxEntry | None:
+        """The outbox item an alert card was made from, so a refreshed card can be rebuilt as it was."""
+        async with self._sessions() as session:
+            return await outbox.item(session, item_id)
 
 
 def already_decided(earlier: EarlierDecision) -> str:

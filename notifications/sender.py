@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from notifications import undelivered
 from notifications.delivery import (
     ConversationBlocked,
     PermanentSendError,
@@ -60,7 +61,6 @@ log = logging.getLogger(__name__)
 
 NO_ALERT_CHANNEL = "No alert channel yet: type \"send alerts here\" in the contracts channel."
 NOT_REACHABLE = "{who} has not talked to the bot yet: this waits until they do."
-BLOCKED = "The bot was removed or blocked in this conversation (403): alerts there have stopped."
 
 
 def default_worker_id() -> str:
@@ -93,7 +93,8 @@ class SenderOptions:
 
     batch_size: int = 200
     batching: bool = True
-    max_per_card: int = 20
+    # One digest card per chat per sweep: the card groups and trims its own lines (bot.cards.digest).
+    max_per_card: int = 500
     lease: timedelta = DEFAULT_LEASE
     max_attempts: int = 10
     inline_retries: int = 5
@@ -286,12 +287,12 @@ class OutboxSender:
             except _Stop:
                 raise
             except ConversationBlocked as error:
-                await self._blocked(target, ids + rest, str(error))
+                await self._blocked(target, ids + rest, error.status)
                 report.dead += len(ids) + len(rest)
                 raise _Stop from None
             except PermanentSendError as error:
                 log.warning("The connector refused a message (%s): %s", error.status, str(error)[:200])
-                await mark_dead(self._sessions, ids, error=f"Refused by Teams ({error.status}): {error}")
+                await mark_dead(self._sessions, ids, error=undelivered.refused(error.status))
                 report.dead += len(ids)
                 return target
             except Exception as error:  # noqa: BLE001 - transient, or a surprise: both retried
@@ -307,13 +308,14 @@ class OutboxSender:
                     self._limiter.pause(target.conversation_id, delay)
                 text = f"{status or type(error).__name__}: {str(error)[:300]}"
                 if attempt >= self.options.max_attempts:
-                    await mark_dead(self._sessions, ids, error=f"Gave up after {attempt} attempts: {text}")
+                    log.warning("Gave up on %d alerts after %d attempts: %s", len(ids), attempt, text)
+                    await mark_dead(self._sessions, ids, error=undelivered.gave_up(status or type(error).__name__, attempt))
                     report.dead += len(ids)
                     return target
                 if inline <= self.options.inline_retries and delay <= self.options.max_inline_wait:
                     await self._sleep(delay)
                     continue
-                await mark_retry(self._sessions, ids, at=self._clock() + timedelta(seconds=delay), error=text)
+                await mark_retry(self._sessions, ids, at=self._clock() + timedelta(seconds=delay), error=undelivered.retrying(status or type(error).__name__))
                 await release(self._sessions, [i for i in rest if i in claim.held])
                 report.retry_later += len(ids)
                 raise _Stop from None
@@ -324,9 +326,10 @@ class OutboxSender:
                 return await self._remember_created(target, created)
             return target
 
-    async def _blocked(self, target: DeliveryTarget, ids: list[int], reason: str) -> None:
-        log.warning("Conversation %s is blocked; alerts there stop", target.conversation_id)
-        await mark_dead(self._sessions, ids, error=f"{BLOCKED} {reason[:200]}")
+    async def _blocked(self, target: DeliveryTarget, ids: list[int], status: int | None) -> None:
+        log.warning("Conversation %s is blocked or gone (%s); alerts there stop", target.conversation_id, status)
+        person = target.conversation_id.removeprefix("personal:") if target.create_personal else ""
+        await mark_dead(self._sessions, ids, error=undelivered.blocked(status, self._clock(), person=person))
         if not target.create_personal:
             async with self._sessions.begin() as session:
                 await mark_blocked(session, target.conversation_id)

@@ -205,6 +205,19 @@ async def record_decision(
     return RecordedDecision(row.reference, decision, end, new_end)
 
 
+async def decision_for_card(session: AsyncSession, reference: str, card_end: date | None) -> EarlierDecision | None:
+    """The decision that stands for an alert card about `card_end`: what the card should now show.
+
+    The same rule `record_decision` uses to refuse a second decision, so a card shows exactly the
+    decision that would refuse a press on it.
+    """
+    try:
+        row = await _agreement_row(session, reference)
+    except UnknownAgreement:
+        return None
+    return await _decision_in_the_way(session, row, row.extended_to or row.end_date, card_end)
+
+
 async def _lock_agreement(session: AsyncSession, reference: str) -> None:
     """Hold the agreement's row until this transaction ends, before reading anything about it.
 

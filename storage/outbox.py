@@ -334,3 +334,9 @@ async def waiting_items(session: AsyncSession, limit: int = 50) -> list[OutboxEn
 async def all_items(session: AsyncSession) -> list[OutboxEntry]:
     rows = await session.scalars(select(OutboxItem).order_by(OutboxItem.id))
     return [_entry(row) for row in rows]
+
+
+async def item(session: AsyncSession, item_id: int) -> OutboxEntry | None:
+    """One item by id: an alert card's refresh rebuilds the card it was from this."""
+    row = await session.get(OutboxItem, item_id)
+    return _entry(row) if row is not None else None

@@ -147,9 +147,57 @@ def not_understood_answer() -> Answer:
     )
 
 
+DIGEST_MIX = (  # (rule, how many, most urgent due in days from TODAY, spread in days): a first sweep.
+    ("return_overdue", 40, -45, 38), ("expiry", 30, 5, 25), ("assessment_pending", 15, -12, 10),
+    ("extension_decision", 10, 95, 25), ("decision_overdue", 6, 40, 20), ("notice_due", 4, 60, 30),
+)
+TITLES = ("Independent Sexual Violence Advisers", "Youth violence diversion", "Domestic abuse refuge places",
+          "Victim and witness support hub", "Hate crime advocacy – Cymraeg and English")
+
+
+def digest_entries(count: int | None = None, *, title_suffix: str = "") -> list:
+    """Outbox items for one channel from one sweep: 105 alerts over six rules, in no useful order."""
+    from datetime import UTC, datetime
+
+    from storage.outbox import OutboxEntry
+
+    entries = []
+    for rule, how_many, first, spread in DIGEST_MIX:
+        for n in range(how_many):
+            number = len(entries)
+            reference = f"OPCC-2024-{number:03d}"
+            title = f"{TITLES[number % len(TITLES)]} – {AREAS[number % len(AREAS)]}{title_suffix}"
+            entries.append(OutboxEntry(
+                id=number + 1, idempotency_key=f"k{number}", rule=rule, reference=reference,
+                due=TODAY + timedelta(days=first + (n * 7) % spread), audience="channel", recipient="channel",
+                payload={"message": f"{title} ({reference}) needs attention.",
+                         "details": [["Reference", reference], ["Title", title], ["Provider", PROVIDERS[number % 5]]]},
+                created_at=datetime(2026, 11, 22, 7, 0, tzinfo=UTC),
+            ))
+    entries = entries[::-1]
+    return entries if count is None else entries[:count]
+
+
+def decision_entry() -> object:
+    """The channel's alert asking for an extension decision on a "1+1" contract."""
+    from datetime import UTC, datetime
+
+    from storage.outbox import OutboxEntry
+
+    message = ("Independent Sexual Violence Advisers (OPCC-2024-031) ends on 31 Mar 2027 and can still be extended "
+               "(1+1 years left). Decide whether to extend, re-commission or let it end.")
+    details = [["Reference", "OPCC-2024-031"], ["Title", "Independent Sexual Violence Advisers"],
+               ["Provider", "Safe Harbour"], ["Ends", "31 Mar 2027"], ["Contract manager", "grace.okafor@mopac.example"]]
+    return OutboxEntry(id=7, idempotency_key="k7", rule="extension_decision", reference="OPCC-2024-031",
+                       due=date(2027, 3, 31), audience="channel", recipient="channel",
+                       payload={"message": message, "details": details, "options_left": [1, 1]},
+                       created_at=datetime(2026, 12, 3, 7, tzinfo=UTC))
+
+
 def sample_cards() -> dict[str, dict]:
     """One card of every type the bot sends, by name (the screenshot file names)."""
     from bot.cards import answer_card, help_card, welcome_card
+    from bot.cards.alerts import outcome_card, render
 
     return {
         "answer-list": answer_card(expiring_answer(), today=TODAY),
@@ -161,6 +209,12 @@ def sample_cards() -> dict[str, dict]:
         "not-understood": answer_card(not_understood_answer(), today=TODAY),
         "welcome": welcome_card(),
         "help": help_card(),
+        "digest": render(digest_entries()),
+        "alert-decision": render([decision_entry()]),
+        "alert-decided": outcome_card("OPCC-2024-031", decided(), decision_entry()),
+        "alert-decided-stale": outcome_card("OPCC-2024-031", decided(), decision_entry(), note=(
+            "Already decided: Grace Okafor chose to extend OPCC-2024-031 (it now ends on 31 Mar 2028) on 3 Dec 2026 "
+            "at 10:12. Nothing has changed.")),
         **publication_cards(),
     }
 
@@ -195,3 +249,13 @@ def publication_cards() -> dict[str, dict]:
         "publication-written": publication_card(Outcome(folder, publication=build(good, {}, quarter, publisher, now), written=True)),
         "publication-blocked": publication_card(Outcome(folder, publication=build(bad, {}, quarter, publisher, now))),
     }
+
+
+def decided() -> object:
+    """Grace Okafor's extension of OPCC-2024-031 by one year, on 3 Dec 2026."""
+    from datetime import UTC, datetime
+
+    from storage.alerts_repo import EarlierDecision
+
+    return EarlierDecision("OPCC-2024-031", "extend", date(2027, 3, 31), "grace.okafor@mopac.example",
+                           datetime(2026, 12, 3, 10, 12, tzinfo=UTC), date(2028, 3, 31))

@@ -1,7 +1,7 @@
 """Alert cards: one alert, or a digest of several for one chat, with the buttons that act on them.
 
 Built from outbox items (`storage.outbox.OutboxEntry`), so the sender can render exactly what
-it claimed. Buttons are `Action.Submit` with data `read_alert_action` understands:
+it claimed. Several alerts for one chat become one digest (`bot.cards.digest`). Buttons are `Action.Submit` with data `read_alert_action` understands:
 - staff: "Open agreement" (asks "tell me about REF"), "Snooze 7 days", and for extension
   decisions "Extend by N years" / "Re-commission" / "Let it end";
 - providers: "Start my return" (the check-in dialog).
@@ -13,15 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.cards.elements import ask_button, card, container, facts, fits, heading, submit, subtle, text
-from bot.cards.text import escape_text, plural, safe
-from bot.requests import ACTION_DECIDE, ACTION_RECORD_PAYMENT, ACTION_SNOOZE, ACTION_START_RETURN, SNOOZE_DAYS
+from bot.cards.digest import digest_card
+from bot.cards.elements import ask_button, card, container, execute, facts, fits, heading, submit, subtle, text
+from bot.cards.text import day, escape_text, plural, safe
+from bot.requests import ACTION_DECIDE, ACTION_RECORD_PAYMENT, ACTION_REFRESH, ACTION_SNOOZE, ACTION_START_RETURN, SNOOZE_DAYS
 from domain.alerts import (
     ASSESSMENT_PENDING,
     DATA_QUALITY,
     DECISION_OVERDUE,
     EXPIRY,
+    EXTEND,
     EXTENSION_DECISION,
     NOTICE_DUE,
     PROVIDER,
@@ -30,8 +33,14 @@ from domain.alerts import (
     RETURN_OVERDUE,
     WEEKLY_DIGEST,
 )
+from domain.alerts import (
+    RECOMMISSION as RECOMMISSION_DECISION,
+)
 from domain.payment_alerts import PAYMENT_DIGEST, PAYMENT_DUE, PAYMENT_OVERDUE, PAYMENT_RECORDED
+from storage.alerts_repo import EarlierDecision
 from storage.outbox import OutboxEntry
+
+LONDON = ZoneInfo("Europe/London")
 
 TITLES: dict[str, str] = {
     EXPIRY: "Agreement ending soon",
@@ -53,7 +62,6 @@ RECORD_PAYMENT = "Record payment"
 RECORD_PAYMENT_SEND = "Record it"
 AMOUNT_LABEL = "Amount paid, e.g. £12,500"
 PAID_LABEL = "Paid on, e.g. 3 Dec (empty for today)"
-DIGEST_TITLE = "{alerts} for you"
 OPEN_AGREEMENT = "Open agreement"
 SNOOZE = f"Snooze {SNOOZE_DAYS} days"
 DECIDE = "Mark extension decided"
@@ -62,6 +70,10 @@ RECOMMISSION = "Re-commission"
 LET_END = "Let it end"
 START_RETURN = "Start my return"
 MORE_LINES = "…and {count} more. Ask me \"data quality problems\" for the full list."
+DECIDED_HEADING = "Decided: {reference}"
+OUTCOME_EXTENDED = "Extended to {end} by {who}, {when}"
+OUTCOME_RECOMMISSION = "To be re-commissioned: decided by {who}, {when}"
+OUTCOME_ENDS = "Ends on {end}: decided by {who}, {when}"
 NOTHING_DUE = "Nothing ends and no returns fall due in the next 30 days."
 DETAIL_LINES = 40
 
@@ -93,13 +105,15 @@ def _actions(entry: OutboxEntry) -> list[dict[str, Any]]:
         options = [int(o) for o in entry.payload.get("options_left", []) if str(o).isdigit()] or [1]
         # The end date the alert is about (its due date) goes with every decision, so a press on
         # this card after the agreement has been extended is refused rather than extending again.
-        decide = {"action": ACTION_DECIDE, "reference": entry.reference}
+        decide: dict[str, Any] = {"action": ACTION_DECIDE, "reference": entry.reference}
         if entry.due is not None:
             decide["end"] = entry.due.isoformat()
+        if entry.id:
+            decide["id"] = entry.id
         choices = [
-            submit(EXTEND_BY.format(years=_years(options[0])), {**decide, "decision": "extend", "years": options[0]}),
-            submit(RECOMMISSION, {**decide, "decision": "recommission"}),
-            submit(LET_END, {**decide, "decision": "end"}),
+            execute(EXTEND_BY.format(years=_years(options[0])), {**decide, "decision": "extend", "years": options[0]}),
+            execute(RECOMMISSION, {**decide, "decision": "recommission"}),
+            execute(LET_END, {**decide, "decision": "end"}),
         ]
         buttons.append({"type": "Action.ShowCard", "title": DECIDE,
                         "card": {"type": "AdaptiveCard", "body": [], "actions": choices}})
@@ -118,6 +132,16 @@ def _record_payment_form(reference: str) -> dict[str, Any]:
     send = submit(RECORD_PAYMENT_SEND, {"action": ACTION_RECORD_PAYMENT, "reference": reference})
     return {"type": "Action.ShowCard", "title": RECORD_PAYMENT,
             "card": {"type": "AdaptiveCard", "body": inputs, "actions": [send]}}
+
+
+def refresh_data(entry: OutboxEntry) -> dict[str, Any]:
+    """What Teams sends back when it refreshes a decision card: enough to find its decision and rebuild it."""
+    data: dict[str, Any] = {"action": ACTION_REFRESH, "reference": entry.reference}
+    if entry.due is not None:
+        data["end"] = entry.due.isoformat()
+    if entry.id:
+        data["id"] = entry.id
+    return data
 
 
 def _detail_facts(entry: OutboxEntry, limit: int) -> list[dict[str, Any]]:
@@ -146,22 +170,64 @@ def _section(entry: OutboxEntry, limit: int, *, separator: bool) -> dict[str, An
 
 
 def render(entries: Sequence[OutboxEntry]) -> dict[str, Any]:
-    """The card for one message: a ready-made card as it is, one alert, or a digest."""
+    """The card for one message: a ready-made card as it is, one alert, or the digest of several."""
     if len(entries) == 1 and isinstance(entries[0].payload.get("card"), Mapping):
         return dict(entries[0].payload["card"])
+    if len(entries) > 1:
+        return digest_card(entries)
+    entry = entries[0]
     for limit in (DETAIL_LINES, 10, 3, 0):
-        built = _build(entries, limit)
+        built = _single(entry, limit)
         if fits(built):
             return built
-    return _build(entries, 0)
+    return _single(entry, 0)
 
 
-def _build(entries: Sequence[OutboxEntry], limit: int) -> dict[str, Any]:
-    if len(entries) == 1:
-        entry = entries[0]
-        section = _section(entry, limit, separator=False)
-        return card(section["items"], fallback_text=entry.payload.get("message", ""))
-    body: list[dict[str, Any]] = [heading(escape_text(DIGEST_TITLE.format(alerts=plural(len(entries), "alert"))))]
-    body += [_section(entry, limit, separator=True) for entry in entries]
-    summary = "; ".join(TITLES.get(e.rule, e.rule) + (f" {e.reference}" if e.reference else "") for e in entries)
-    return card(body, fallback_text=summary)
+def _single(entry: OutboxEntry, limit: int) -> dict[str, Any]:
+    section = _section(entry, limit, separator=False)
+    built = card(section["items"], fallback_text=entry.payload.get("message", ""))
+    if entry.rule in _DECISION_RULES and entry.reference and entry.audience != PROVIDER:
+        # Universal Actions: whoever sees the card in the channel gets it as it stands now, so a
+        # decision made by one person shows for everyone instead of the buttons.
+        built["refresh"] = {"action": {"type": "Action.Execute", "verb": ACTION_REFRESH, "data": refresh_data(entry)}}
+    return built
+
+
+def who_from(actor: str) -> str:
+    """A person's name from their email ("grace.okafor@…" is Grace Okafor): the register keeps emails only."""
+    local = actor.split("@", 1)[0]
+    parts = [part for part in local.replace("_", ".").split(".") if part]
+    if "@" in actor and len(parts) >= 2 and all(part.isalpha() for part in parts):
+        return " ".join(part.capitalize() for part in parts)
+    return actor or "someone"
+
+
+def outcome_line(earlier: EarlierDecision) -> str:
+    """ "Extended to 31 Mar 2028 by Grace Okafor, 3 Dec 2026": what was decided, by whom, when."""
+    who = who_from(earlier.decided_by)
+    when = day(earlier.decided_at.astimezone(LONDON).date())
+    if earlier.decision == EXTEND:
+        return OUTCOME_EXTENDED.format(end=day(earlier.current_end), who=who, when=when)
+    if earlier.decision == RECOMMISSION_DECISION:
+        return OUTCOME_RECOMMISSION.format(who=who, when=when)
+    return OUTCOME_ENDS.format(end=day(earlier.for_end_date), who=who, when=when)
+
+
+def outcome_card(reference: str, earlier: EarlierDecision, entry: OutboxEntry | None = None, *,
+                 note: str = "") -> dict[str, Any]:
+    """The decision card once decided: the outcome for everyone, no decision buttons left to press.
+
+    It keeps its `refresh`, so a later view still shows the decision that stands; `note` tells
+    the person whose press changed nothing why.
+    """
+    details = {str(a): str(b) for a, b in entry.payload.get("details", [])} if entry else {}
+    body = [heading(escape_text(DECIDED_HEADING.format(reference=reference)))]
+    if details.get("Title"):
+        body.append(subtle(safe(details["Title"], 200), spacing="None"))
+    body.append(text(escape_text(outcome_line(earlier)), weight="Bolder", color="Good"))
+    if note:
+        body.append(text(escape_text(note), color="Attention"))
+    built = card(body, [ask_button(open_question(reference), OPEN_AGREEMENT)], fallback_text=outcome_line(earlier))
+    refresh = refresh_data(entry) if entry else {"action": ACTION_REFRESH, "reference": reference}
+    built["refresh"] = {"action": {"type": "Action.Execute", "verb": ACTION_REFRESH, "data": refresh}}
+    return built

@@ -12,8 +12,12 @@ import json
 from typing import Any
 
 CARD_VERSION = "1.5"
-# Teams refuses bot messages over about 100 KB; keep each card well inside that.
-MAX_CARD_BYTES = 80 * 1024
+# Teams counts a bot message as the whole activity encoded in UTF-16 and refuses it (413
+# MessageSizeTooBig) above about 100 KB; 80 KB is its advice. A card may use that less the
+# envelope around it (ids, addresses, summary, text), for which `ACTIVITY_HEADROOM` is kept.
+MAX_ACTIVITY_BYTES = 80 * 1024
+ACTIVITY_HEADROOM = 4 * 1024
+MAX_CARD_BYTES = MAX_ACTIVITY_BYTES - ACTIVITY_HEADROOM
 
 Element = dict[str, Any]
 
@@ -97,9 +101,20 @@ def submit(title: str, data: dict[str, Any]) -> Element:
     return {"type": "Action.Submit", "title": title, "data": data}
 
 
-def size_in_bytes(value: Element) -> int:
-    """Bytes on the wire, counted pessimistically (JSON with non-ASCII as \\u escapes)."""
-    return len(json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode("ascii"))
+def execute(title: str, data: dict[str, Any]) -> Element:
+    """A Universal Actions button (`Action.Execute`, answered by invoke with a card in place),
+    falling back to the same `Action.Submit` for clients that predate Universal Actions."""
+    return {"type": "Action.Execute", "title": title, "verb": str(data.get("action", "")), "data": data,
+            "fallback": submit(title, data)}
+
+
+def size_in_bytes(value: Any) -> int:
+    """Bytes as Teams counts them: the JSON encoded in UTF-16, two bytes a character.
+
+    Counted on the JSON as the SDK posts it (non-ASCII as `\\u` escapes), which is never smaller
+    than the text itself, so a card that fits here fits however Teams decodes it.
+    """
+    return 2 * len(json.dumps(value, ensure_ascii=True, separators=(",", ":")))
 
 
 def fits(value: Element) -> bool:

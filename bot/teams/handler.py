@@ -27,6 +27,8 @@ from botbuilder.schema import (
 from botbuilder.schema.teams import TeamInfo
 
 from bot.answering import Assistant, Reply
+from bot.cards.alerts import outcome_card
+from bot.cards.alerts import render as render_alert
 from bot.graph.schedule import RegisterSyncer
 from bot.graph.sync import SyncReport
 from bot.requests import (
@@ -38,11 +40,13 @@ from bot.requests import (
     Message,
     PublishRegister,
     RecordPayment,
+    RefreshAlert,
     Refuse,
     ShowHelp,
     SnoozeAlert,
     SyncRegister,
     mentions_in,
+    read_alert_action,
     read_card_action,
     read_turn,
 )
@@ -51,7 +55,7 @@ from bot.settings import Settings
 from bot.teams.conversations import ConversationBook, MemberDirectory, TtlCache, conversation_record, conversation_type, tenant_of
 from dialogs.returns_conversation import ReturnsConversation
 from dialogs.turn import Participant
-from notifications.actions import AlertActions
+from notifications.actions import ALREADY_DECIDED_PREFIX, STAFF_ONLY, AlertActions
 from notifications.payment_actions import PaymentActions
 
 log = logging.getLogger(__name__)
@@ -114,6 +118,13 @@ def welcome_activity() -> Activity:
     from bot import cards
 
     return card_activity(cards.welcome_card(), summary="Welcome")
+
+
+def _execute_data(value: Any) -> dict[str, Any]:
+    """The data of an `adaptiveCard/action` invoke's action, or {} when it has none."""
+    action = value.get("action") if isinstance(value, dict) else None
+    data = action.get("data") if isinstance(action, dict) else None
+    return data if isinstance(data, dict) else {}
 
 
 def first_line(error: BaseException) -> str:
@@ -280,13 +291,46 @@ class CommissioningBot(TeamsActivityHandler):
         The answer is a plain dict: the SDK's `AdaptiveCardInvokeResponse` types `value` as an
         object, so a message answer (a string) could not be serialised (trap 1 again).
         """
-        request = read_card_action(turn_context.activity.value)
         email = await self._directory.email_of_sender(turn_context)
         await self._remember(turn_context.activity, email)
+        data = _execute_data(turn_context.activity.value)
+        alert = read_alert_action(data) if self._alerts is not None else None
+        if isinstance(alert, (DecideEnd, RefreshAlert)):
+            return await self._alert_card_action(alert, data, await self._assistant.caller(email))
+        request = read_card_action(turn_context.activity.value)
         if isinstance(request, Refuse):
             return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": request.message}
         reply = await self._assistant.respond(request, await self._assistant.caller(email))
         card = reply_activity(reply, self._assistant.today()).attachments[0].content
+        return {"statusCode": 200, "type": CARD_RESPONSE, "value": card}
+
+    async def _alert_card_action(self, alert: DecideEnd | RefreshAlert, data: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        """A decision pressed on an alert card, or Teams refreshing one: answer with the card as it now stands.
+
+        Whoever decides, every viewer's refresh shows the outcome in place of the buttons; a press on
+        a card someone else already decided is refused (and not audited) and shows what they chose.
+        """
+        assert self._alerts is not None
+        if not caller.is_staff:
+            # Alert cards are staff cards: a refresh (or a forged id) must never show anyone else's alert.
+            return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": STAFF_ONLY}
+        item_id = data.get("id")
+        entry = await self._alerts.alert(item_id) if isinstance(item_id, int) and not isinstance(item_id, bool) else None
+        if entry is not None and entry.reference != alert.reference:
+            entry = None  # an id that does not belong to this agreement's card: rebuild nothing from it
+        note, reply = "", NOT_A_VALID_BUTTON
+        if isinstance(alert, DecideEnd):
+            reply = await self._alerts.decide(
+                alert.reference, alert.decision, alert.years, caller.email, staff=caller.is_staff, card_end=alert.card_end
+            )
+            note = reply if reply.startswith(ALREADY_DECIDED_PREFIX) else ""
+        standing = await self._alerts.standing(alert.reference, alert.card_end)
+        if standing is not None:
+            card = outcome_card(alert.reference, standing, entry, note=note)
+        elif entry is not None and isinstance(alert, RefreshAlert):
+            card = render_alert([entry])
+        else:
+            return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": reply}
         return {"statusCode": 200, "type": CARD_RESPONSE, "value": card}
 
     # --- installs -------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from bot.settings import Settings
 from bot.teams.proactive import make_send
 from notifications.rate_limit import RateLimiter
 from notifications.sender import NO_ALERT_CHANNEL, OutboxSender, SenderOptions
+from notifications.undelivered import TOO_BIG
+from notifications.undelivered import blocked as blocked_words
 from storage import outbox
 from storage.conversations import find_conversation, personal_conversation_for
 from storage.db import session_factory
@@ -46,13 +48,14 @@ async def states(engine: AsyncEngine) -> dict[str, int]:
         return (await outbox.backlog(session)).counts
 
 
-async def test_channel_alerts_arrive_once_batched_into_digest_cards(engine: AsyncEngine, connector: FaultyConnector) -> None:
-    """45 alerts for the channel arrive as three digest cards, each alert once, in order."""
+async def test_channel_alerts_arrive_once_as_one_digest_card(engine: AsyncEngine, connector: FaultyConnector) -> None:
+    """45 alerts for the channel arrive as one digest card listing each alert once, most urgent first."""
     await make_alert_channel(engine, connector.url)
-    await write(engine, [alert(n) for n in range(45)])
+    await write(engine, [alert(n) for n in reversed(range(45))])
     report = await sender(engine).drain()
-    assert report.delivered == 45 and report.messages == 3
-    assert connector.headings_to(CHANNEL_ID) == [heading(n) for n in range(45)]
+    assert report.delivered == 45 and report.messages == 1
+    (received,) = connector.to(CHANNEL_ID)
+    assert received.digest_references == [f"REF-{n:04d}" for n in range(45)]
     assert (await states(engine))["delivered"] == 45
 
 
@@ -103,6 +106,37 @@ async def test_a_blocked_conversation_stops_alerts_there(engine: AsyncEngine, co
         record = await find_conversation(session, "a:personal-jo")
     assert record is not None and record.blocked
     assert (await states(engine))["dead"] == 3
+    async with session_factory(engine)() as session:
+        reasons = {item.last_error for item in await outbox.waiting_items(session)}
+    assert reasons == {blocked_words(403, datetime.now(UTC))}
+    assert "HTTP" not in next(iter(reasons)) and "removed from this chat or blocked" in next(iter(reasons))
+
+
+async def test_a_deleted_chat_is_explained_in_plain_words(engine: AsyncEngine, connector: FaultyConnector) -> None:
+    """404 from Teams: "The chat no longer exists…" with the day and what to do, never "(403) … HTTP 404"."""
+    await make_alert_channel(engine, connector.url)
+    await write(engine, [alert(1)])
+    connector.fail_next("gone", conversation=CHANNEL_ID)
+    report = await sender(engine).drain()
+    assert report.dead == 1
+    async with session_factory(engine)() as session:
+        (item,) = await outbox.waiting_items(session)
+    assert item.last_error.startswith("The chat no longer exists: it was deleted, or the bot was removed from it, on or before ")
+    assert "send alerts here" in item.last_error and "HTTP" not in item.last_error and "403" not in item.last_error
+
+
+async def test_a_message_too_big_for_teams_is_explained(engine: AsyncEngine, connector: FaultyConnector) -> None:
+    """Teams' 413 MessageSizeTooBig is not retried and says what it means."""
+    await make_alert_channel(engine, connector.url)
+    huge = alert(1)
+    await write(engine, [huge])
+    big_card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "x" * 60_000}]}
+    report = await OutboxSender(session_factory(engine), make_send(CloudAdapter(ConfigurationBotFrameworkAuthentication(
+        Settings())), ""), lambda _: big_card, options=FAST).drain()  # type: ignore[arg-type]
+    assert report.dead == 1 and connector.received == [] and len(connector.too_big) == 1
+    async with session_factory(engine)() as session:
+        (item,) = await outbox.waiting_items(session)
+    assert item.last_error == TOO_BIG
 
 
 async def test_without_an_alert_channel_alerts_wait_and_say_why(engine: AsyncEngine, connector: FaultyConnector) -> None:

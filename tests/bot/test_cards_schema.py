@@ -56,6 +56,19 @@ def types_in(node: object) -> set[str]:
 CARDS = sample_cards()
 
 
+def as_old_clients_see_it(node: object) -> object:
+    """The card for a client without Universal Actions (1.2): each `Action.Execute` replaced by its
+    `Action.Submit` fallback (which must carry the same data), and no `refresh`."""
+    if isinstance(node, dict):
+        if node.get("type") == "Action.Execute":
+            assert node["fallback"]["type"] == "Action.Submit" and node["fallback"]["data"] == node["data"]
+            return as_old_clients_see_it(node["fallback"])
+        return {k: as_old_clients_see_it(v) for k, v in node.items() if k != "refresh"}
+    if isinstance(node, list):
+        return [as_old_clients_see_it(child) for child in node]
+    return node
+
+
 @pytest.mark.parametrize("name", sorted(CARDS))
 def test_card_validates_against_the_adaptive_card_1_5_schema(name: str) -> None:
     """Teams renders schema 1.5; an invalid card shows as an error bubble."""
@@ -66,13 +79,14 @@ def test_card_validates_against_the_adaptive_card_1_5_schema(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(CARDS))
 def test_card_uses_only_adaptive_card_1_2_elements(name: str) -> None:
     """Mobile clients render 1.2 elements only, so nothing essential uses a later one."""
-    assert types_in(CARDS[name]) <= TYPES_1_2, types_in(CARDS[name]) - TYPES_1_2
+    seen = types_in(as_old_clients_see_it(CARDS[name]))
+    assert seen <= TYPES_1_2, seen - TYPES_1_2
 
 
 @pytest.mark.parametrize("name", sorted(CARDS))
 def test_card_is_also_valid_as_an_adaptive_card_1_2(name: str) -> None:
     """Relabelled 1.2, the card still validates: no 1.3+ properties or enum values either."""
-    card = without_teams_keys(CARDS[name])
+    card = without_teams_keys(as_old_clients_see_it(CARDS[name]))  # type: ignore[arg-type]
     card["version"] = "1.2"
     errors = sorted(load_validator("adaptive-card-1.2.json").iter_errors(card), key=str)
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])

@@ -160,3 +160,35 @@ def test_welcome_and_help_cards_show_the_main_questions(browser_page: object) ->
         text = render(browser_page, CARDS[name])["text"]
         assert "which grants expire this quarter?" in text
         assert "@mention" in text
+
+
+def test_a_digest_of_105_alerts_reads_in_one_screenful_and_shows_the_rest_on_request(browser_page: object) -> None:
+    """Under 2,000 px tall at the playground's width; "Show all 105" opens every other line in place."""
+    result = render(browser_page, CARDS["digest"], screenshot="digest")
+    assert result["errors"] == [] and result["console"] == []
+    text = result["text"]
+    assert "40 monitoring returns overdue" in text and "45 days overdue" in text
+    assert "years left" not in text and "(1 " not in text
+    height = browser_page.locator("#card").bounding_box()["height"]  # type: ignore[attr-defined]
+    assert height < 2000
+    browser_page.get_by_role("button", name="Show all 105").click()  # type: ignore[attr-defined]
+    opened = browser_page.locator("#card").inner_text()  # type: ignore[attr-defined]
+    assert all(f"OPCC-2024-{n:03d}" in opened for n in range(105))
+    browser_page.locator("#card").screenshot(path=str(SCREENSHOTS / "digest-show-all.png"))  # type: ignore[attr-defined]
+
+
+def test_pressing_a_digest_line_asks_about_that_agreement(browser_page: object) -> None:
+    """The first line is the most overdue return; pressing it asks about its agreement."""
+    render(browser_page, CARDS["digest"])
+    browser_page.get_by_text("OPCC-2024-000", exact=False).first.click()  # type: ignore[attr-defined]
+    (executed,) = browser_page.evaluate("() => window.executedActions")  # type: ignore[attr-defined]
+    assert executed["data"] == {"action": "ask", "question": "tell me about OPCC-2024-000"}
+
+
+def test_a_decided_alert_shows_the_outcome_instead_of_the_buttons(browser_page: object) -> None:
+    """After Grace extends, everyone's card reads "Extended to 31 Mar 2028 by Grace Okafor, 3 Dec 2026"."""
+    text = render(browser_page, CARDS["alert-decided"])["text"]
+    assert "Extended to 31 Mar 2028 by Grace Okafor, 3 Dec 2026" in text
+    assert "Let it end" not in text and "Mark extension decided" not in text
+    before = render(browser_page, CARDS["alert-decision"])["text"]
+    assert "Mark extension decided" in before and "1+1 years left" in before

@@ -6,6 +6,9 @@ Serves what the SDK calls during a turn:
 - `GET /v3/conversations/{id}/members/{memberId}`: a member with `email` and
   `userPrincipalName` from `members` (404 `MemberNotFoundInConversation` otherwise).
 
+An activity over Teams' size limit (UTF-16, about 100 KB) is refused with 413
+`MessageSizeTooBig` and kept in `too_big`.
+
 `fail_next(kind, times)` makes the next activity posts misbehave the way a real connector
 can: `"slow"` (answers after `delay` seconds), `"500"`, `"429"`, `"drop"` (closes the
 connection without an answer) or `"hang"` (reads the activity into `hung`, sets `hanging`, and
@@ -22,6 +25,7 @@ from typing import Any
 from aiohttp import web
 
 from stand_ins.local_server import LocalServer
+from stand_ins.message_size import too_big
 
 
 @dataclass
@@ -53,6 +57,8 @@ class StandInConnector:
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     delay: float = 2.0
     sent: list[Sent] = field(default_factory=list)
+    # Activities refused with 413 MessageSizeTooBig, as Teams refuses them (stand_ins.message_size).
+    too_big: list[dict[str, Any]] = field(default_factory=list)
     member_lookups: list[str] = field(default_factory=list)
     url: str = ""
     hung: list[Sent] = field(default_factory=list)
@@ -108,6 +114,10 @@ class StandInConnector:
         if fault == "slow":
             await asyncio.sleep(self.delay)
         body = await request.json()
+        refused = too_big(body)
+        if refused is not None:
+            self.too_big.append(body)
+            return refused
         if fault == "hang":
             self.hung.append(Sent(request.match_info["conversation"], request.match_info.get("reply_to"), body, None))
             self.hanging.set()

@@ -4,11 +4,14 @@ Serves `POST /v3/conversations/{id}/activities[/{replyTo}]` (a message from the 
 `POST /v3/conversations` (create a personal chat). It records every message it accepted, with
 the alert headings in its card, so tests can check each alert arrived exactly once and in order.
 
+- always: an activity over Teams' size limit (UTF-16, about 100 KB) gets 413 `MessageSizeTooBig`,
+  is kept in `too_big` and not recorded;
 - `enforce_limits=True`: per conversation 7 in 1 s and 8 in 2 s, per app 50 in 1 s, counted
   at arrival; a message over a limit gets 429 with `Retry-After` and is not recorded.
 - `stall_after(n)`: once `n` messages are recorded, every later message waits, unrecorded, until
   `unstall()`, and is then answered 503 — a connector that hangs and finally gives up;
 - `fail_next(kind, times, conversation=None)`: `"429"` (with `Retry-After`), `"500"`,
+  `"gone"` (404 ConversationNotFound: a deleted chat),
   `"slow"` (answers after `slow_seconds`, then records), `"drop"` (closes the connection
   before answering; nothing recorded) or `"blocked"` (403 `MessageWritesBlocked`).
 """
@@ -25,8 +28,9 @@ from typing import Any
 from aiohttp import web
 
 from stand_ins.local_server import LocalServer
+from stand_ins.message_size import too_big
 
-FAULTS = ("429", "500", "slow", "drop", "blocked")
+FAULTS = ("429", "500", "slow", "drop", "blocked", "gone")
 
 
 @dataclass
@@ -63,6 +67,30 @@ class Received:
         return found
 
 
+    @property
+    def digest_references(self) -> list[str]:
+        """The references a digest card lists, one per line (shown or behind "Show all"), in card order."""
+        found: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                question = str(((node.get("selectAction") or {}).get("data") or {}).get("question", ""))
+                if question.startswith("tell me about "):
+                    found.append(question.removeprefix("tell me about "))
+                for key in ("body", "items", "columns", "actions"):
+                    for child in node.get(key) or []:
+                        walk(child)
+                if isinstance(node.get("card"), dict):
+                    walk(node["card"])
+            elif isinstance(node, list):
+                for child in node:
+                    walk(child)
+
+        for card in self.cards:
+            walk(card)
+        return found
+
+
 class _Windows:
     def __init__(self, limits: list[tuple[int, float]]) -> None:
         self.limits = limits
@@ -78,6 +106,7 @@ class FaultyConnector:
     retry_after: str = "1"
     slow_seconds: float = 0.5
     received: list[Received] = field(default_factory=list)
+    too_big: list[dict[str, Any]] = field(default_factory=list)
     created: list[dict[str, Any]] = field(default_factory=list)
     throttled: int = 0
     requests: int = 0
@@ -158,11 +187,19 @@ class FaultyConnector:
             return web.json_response({"error": {"code": "ServiceError", "message": "stand-in failure"}}, status=500)
         if fault == "429":
             return self._throttle()
+        if fault == "gone":
+            return web.json_response(
+                {"error": {"code": "ConversationNotFound", "message": "Conversation not found."}}, status=404
+            )
         if fault == "blocked":
             return web.json_response(
                 {"error": {"code": "MessageWritesBlocked", "message": "Bot is blocked"}}, status=403
             )
         body = await request.json()
+        refused = too_big(body)
+        if refused is not None:
+            self.too_big.append(body)
+            return refused
         if self.stalled:
             self.stalled_requests += 1
             await self._unstalled.wait()

@@ -110,7 +110,7 @@ def test_extension_decision_is_asked_once_within_120_days_while_options_remain()
     alerts = sweep(a, today=end - timedelta(days=120))
     asked = [x for x in alerts if x.rule == EXTENSION_DECISION]
     assert [(x.audience, x.due) for x in asked] == [(CHANNEL, end)]
-    assert "1 years left" in asked[0].message
+    assert "(1 year left)" in asked[0].message and "years left" not in asked[0].message
     assert [x for x in sweep(a, today=end - timedelta(days=121)) if x.rule == EXTENSION_DECISION] == []
 
 
@@ -327,3 +327,12 @@ def test_the_quick_first_look_never_skips_an_agreement_that_would_alert() -> Non
         owed = [x for x in sweep(a, today=today, last_sweep=today - timedelta(days=1)) if x.reference]
         if owed:
             assert could_alert(a.current_end_date, a.monitoring, a.start_date, a.first_imported, today), (a, today, owed)
+
+
+def test_options_left_are_counted_in_good_english() -> None:
+    """One option of one year is "1 year left"; two options read "1+1 years left"."""
+    from domain.alerts import options_left_words
+
+    assert options_left_words((1,)) == "1 year left"
+    assert options_left_words((2,)) == "2 years left"
+    assert options_left_words((1, 1)) == "1+1 years left"
