@@ -44,12 +44,11 @@ LOOKUP_CONCURRENCY = 8
 
 @dataclass
 class ListRead:
-    """What one read of the list brought: items (latest state), deleted item ids and the next delta link."""
+    """What one read of the list's changes brought: items (latest state), deleted item ids, the next delta link."""
 
     items: list[dict[str, Any]] = field(default_factory=list)
     deleted: set[str] = field(default_factory=set)
     delta_link: str = ""
-    full: bool = True
 
 
 class ListReader:
@@ -115,7 +114,7 @@ class ListReader:
 
     async def read_changes(self, delta_link: str) -> ListRead | None:
         """The items changed and deleted since `delta_link`; `None` when Graph says it expired (410)."""
-        read = ListRead(full=False)
+        read = ListRead()
         latest: dict[str, dict[str, Any]] = {}
         url = delta_link
         while url:

@@ -367,7 +367,7 @@ async def _taken_references(
     engine: AsyncEngine, parsed: ParsedRegister, items: Sequence[dict[str, Any]], read: ListRead,
 ) -> list[tuple[str, str]]:
     """In a delta, an item must not take a reference another (still present) list item holds."""
-    if read.full or not parsed.agreements:
+    if not parsed.agreements:
         return []
     wanted = {a.reference.casefold(): str(i["id"]) for a, i in zip(parsed.agreements, items, strict=True)}
     async with session_factory(engine)() as session:

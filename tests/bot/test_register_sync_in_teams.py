@@ -27,23 +27,36 @@ SYNCED = [{"reference": "OPCC-2026-901", "kind": "grant", "title": "Knife crime 
            "contract_manager": STAFF_EMAIL}]
 
 
-@pytest.fixture
-async def synced_bot(
-    register_url: str, connector: StandInConnector, openid: StandInOpenId, m365: M365, monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[RunningBot]:
+def _point_at(m365: M365, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment an administrator sets: the register's site and list, Graph and Entra (the stand-ins)."""
     for name, value in {
         "REGISTER_SITE": SITE, "REGISTER_LIST": LIST, "REGISTER_SYNC_EVERY": "0",
         "GRAPH_BASE_URL": m365.sharepoint.url, "ENTRA_AUTHORITY_HOST": m365.entra.url,
         "REQUESTS_CA_BUNDLE": str(m365.trusting.verify),
     }.items():
         monkeypatch.setenv(name, value)
-    m365.make_register(SYNCED)
+
+
+async def _bot_with_credentials(
+    register_url: str, connector: StandInConnector, openid: StandInOpenId,
+) -> AsyncIterator[RunningBot]:
+    """The bot as in production: app credentials, every request signed, replies to the stand-in connector."""
     settings = settings_for(register_url, app_id=APP_ID, app_password=Secret("not-a-real-secret"),
                             app_type="SingleTenant", app_tenant_id=TENANT, openid_metadata_url=openid.metadata_url,
                             allowed_service_urls=(connector.url,))
     app = create_app(settings, local=False, today=lambda: TODAY, credentials_factory=FixedTokenCredentialsFactory(APP_ID))
     async for running in _running(app, activities=Activities(connector.url), connector=connector, openid=openid,
                                   settings=settings):
+        yield running
+
+
+@pytest.fixture
+async def synced_bot(
+    register_url: str, connector: StandInConnector, openid: StandInOpenId, m365: M365, monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[RunningBot]:
+    _point_at(m365, monkeypatch)
+    m365.make_register(SYNCED)
+    async for running in _bot_with_credentials(register_url, connector, openid):
         yield running
 
 
@@ -95,20 +108,10 @@ async def writing_bot(
     from sync_fixtures import COLUMNS
 
     monkeypatch.setenv("REGISTER_WRITEBACK", writeback)
-    for name, value in {
-        "REGISTER_SITE": SITE, "REGISTER_LIST": LIST, "REGISTER_SYNC_EVERY": "0",
-        "GRAPH_BASE_URL": m365.sharepoint.url, "ENTRA_AUTHORITY_HOST": m365.entra.url,
-        "REQUESTS_CA_BUNDLE": str(m365.trusting.verify),
-    }.items():
-        monkeypatch.setenv(name, value)
+    _point_at(m365, monkeypatch)
     m365.make_register(EXTENDABLE, [*COLUMNS, SpColumn("EndDecision", "End decision", "choice"),
                                     SpColumn("LatestReturn", "Latest return", "text")])
-    settings = settings_for(register_url, app_id=APP_ID, app_password=Secret("not-a-real-secret"),
-                            app_type="SingleTenant", app_tenant_id=TENANT, openid_metadata_url=openid.metadata_url,
-                            allowed_service_urls=(connector.url,))
-    app = create_app(settings, local=False, today=lambda: TODAY, credentials_factory=FixedTokenCredentialsFactory(APP_ID))
-    async for running in _running(app, activities=Activities(connector.url), connector=connector, openid=openid,
-                                  settings=settings):
+    async for running in _bot_with_credentials(register_url, connector, openid):
         yield running
 
 

@@ -65,7 +65,7 @@ def tracked_files() -> list[Path]:
 
 
 def test_nothing_refers_to_a_path_outside_the_repository() -> None:
-    """Someone who clones the project can read everything it cites: no `../shared` paths."""
+    """Someone who clones the project can read everything it cites: no paths into folders beside the repository."""
     own = Path(__file__).resolve()
     found = []
     for path in tracked_files():
