@@ -181,6 +181,11 @@ def _noun(query: Query, count: int) -> str:
 
 def interpretation(query: Query, today: date) -> str:
     """How the question was read, in the words an officer would use to check it."""
+    return ", ".join(interpretation_parts(query, today))
+
+
+def interpretation_parts(query: Query, today: date) -> list[str]:
+    """The pieces of the interpretation line, so a follow-up can say which were carried over."""
     parts: list[str] = []
     if query.period is not None:
         parts.append(f"{query.period.label}: {describe_range(query.period.start, query.period.end)}")
@@ -213,7 +218,7 @@ def interpretation(query: Query, today: date) -> str:
         parts.append("status " + " or ".join(sorted(query.statuses)))
     if query.period is not None and query.date_field:
         parts.append(DATE_FIELD_WORDS[query.date_field])
-    return ", ".join(parts + list(query.notes))
+    return parts + list(query.notes)
 
 
 # (plural, singular) verbs for what happens to the date the question is about.

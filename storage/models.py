@@ -392,3 +392,18 @@ class PaymentInstalment(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(320), default="")
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class QuestionContext(Base):
+    """One person's last register question in one conversation, so "and in Southwark?" can refine it.
+
+    Kept per conversation (a channel thread is its own conversation) and per person, for a day:
+    older rows are ignored when read and deleted by `storage/question_context.py`.
+    """
+
+    __tablename__ = "question_contexts"
+
+    conversation_id: Mapped[str] = mapped_column(String(500), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
