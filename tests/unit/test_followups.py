@@ -17,6 +17,7 @@ from bot.questions.engine import QuestionEngine
 from bot.questions.followups import (
     NOTHING_TO_POINT_AT,
     Context,
+    FollowUp,
     answer_in_context,
     context_from_json,
     context_to_json,
@@ -221,10 +222,9 @@ def test_refine_is_a_pure_function_of_the_previous_query_and_the_words() -> None
     fragment = read_fragment(ENGINE, "over £100k", TODAY)
     first = refine(context, fragment, TODAY)
     again = refine(context, fragment, TODAY)
-    assert first == again and first is not None
-    assert not isinstance(first, type(None))
-    assert getattr(first, "query").min_value == Decimal("100000")
-    assert getattr(first, "query").kinds == previous.kinds
+    assert isinstance(first, FollowUp) and first == again
+    assert first.query.min_value == Decimal("100000")
+    assert first.query.kinds == previous.kinds
     assert refine(context, read_fragment(ENGINE, "which contracts end next year?", TODAY), TODAY) is None
 
 
