@@ -15,9 +15,10 @@ conversation (`bot/questions/followups.py`), kept in the database for a day thro
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -100,10 +101,22 @@ def _reads_context(engine: Engine) -> bool:
 
 
 def question_engine(register: Sequence[Agreement]) -> Engine:
-    """The question engine over `register` (imported when first used)."""
+    """The question engine over `register` (imported when first used).
+
+    With the England-and-Wales bank holidays, so "which payments are late?" in Teams counts
+    working days as the alerts and `ask` do: a payment due before Easter is not late at Easter.
+    """
     from bot.questions.engine import QuestionEngine
 
-    return QuestionEngine(register)
+    return QuestionEngine(register, bank_holidays=_bank_holidays())
+
+
+@functools.cache
+def _bank_holidays() -> Container[date]:
+    """One calendar for every engine (it fills in years as they are asked about)."""
+    from notifications.calendar import england_and_wales_bank_holidays
+
+    return england_and_wales_bank_holidays()
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
-from bot.questions.engine import MAX_QUESTION_LENGTH, QuestionEngine, not_understood
+from bot.questions.engine import MAX_QUESTION_LENGTH, MONTHS_NEED_A_DATE, QuestionEngine, not_understood
 from bot.questions.reading import NotUnderstood, Reading, lower
 from domain.answers import Answer, Period
 from domain.query import NameFilter, Query, interpretation_parts
@@ -110,6 +110,7 @@ class Fragment:
     names: tuple[NameFilter, ...] = ()
     kinds: frozenset[str] = frozenset()
     said_kind: bool = False
+    group_by: str | None = None  # "by provider", "per month"
     leftovers: tuple[str, ...] = ()
 
     @property
@@ -117,13 +118,15 @@ class Fragment:
         """Names a filter to apply to the last answer."""
         return bool(
             self.names or self.kinds or self.period or self.min_value or self.max_value or self.statuses
-            or self.extension or self.problem_codes is not None or self.state
+            or self.extension or self.problem_codes is not None or self.state or self.group_by
         )
 
     @property
     def has_subject(self) -> bool:
-        """Reads as a question of its own: a kind of agreement, a reference or a data-quality check."""
-        return bool(self.said_kind or self.references or self.problem_codes is not None)
+        """Reads as a question of its own: a kind of agreement, a reference, a data-quality check, a total by group."""
+        return bool(
+            self.said_kind or self.references or self.problem_codes is not None or (self.group_by and self.intent)
+        )
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,7 @@ def read_fragment(engine: QuestionEngine, text: str, today: date) -> Fragment:
         names=_name_filters(pieces.hits),
         kinds=pieces.kinds,
         said_kind=pieces.said_kind,
+        group_by=pieces.group_by,
         leftovers=tuple(pieces.leftovers),
     )
 
@@ -218,7 +222,7 @@ def refine(context: Context, fragment: Fragment, today: date) -> FollowUp | Cann
     if points or (fragment.aspect and marked and not (fragment.references or fragment.names)):
         return _about_one(context, fragment)
     if fragment.show_all:
-        query = replace(context.query, question=fragment.text)
+        query = replace(context.query, question=fragment.text, group_by=None)
         if query.intent in ("count", "total"):
             query = replace(query, intent="list")
         return FollowUp(query, _carried_line(context.query, query, today, extra="every row"), show_all=True)
@@ -231,6 +235,8 @@ def refine(context: Context, fragment: Fragment, today: date) -> FollowUp | Cann
     if not (fragment.narrows or fragment.intent):
         return None
     query = _narrowed(context.query, fragment)
+    if query.group_by == "month" and query.date_field == "running":
+        return CannotFollow(MONTHS_NEED_A_DATE)
     return FollowUp(query, _carried_line(context.query, query, today, extra=_intent_words(context.query, query)))
 
 
@@ -298,6 +304,8 @@ def _narrowed(previous: Query, fragment: Fragment) -> Query:
         query = replace(query, problem_codes=fragment.problem_codes, intent="data_quality", current_only=False)
     if fragment.intent:
         query = replace(query, intent=fragment.intent)
+    if fragment.group_by:
+        query = replace(query, group_by=fragment.group_by)
     return _with_time(previous, query, fragment)
 
 
