@@ -77,6 +77,9 @@ class Answer:
     details: tuple[str, ...] = field(default=())
     # Instalments, for questions about payments.
     payments: tuple[PaymentLine, ...] = ()
+    # When a phrase has more than one reading ("over the summer"): (button title, the question
+    # asked again with that exact period), one per reading, for the person to choose.
+    choices: tuple[tuple[str, str], ...] = ()
 
     @property
     def count(self) -> int:
