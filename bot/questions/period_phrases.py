@@ -278,7 +278,7 @@ def _new_year(m: re.Match[str], today: date, fy: int) -> Period:
     label = p.financial_year_label(fy_first, fy)
     word = (m.group("word") or "").strip()
     if word in ("by", "before", "until", "till"):
-        choices = (
+        choices: tuple[Choice, ...] = (
             Choice(f"before 1 January {year}", f"before 1 January {year}"),
             Choice(f"before the new financial year ({format_date(new_fy.start)})", f"before {format_date(new_fy.start)}"),
         )
