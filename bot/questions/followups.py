@@ -168,7 +168,7 @@ def read_fragment(engine: QuestionEngine, text: str, today: date) -> Fragment:
     them = bool(reading.take(_THEM))
     if show_all:
         return Fragment(text=text, opener=opener, show_all=True)
-    pieces = engine.read(reading, today)
+    pieces = engine.read(reading, today, text)
     flags = pieces.flags
     money_min = pieces.money.get("min")
     money_max = pieces.money.get("max")
