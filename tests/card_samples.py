@@ -194,6 +194,28 @@ def decision_entry() -> object:
                        created_at=datetime(2026, 12, 3, 7, tzinfo=UTC))
 
 
+BREAKDOWN_PROVIDERS = (
+    "Victim Support", "Safer London", "Solace Women's Aid", "Refuge", "St Giles Trust", "Rape Crisis South London",
+    "London Borough of Southwark", "Galop", "Hestia", "Standing Together Against Domestic Abuse", "Redthread",
+    "Power the Fight", "Advance", "Women and Girls Network", "Latin American Women's Rights Service", "Imkaan",
+    "Southall Black Sisters", "Respect",
+)
+
+
+def breakdown_answer(providers: tuple[str, ...] = BREAKDOWN_PROVIDERS, question: str = "total value per provider") -> Answer:
+    """"Total value per provider": current agreements of 18 providers, one with a grant of no value."""
+    from domain.query import Query, run_query
+
+    register = []
+    for index, provider in enumerate(providers):
+        for copy in range(1 + index % 3):
+            number = index * 3 + copy
+            value = None if number == 4 else Decimal(2_400_000 - index * 110_000 + copy * 15_000)
+            register.append(agreement(number, provider=provider, value=value, end_date=date(2027, 3, 31)))
+    query = Query(question=question, intent="total", current_only=True, group_by="provider")
+    return run_query(query, register, TODAY)
+
+
 def sample_cards() -> dict[str, dict]:
     """One card of every type the bot sends, by name (the screenshot file names)."""
     from bot.cards import answer_card, help_card, welcome_card
@@ -204,6 +226,7 @@ def sample_cards() -> dict[str, dict]:
         "answer-list-last-page": answer_card(expiring_answer(), page=4, today=TODAY),
         "answer-short": answer_card(short_answer(), today=TODAY),
         "answer-empty": answer_card(empty_answer(), today=TODAY),
+        "answer-breakdown": answer_card(breakdown_answer(), today=TODAY),
         "answer-escaped": answer_card(hostile_answer(), today=TODAY),
         "agreement": answer_card(one_agreement_answer(), today=TODAY),
         "not-understood": answer_card(not_understood_answer(), today=TODAY),

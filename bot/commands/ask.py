@@ -75,6 +75,12 @@ def render_text(answer: Answer) -> str:
         lines.extend(f"  {example}" for example in answer.examples)
         return "\n".join(lines) + "\n"
     lines.append(f"Read as: {answer.interpretation}")
+    if answer.group_by:
+        width = max(len(group.name) for group in answer.groups) if answer.groups else 0
+        for group in answer.groups:
+            lines.append(f"  {group.name:<{width}} | {group.count:>4} | {format_money(group.total_value) or '£0'}")
+        lines.append(f"{answer.count} found in {len(answer.groups)} groups, total {format_money(answer.total_value) or '£0'}")
+        return "\n".join(lines) + "\n"
     for match in answer.matches:
         agreement = match.agreement
         marks = [word for flag, word in ((match.ended, "ended"), (match.not_started, "not started")) if flag]

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from rapidfuzz import fuzz, process
 
+from bot.questions.breakdowns import mentions_breakdown, take_breakdown
 from bot.questions.names import STOPWORDS, Hit, Vocabulary, normalise
 from bot.questions.payments import is_about_payments, parse_payments
 from bot.questions.period_phrases import FoundPeriod, PeriodNotUnderstood, find_period
@@ -42,6 +43,14 @@ EXAMPLES: tuple[str, ...] = (
     "data quality problems",
 )
 NOT_UNDERSTOOD = "Sorry, I didn't understand that question."
+BREAKDOWN_OF_LISTS_ONLY = (
+    "I can break down lists of agreements (count and total value by provider, funding stream, area, category, "
+    "kind or month), not one agreement's details, payments or monitoring returns. Try “total value by provider”."
+)
+MONTHS_NEED_A_DATE = (
+    "An agreement runs across many months, so I can't group what runs in a period by month. "
+    "Ask which agreements end (or start) in the period, by month: “grants ending this year by month”."
+)
 REFERENCE_LIKE = re.compile(r"(?<![\w-])[a-z]{2,10}[-_/]\d{2,4}[-_/]\d{1,5}[a-z]?(?![\w-])")
 # Words before a name that say which kind of name it is.
 AREA_CONTEXT = frozenset({"in", "across", "within", "around", "covering", "serving"})
@@ -97,6 +106,8 @@ class QuestionEngine:
         if len(text) > MAX_QUESTION_LENGTH:
             return not_understood(text[:100], f"That question is too long; keep it under {MAX_QUESTION_LENGTH} characters.")
         try:
+            if mentions_breakdown(lower(text)) and (is_about_payments(text) or self.is_about_returns(text)):
+                raise NotUnderstood(BREAKDOWN_OF_LISTS_ONLY)
             if schedules is not None and is_about_payments(text):
                 payments_query, register = parse_payments(self, text, today)
                 return run_payments_query(payments_query, register, schedules, today, self.bank_holidays)
@@ -140,14 +151,17 @@ class QuestionEngine:
     def parse(self, question: str, today: date) -> Query:
         reading = Reading(lower(question))
         references = self._take_references(reading)
+        group_by = take_breakdown(reading)
         money = take_money(reading)
         period = self._take_period(reading, today)
         flags = take_cues(reading)
         hits, words = self._take_names(reading, flags)
         kinds = take_kinds(words)
         leftovers = [w for w in words if w is not None and w not in FILLER]
-        anchors = references or money or period or hits or kinds or flags.get("anchor")
+        anchors = references or money or period or hits or kinds or flags.get("anchor") or group_by
         aspect = flags.get("aspect")
+        if group_by and (aspect or references):
+            raise NotUnderstood(BREAKDOWN_OF_LISTS_ONLY)
         if aspect and not references and (hits or leftovers):
             return self._named_query(question, aspect, hits, kinds, leftovers, flags)
         if leftovers:
@@ -158,7 +172,10 @@ class QuestionEngine:
             )
         if not anchors:
             raise NotUnderstood(NOT_UNDERSTOOD)
-        return _list_query(question, references, money, period, flags, hits, kinds, today)
+        query = _list_query(question, references, money, period, flags, hits, kinds, today)
+        if group_by == "month" and query.date_field == "running":
+            raise NotUnderstood(MONTHS_NEED_A_DATE)
+        return replace(query, group_by=group_by) if group_by else query
 
     def _take_references(self, reading: Reading) -> tuple[str, ...]:
         found: list[str] = []
@@ -182,7 +199,7 @@ class QuestionEngine:
 
     def _take_names(self, reading: Reading, flags: dict[str, object]) -> tuple[list[Hit], list[str | None]]:
         words: list[str | None] = list(normalise(reading.text).split())
-        hits = self.vocabulary.find(words, reserved=RESERVED)
+        hits = self.vocabulary.find(words, reserved=RESERVED, filler=FILLER)
         chosen: list[Hit] = []
         for hit in hits:
             if any(words[i] is None for i in range(hit.start, hit.end)):
