@@ -43,6 +43,9 @@ OVERSPEND_WARNING = "Spend to date of {spent} is above the agreement value of {v
 UNDERSPEND_WARNING = (
     "Spend to date of {spent} is well behind the {expected} a straight-line profile expects by {end} ({percent}% of it)."
 )
+UNDERSPEND_PAID_WARNING = (
+    "Spend to date of {spent} is well behind the {expected} we had paid you by {end} ({percent}% of it)."
+)
 ASK_RAG = "How would you rate delivery this period: Red, Amber or Green?"
 ASK_RISKS = "Any risks or issues to report? Type them, or 'none'."
 ASK_OUTCOMES = "What outcomes did the service achieve this period?"

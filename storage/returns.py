@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -50,7 +50,7 @@ from domain.returns import (
 )
 from storage.agreements import load_agreements, to_domain
 from storage.db import session_factory
-from storage.models import AgreementRow, AuditEntry, OutboxItem, Provider, ReturnKpiActual
+from storage.models import AgreementRow, AuditEntry, OutboxItem, PaymentInstalment, Provider, ReturnKpiActual
 from storage.models import MonitoringPeriod as PeriodRow
 from storage.models import MonitoringReturn as ReturnRow
 
@@ -305,7 +305,8 @@ class ReturnsRepository:
             if ret.state not in OPEN_STATES:
                 raise ReturnNotOpen(return_id, ret.state)
             await _take_prompt(session, return_id, prompt_id)
-            answers = apply_answer(ret.agreement, ret.period, ret.answers, key, value, has_previous=ret.previous is not None)
+            answers = apply_answer(ret.agreement, ret.period, ret.answers, key, value, has_previous=ret.previous is not None,
+                                   paid_to_date=ret.paid_to_date)
             await _write_answers(session, return_id, ret, answers, moment)
             return replace(ret, answers=answers)
 
@@ -520,16 +521,37 @@ async def _load(
         )
     ).first()
     previous = _domain(earlier[0], earlier[1], agreement, None) if earlier is not None else None
-    return _domain(row, period_row, agreement, previous)
+    paid = await paid_by(session, period_row.agreement_id, period_row.period_end)
+    return _domain(row, period_row, agreement, previous, paid)
 
 
-def _domain(row: ReturnRow, period_row: PeriodRow, agreement: Agreement, previous: MonitoringReturn | None) -> MonitoringReturn:
+async def paid_by(session: AsyncSession, agreement_id: int, day: date) -> Decimal | None:
+    """Money paid to the provider on or before `day`, from the stored payment schedule.
+
+    `None` when the agreement has no stored schedule: spend is then judged against a straight
+    line of the value, as before payments were recorded.
+    """
+    count, paid = (await session.execute(
+        select(func.count(PaymentInstalment.id),
+               func.sum(PaymentInstalment.paid_amount).filter(PaymentInstalment.paid_on <= day))
+        .where(PaymentInstalment.agreement_id == agreement_id)
+    )).one()
+    if not count:
+        return None
+    return paid if paid is not None else Decimal("0.00")  # summed as the column's Pence type: pounds
+
+
+def _domain(
+    row: ReturnRow, period_row: PeriodRow, agreement: Agreement, previous: MonitoringReturn | None,
+    paid_to_date: Decimal | None = None,
+) -> MonitoringReturn:
     period = MonitoringPeriod(period_row.label, period_row.period_start, period_row.period_end, period_row.due_date)
     return MonitoringReturn(
         id=row.id, agreement=agreement, period=period, state=row.state,
         answers={str(k): str(v) for k, v in (row.answers or {}).items()},
         submitted_by=row.submitted_by, submitted_at=row.submitted_at, assessed_by=row.assessed_by,
         assessed_at=row.assessed_at, rating=row.rating, assessment_comment=row.assessment_comment, previous=previous,
+        paid_to_date=paid_to_date,
     )
 
 

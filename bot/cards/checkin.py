@@ -267,8 +267,11 @@ def _spend_facts(ret: MonitoringReturn) -> list[tuple[str, str]]:
     pairs = [("Spend in period", format_money(ret.money(SPEND_IN_PERIOD)))]
     to_date = format_money(ret.money(SPEND_TO_DATE))
     check = ret.spend_check
-    if check is not None and check.expected_to_date is not None:
-        to_date += f" ({check.percent_of_profile}% of the {format_money(check.expected_to_date)} profile)"
+    if check is not None and check.percent_of_profile is not None:
+        against = "paid to date" if check.from_payments else "profile"
+        to_date += f" ({check.percent_of_profile}% of the {format_money(check.expected_to_date)} {against})"
+    elif check is not None and check.from_payments:
+        to_date += " (nothing paid to the provider by the period end)"
     if ret.agreement.value is not None:
         to_date += f" of {format_money(ret.agreement.value)}"
     pairs.append(("Spend to date", to_date))
