@@ -36,6 +36,12 @@ NOT_REGISTERED = (
 )
 NO_EMAIL = "I could not confirm who you are just now, so I can only show help. Please try again in a minute."
 ENGINES_KEPT = 32
+# Answers from a register version superseded longer than this say so (a reload is still under way).
+STALE_AFTER_SECONDS = 60
+STALE_NOTE = (
+    "The register changed a moment ago and I am still loading the new version, so this answer is from "
+    "the previous one. Ask again in a minute for the latest."
+)
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +161,17 @@ class Assistant:
         self._engines: OrderedDict[tuple[int, frozenset[str]], tuple[Sequence[Agreement], Engine]] = OrderedDict()
         # The contact index of the latest register (kept with the register it was built from).
         self._contacts: tuple[Sequence[Agreement], ContactIndex] | None = None
+        # What `prepare` built for the latest register off the event loop: (register, contacts, staff engine).
+        self._ready: tuple[Sequence[Agreement], ContactIndex, Engine] | None = None
         self._building = asyncio.Lock()
+
+    def prepare(self, register: Sequence[Agreement]) -> None:
+        """Build the contact map and the whole-register engine for a new register version.
+
+        Called by the register cache in its worker thread, beside the load, so the first turn on
+        a new version finds both ready instead of building them on the event loop.
+        """
+        self._ready = (register, contact_index(register), self._engine_factory(list(register)))
 
     def today(self) -> date:
         return self._today()
@@ -164,7 +180,8 @@ class Assistant:
         """Who is asking, decided on the current register (read once for the turn)."""
         register = await self._register.current()
         if self._contacts is None or self._contacts[0] is not register:
-            self._contacts = (register, contact_index(register))
+            ready = self._ready
+            self._contacts = (register, ready[1] if ready and ready[0] is register else contact_index(register))
         return identify(email, register, self._staff, self._contacts[1])
 
     async def respond(self, request: Ask | ShowHelp, caller: Caller, thread: Thread | None = None) -> Reply:
@@ -190,7 +207,11 @@ class Assistant:
         if self._contexts is not None and thread is not None and _reads_context(engine):
             return await self._in_context(engine, request, today, thread, sources)
         answer = engine.answer(request.question, today, **sources)
-        return Reply(answer=answer, page=request.page, page_size=request.page_size)
+        return Reply(answer=answer, page=request.page, page_size=request.page_size, note=self._stale_note())
+
+    def _stale_note(self) -> str:
+        behind = getattr(self._register, "behind_for", None)
+        return STALE_NOTE if behind is not None and behind() > STALE_AFTER_SECONDS else ""
 
     async def _in_context(
         self, engine: Engine, request: Ask, today: date, thread: Thread, sources: dict[str, Any]
@@ -207,7 +228,7 @@ class Assistant:
                 answer = followups.answer_again(engine, context, today)  # type: ignore[arg-type]
             else:
                 answer = engine.answer(request.question, today, **sources)
-            return Reply(answer=answer, page=request.page, page_size=request.page_size)
+            return Reply(answer=answer, page=request.page, page_size=request.page_size, note=self._stale_note())
         answer, kept, show_all = followups.answer_in_context(engine, request.question, today, context, **sources)  # type: ignore[arg-type]
         if kept != context:
             if kept is not None:
@@ -215,7 +236,7 @@ class Assistant:
             else:
                 await self._safely(self._contexts.forget(thread.conversation_id, thread.user_id))
         page_size = MAX_PAGE_SIZE if show_all else request.page_size
-        return Reply(answer=answer, page=request.page, page_size=page_size)
+        return Reply(answer=answer, page=request.page, page_size=page_size, note=self._stale_note())
 
     @staticmethod
     async def _safely(operation: Awaitable[Any]) -> Any:
@@ -233,6 +254,10 @@ class Assistant:
         kept = self._kept(key, register)
         if kept is not None:
             return kept
+        ready = self._ready
+        if not view and ready is not None and ready[0] is register:
+            self._engines[key] = (register, ready[2])
+            return ready[2]
         async with self._building:
             kept = self._kept(key, register)  # another turn may have built it while this one waited
             if kept is not None:

@@ -394,6 +394,19 @@ class PaymentInstalment(Base):
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class RegisterVersion(Base):
+    """One row whose `version` goes up in the same transaction as every change to the register.
+
+    A turn reads this one integer to know whether its loaded register is still current
+    (`storage/register_version.py` bumps it for every write to the register's tables).
+    """
+
+    __tablename__ = "register_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class QuestionContext(Base):
     """One person's last register question in one conversation, so "and in Southwark?" can refine it.
 
