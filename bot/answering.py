@@ -11,8 +11,9 @@ every question at 10,000 agreements, so engines are kept per (register version, 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -68,10 +69,22 @@ def _about_returns(question: str | None) -> bool:
 
 
 def question_engine(register: Sequence[Agreement]) -> Engine:
-    """The question engine over `register` (imported when first used)."""
+    """The question engine over `register` (imported when first used).
+
+    With the England-and-Wales bank holidays, so "which payments are late?" in Teams counts
+    working days as the alerts and `ask` do: a payment due before Easter is not late at Easter.
+    """
     from bot.questions.engine import QuestionEngine
 
-    return QuestionEngine(register)
+    return QuestionEngine(register, bank_holidays=_bank_holidays())
+
+
+@functools.cache
+def _bank_holidays() -> Container[date]:
+    """One calendar for every engine (it fills in years as they are asked about)."""
+    from notifications.calendar import england_and_wales_bank_holidays
+
+    return england_and_wales_bank_holidays()
 
 
 @dataclass(frozen=True)

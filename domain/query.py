@@ -277,6 +277,8 @@ def _list_answer(query: Query, matches: tuple[Match, ...], today: date) -> Answe
     ended = sum(1 for m in matches if m.ended)
     if ended and query.period is not None:
         headline += f" {ended} already ended."
+    if query.period is not None and query.period.end < query.period.start:
+        headline += f" “{query.period.label}” has no days left from today, so nothing can match."
     return Answer(
         question=query.question,
         understood=True,

@@ -20,8 +20,8 @@ from rapidfuzz import fuzz, process
 from bot.questions.breakdowns import mentions_breakdown, take_breakdown
 from bot.questions.names import STOPWORDS, Hit, Vocabulary, normalise
 from bot.questions.payments import is_about_payments, parse_payments
-from bot.questions.period_phrases import FoundPeriod, PeriodNotUnderstood, find_period
-from bot.questions.reading import NotUnderstood, Reading, lower, take_cues, take_kinds, take_money, taken
+from bot.questions.period_phrases import FoundPeriod, PeriodAmbiguous, PeriodNotUnderstood, find_period
+from bot.questions.reading import NeedsChoice, NotUnderstood, Reading, lower, take_cues, take_kinds, take_money, taken
 from bot.questions.words import FILLER, RESERVED, RETURNS_CUES, RETURNS_TOPIC
 from domain.agreement import Agreement
 from domain.answers import Answer
@@ -115,6 +115,8 @@ class QuestionEngine:
                 returns_query, register = self.parse_returns(text, today)
                 return run_returns_query(returns_query, register, returns, today)
             query = self.parse(text, today)
+        except NeedsChoice as ambiguous:
+            return replace(not_understood(text, str(ambiguous)), intent="choose", choices=ambiguous.choices)
         except NotUnderstood as refusal:
             return not_understood(text, str(refusal))
         return run_query(query, self.register, today, self._problems_of)
@@ -131,7 +133,7 @@ class QuestionEngine:
         """A returns question, and the agreements it is about (names and kinds narrow them)."""
         reading = Reading(lower(question))
         references = self._take_references(reading)
-        found = self._take_period(reading, today)
+        found = self._take_period(reading, today, question)
         cues = taken(reading, RETURNS_CUES)
         hits, words = self._take_names(reading, {})
         kinds = take_kinds(words)
@@ -153,7 +155,7 @@ class QuestionEngine:
         references = self._take_references(reading)
         group_by = take_breakdown(reading)
         money = take_money(reading)
-        period = self._take_period(reading, today)
+        period = self._take_period(reading, today, question)
         flags = take_cues(reading)
         hits, words = self._take_names(reading, flags)
         kinds = take_kinds(words)
@@ -188,9 +190,11 @@ class QuestionEngine:
             found.append(match.group(0).upper())
         return tuple(dict.fromkeys(found))
 
-    def _take_period(self, reading: Reading, today: date) -> FoundPeriod | None:
+    def _take_period(self, reading: Reading, today: date, question: str) -> FoundPeriod | None:
         try:
             found = find_period(reading.text, today, self.fy_start_month)
+        except PeriodAmbiguous as ambiguous:
+            raise NeedsChoice(f"Which do you mean by “{ambiguous.said}”?", _choices(question, reading.text, ambiguous)) from None
         except PeriodNotUnderstood as error:
             raise NotUnderstood(f"I couldn't read “{error}” as a date or period. Try “by 31/03/2027” or “this quarter”.") from None
         if found is None:
@@ -269,6 +273,20 @@ class QuestionEngine:
             return []
         best = max(score for score, _ in scored)
         return sorted(ref for score, ref in scored if score == best)
+
+
+def _choices(question: str, read: str, ambiguous: PeriodAmbiguous) -> tuple[tuple[str, str], ...]:
+    """Each reading of an ambiguous phrase as the whole question asked again with exact dates.
+
+    The span is in the lower-cased text; it fits the question as typed when lower-casing kept
+    every character in place, and the lower-cased question is used otherwise.
+    """
+    said = question.strip()
+    base = said if len(lower(said)) == len(read) else read
+    start, end = ambiguous.span
+    return tuple(
+        (choice.title, " ".join((base[:start] + choice.phrase + base[end:]).split())) for choice in ambiguous.choices
+    )
 
 
 def answer_question(question: str | None, register: Sequence[Agreement], today: date) -> Answer:
