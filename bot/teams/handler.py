@@ -104,7 +104,7 @@ def reply_activity(reply: Reply, today: date) -> Activity:
         if reply.page_size:
             options["page_size"] = reply.page_size
         card = cards.answer_card(reply.answer, **options)
-        return card_activity(card, summary=reply.answer.headline)
+        return card_activity(card, text=reply.note or None, summary=reply.answer.headline)
     return card_activity(cards.help_card(), text=reply.note or None, summary="Help")
 
 
