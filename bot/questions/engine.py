@@ -31,6 +31,7 @@ from domain.monitoring import ACCEPTED, DUE, IN_PROGRESS, OVERDUE, QUERIED, SUBM
 from domain.payments import Instalment
 from domain.payments_query import run_payments_query
 from domain.query import KIND_PLURALS, NameFilter, Query, run_query
+from domain.register_index import RegisterIndex
 from domain.returns_query import NOT_SUBMITTED, ReturnsQuery, run_returns_query
 
 MAX_QUESTION_LENGTH = 500
@@ -72,6 +73,8 @@ class QuestionEngine:
         self.vocabulary = Vocabulary(self.register)
         self.fy_start_month = fy_start_month
         self._titles = [normalise(a.title) for a in self.register]
+        # References, dates per kind and status, and name values: questions look up, not scan.
+        self.index = RegisterIndex(self.register)
         # Data-quality problems per agreement for one day: the register does not change
         # under an engine, so a second "data quality" question costs nothing.
         self._problems: dict[int, Sequence[Problem]] = {}
@@ -119,7 +122,7 @@ class QuestionEngine:
             return replace(not_understood(text, str(ambiguous)), intent="choose", choices=ambiguous.choices)
         except NotUnderstood as refusal:
             return not_understood(text, str(refusal))
-        return run_query(query, self.register, today, self._problems_of)
+        return run_query(query, self.register, today, self._problems_of, self.index)
 
     def _problems_of(self, agreement: Agreement, today: date) -> Sequence[Problem]:
         if today != self._problems_day:
