@@ -10,6 +10,7 @@ fully understood, and the answer says so with examples instead of guessing.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
@@ -59,6 +60,9 @@ PROVIDER_CONTEXT = frozenset({"with", "to", "by", "from", "for", "does", "has", 
 STREAM_CONTEXT = frozenset({"funded", "under", "through", "stream", "paid"})
 
 
+ANSWERS_KEPT = 256
+
+
 class QuestionEngine:
     """Answers questions about one register; build once, ask many times."""
 
@@ -79,6 +83,9 @@ class QuestionEngine:
         # under an engine, so a second "data quality" question costs nothing.
         self._problems: dict[int, Sequence[Problem]] = {}
         self._problems_day: date | None = None
+        # Answers by (query, day): the register never changes under an engine, so twenty
+        # people asking "which grants expire this quarter?" today share one answer.
+        self._answers: OrderedDict[tuple[Query, date], Answer] = OrderedDict()
         self._references = {a.reference.lower(): a.reference for a in self.register}
         self._reference_pattern = (
             re.compile(
@@ -122,7 +129,22 @@ class QuestionEngine:
             return replace(not_understood(text, str(ambiguous)), intent="choose", choices=ambiguous.choices)
         except NotUnderstood as refusal:
             return not_understood(text, str(refusal))
-        return run_query(query, self.register, today, self._problems_of, self.index)
+        return self._run(query, today)
+
+    def _run(self, query: Query, today: date) -> Answer:
+        """`run_query`, remembered for the last few hundred (query, day) pairs."""
+        try:
+            key = (query, today)
+            kept = self._answers.get(key)
+        except TypeError:  # a query carrying something unhashable is simply not remembered
+            return run_query(query, self.register, today, self._problems_of, self.index)
+        if kept is not None:
+            self._answers.move_to_end(key)
+            return kept
+        answer = self._answers[key] = run_query(query, self.register, today, self._problems_of, self.index)
+        while len(self._answers) > ANSWERS_KEPT:
+            self._answers.popitem(last=False)
+        return answer
 
     def _problems_of(self, agreement: Agreement, today: date) -> Sequence[Problem]:
         if today != self._problems_day:
