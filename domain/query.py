@@ -190,6 +190,11 @@ def _noun(query: Query, count: int) -> str:
 
 def interpretation(query: Query, today: date) -> str:
     """How the question was read, in the words an officer would use to check it."""
+    return ", ".join(interpretation_parts(query, today))
+
+
+def interpretation_parts(query: Query, today: date) -> list[str]:
+    """The pieces of the interpretation line, so a follow-up can say which were carried over."""
     parts: list[str] = []
     if query.period is not None:
         parts.append(f"{query.period.label}: {describe_range(query.period.start, query.period.end)}")
@@ -226,7 +231,7 @@ def interpretation(query: Query, today: date) -> str:
         parts.append("by month of " + ("start date" if query.date_field == "start" else "current end date"))
     elif query.group_by:
         parts.append(f"by {GROUP_FIELDS[query.group_by]}")
-    return ", ".join(parts + list(query.notes))
+    return parts + list(query.notes)
 
 
 # (plural, singular) verbs for what happens to the date the question is about.

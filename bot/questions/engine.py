@@ -15,6 +15,7 @@ from collections.abc import Container, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -23,7 +24,7 @@ from bot.questions.names import STOPWORDS, Hit, Vocabulary, normalise
 from bot.questions.payments import is_about_payments, parse_payments
 from bot.questions.period_phrases import FoundPeriod, PeriodAmbiguous, PeriodNotUnderstood, find_period
 from bot.questions.reading import NeedsChoice, NotUnderstood, Reading, lower, take_cues, take_kinds, take_money, taken
-from bot.questions.words import FILLER, RESERVED, RETURNS_CUES, RETURNS_TOPIC
+from bot.questions.words import FILLER, KIND_WORDS, RESERVED, RETURNS_CUES, RETURNS_TOPIC
 from domain.agreement import Agreement
 from domain.answers import Answer
 from domain.data_quality import Problem
@@ -61,6 +62,20 @@ STREAM_CONTEXT = frozenset({"funded", "under", "through", "stream", "paid"})
 
 
 ANSWERS_KEPT = 256
+
+
+class Pieces(NamedTuple):
+    """What `QuestionEngine.read` found in a question, before it is made into a `Query`."""
+
+    references: tuple[str, ...]
+    money: dict[str, tuple[Decimal, bool]]
+    period: FoundPeriod | None
+    flags: dict[str, object]
+    hits: list[Hit]
+    kinds: frozenset[str]
+    leftovers: list[str]
+    said_kind: bool  # a kind word, or "agreements", "projects"… was said
+    group_by: str | None  # "per provider", "by month"…: a breakdown
 
 
 class QuestionEngine:
@@ -109,30 +124,42 @@ class QuestionEngine:
         `returns` is the monitoring overview, needed only when `is_about_returns`; `payments` the
         schedules, needed only when `is_about_payments` (else those given when the engine was built).
         """
+        return self.answer_and_query(question, today, returns, payments)[0]
+
+    def answer_and_query(
+        self, question: str | None, today: date, returns: Sequence[ReturnStatus] = (),
+        payments: Mapping[str, Sequence[Instalment]] | None = None,
+    ) -> tuple[Answer, Query | None]:
+        """The answer, and the register `Query` it ran (None for returns, payments and refusals),
+        so a conversation can keep the question for follow-ups."""
         schedules = payments if payments is not None else self.payments
         text = (question or "").strip()
         if not text:
-            return not_understood(text, "Ask me a question about the register.")
+            return not_understood(text, "Ask me a question about the register."), None
         if len(text) > MAX_QUESTION_LENGTH:
-            return not_understood(text[:100], f"That question is too long; keep it under {MAX_QUESTION_LENGTH} characters.")
+            return not_understood(text[:100], f"That question is too long; keep it under {MAX_QUESTION_LENGTH} characters."), None
         try:
             if mentions_breakdown(lower(text)) and (is_about_payments(text) or self.is_about_returns(text)):
                 raise NotUnderstood(BREAKDOWN_OF_LISTS_ONLY)
             if schedules is not None and is_about_payments(text):
                 payments_query, register = parse_payments(self, text, today)
-                return run_payments_query(payments_query, register, schedules, today, self.bank_holidays)
+                return run_payments_query(payments_query, register, schedules, today, self.bank_holidays), None
             if self.is_about_returns(text):
                 returns_query, register = self.parse_returns(text, today)
-                return run_returns_query(returns_query, register, returns, today)
+                return run_returns_query(returns_query, register, returns, today), None
             query = self.parse(text, today)
         except NeedsChoice as ambiguous:
-            return replace(not_understood(text, str(ambiguous)), intent="choose", choices=ambiguous.choices)
+            return replace(not_understood(text, str(ambiguous)), intent="choose", choices=ambiguous.choices), None
         except NotUnderstood as refusal:
-            return not_understood(text, str(refusal))
-        return self._run(query, today)
+            return not_understood(text, str(refusal)), None
+        return self.run(query, today), query
 
-    def _run(self, query: Query, today: date) -> Answer:
-        """`run_query`, remembered for the last few hundred (query, day) pairs."""
+    def run(self, query: Query, today: date) -> Answer:
+        """Apply a query (this engine's own reading, or a follow-up's refinement) to the register.
+
+        Remembered for the last few hundred (query, day) pairs: the register never changes under
+        an engine, so a question many people ask today is answered once.
+        """
         try:
             key = (query, today)
             kept = self._answers.get(key)
@@ -175,16 +202,22 @@ class QuestionEngine:
         )
         return replace(_returns_query(question, cues, found, references), scope=scope), register
 
-    def parse(self, question: str, today: date) -> Query:
-        reading = Reading(lower(question))
+    def read(self, reading: Reading, today: date, question: str) -> Pieces:
+        """Every piece of a register question, in the order they are read; what is left is not understood."""
         references = self._take_references(reading)
         group_by = take_breakdown(reading)
         money = take_money(reading)
         period = self._take_period(reading, today, question)
         flags = take_cues(reading)
         hits, words = self._take_names(reading, flags)
+        said_kind = any(w in KIND_WORDS for w in words if w is not None)
         kinds = take_kinds(words)
         leftovers = [w for w in words if w is not None and w not in FILLER]
+        return Pieces(references, money, period, flags, hits, kinds, leftovers, said_kind, group_by)
+
+    def parse(self, question: str, today: date) -> Query:
+        pieces = self.read(Reading(lower(question)), today, question)
+        references, money, period, flags, hits, kinds, leftovers, _, group_by = pieces
         anchors = references or money or period or hits or kinds or flags.get("anchor") or group_by
         aspect = flags.get("aspect")
         if group_by and (aspect or references):
