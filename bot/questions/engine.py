@@ -220,6 +220,8 @@ class QuestionEngine:
         references, money, period, flags, hits, kinds, leftovers, _, group_by = pieces
         anchors = references or money or period or hits or kinds or flags.get("anchor") or group_by
         aspect = flags.get("aspect")
+        if not aspect and flags.get("signed") and (references or leftovers):
+            aspect = flags["aspect"] = "signed"  # "is GR-2024-015 signed by both parties?"
         if group_by and (aspect or references):
             raise NotUnderstood(BREAKDOWN_OF_LISTS_ONLY)
         if aspect and not references and (hits or leftovers):
@@ -402,6 +404,8 @@ def _name_filters(hits: Sequence[Hit]) -> tuple[NameFilter, ...]:
 
 def _aspect_from(flags: dict[str, object]) -> str:
     """"What is the end date of X?" asks about its end; "what is X worth?" its value."""
+    if flags.get("extension") in ("options_left", "none_left", "cannot_extend"):
+        return "extensions"  # "does GR-2024-015 have extension options left?"
     if flags.get("date_field") in ("end", "start"):
         return str(flags["date_field"])
     if flags.get("intent") == "total":
@@ -433,15 +437,11 @@ def _list_query(
         date_field = "running" if state == "current" else "end"
     if period is not None and state == "ended" and date_field is None:
         date_field = "end"
-    if data_quality and "statuses" not in flags:
-        statuses = frozenset({"active", "draft"})
     ended_only = period is None and state == "ended"
-    current_only = (
-        period is None
-        and not ended_only
-        and not data_quality
-        and flags.get("extension") not in ("extended", "none_left")
-        and statuses == frozenset({"active"})
+    # "Current" said outright always means not ended by today, data-quality questions included.
+    current_only = period is None and not ended_only and (
+        state == "current"
+        or (not data_quality and flags.get("extension") not in ("extended", "none_left") and statuses == frozenset({"active"}))
     )
     min_value = money.get("min")
     max_value = money.get("max")
@@ -461,6 +461,7 @@ def _list_query(
         ended_only=ended_only,
         current_only=current_only,
         problem_codes=flags["problem_codes"] if data_quality else None,  # type: ignore[arg-type]
+        signed=flags.get("signed"),  # type: ignore[arg-type]
     )
 
 
