@@ -11,6 +11,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_questions import REGISTER, TODAY, agreement
 
 from bot.questions.engine import QuestionEngine
@@ -273,3 +275,23 @@ def test_a_returns_question_ends_the_context() -> None:
     _, context, _ = answer_in_context(ENGINE, "what do we fund in Lambeth?", TODAY, context)
     _, context, _ = answer_in_context(ENGINE, "which returns are overdue?", TODAY, context)
     assert context is None
+
+
+FRAGMENT_WORDS = [
+    "and", "what", "about", "only", "also", "the", "first", "second", "last", "one", "it", "them", "of", "which",
+    "in", "southwark", "lambeth", "grants", "contracts", "over", "£100k", "under", "next", "quarter", "show", "all",
+    "how", "many", "total", "who", "is", "contact", "for", "by", "provider", "area", "ending", "C-3", "drafts",
+    "terminated", "number", "7", "?", "narnia",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENT_WORDS), min_size=1, max_size=7))
+def test_any_follow_up_gets_an_answer_or_an_honest_refusal(words: list[str]) -> None:
+    """After a list, any mix of follow-up words is answered with an interpretation or refused in words."""
+    _, context, _ = answer_in_context(ENGINE, "what do we fund in Lambeth?", TODAY, None)
+    answer, kept, _ = answer_in_context(ENGINE, " ".join(words), TODAY, context)
+    if answer.understood:
+        assert answer.interpretation and answer.count == len(answer.references)
+    else:
+        assert answer.headline and answer.count == 0 and kept is not None
