@@ -10,10 +10,12 @@ fully understood, and the answer says so with examples instead of guessing.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -35,6 +37,7 @@ from domain.monitoring import ACCEPTED, DUE, IN_PROGRESS, OVERDUE, QUERIED, SUBM
 from domain.payments import Instalment
 from domain.payments_query import run_payments_query
 from domain.query import KIND_PLURALS, NameFilter, Query, run_query
+from domain.register_index import RegisterIndex
 from domain.returns_query import NOT_SUBMITTED, ReturnsQuery, run_returns_query
 
 MAX_QUESTION_LENGTH = 500
@@ -57,6 +60,23 @@ REFERENCE_LIKE = re.compile(r"(?<![\w-])[a-z]{2,10}[-_/]\d{2,4}[-_/]\d{1,5}[a-z]
 AREA_CONTEXT = frozenset({"in", "across", "within", "around", "covering", "serving"})
 PROVIDER_CONTEXT = frozenset({"with", "to", "by", "from", "for", "does", "has", "have", "provider"})
 STREAM_CONTEXT = frozenset({"funded", "under", "through", "stream", "paid"})
+
+
+ANSWERS_KEPT = 256
+
+
+class Pieces(NamedTuple):
+    """What `QuestionEngine.read` found in a question, before it is made into a `Query`."""
+
+    references: tuple[str, ...]
+    money: dict[str, tuple[Decimal, bool]]
+    period: FoundPeriod | None
+    flags: dict[str, object]
+    hits: list[Hit]
+    kinds: frozenset[str]
+    leftovers: list[str]
+    said_kind: bool  # a kind word, or "agreements", "projects"… was said
+    group_by: str | None  # "per provider", "by month"…: a breakdown
 
 
 class QuestionEngine:
@@ -84,10 +104,15 @@ class QuestionEngine:
         )
         self._mender = Mender(READ_WORDS | FILLER | set(KIND_WORDS) | set(MONTHS) | set(NUMBER_WORDS), self._name_words)
         self._examples: tuple[str, ...] | None = None
+        # References, dates per kind and status, and name values: questions look up, not scan.
+        self.index = RegisterIndex(self.register)
         # Data-quality problems per agreement for one day: the register does not change
         # under an engine, so a second "data quality" question costs nothing.
         self._problems: dict[int, Sequence[Problem]] = {}
         self._problems_day: date | None = None
+        # Answers by (query, day): the register never changes under an engine, so twenty
+        # people asking "which grants expire this quarter?" today share one answer.
+        self._answers: OrderedDict[tuple[Query, date], Answer] = OrderedDict()
         self._references = {a.reference.lower(): a.reference for a in self.register}
         self._reference_pattern = (
             re.compile(
@@ -110,25 +135,36 @@ class QuestionEngine:
 
         `returns` is the monitoring overview, needed only when `is_about_returns`; `payments` the
         schedules, needed only when `is_about_payments` (else those given when the engine was built).
-        Greetings and politeness are dropped and slips in ordinary words mended first; the
-        interpretation says what was mended. Requests to act, to judge, or about what the register
-        does not hold are refused with the nearest question that can be answered.
+        """
+        return self.answer_and_query(question, today, returns, payments)[0]
+
+    def answer_and_query(
+        self, question: str | None, today: date, returns: Sequence[ReturnStatus] = (),
+        payments: Mapping[str, Sequence[Instalment]] | None = None,
+    ) -> tuple[Answer, Query | None]:
+        """The answer, and the register `Query` it ran (None for returns, payments and refusals),
+        so a conversation can keep the question for follow-ups.
+
+        Greetings and politeness are dropped, and a question not understood as typed is read again
+        with slips in its ordinary words mended (the interpretation says what was mended). Requests
+        to act, to judge, or about what the register does not hold are refused with the nearest
+        question that can be answered.
         """
         schedules = payments if payments is not None else self.payments
         text = (question or "").strip()
         if not text:
-            return self._with_examples(not_understood(text, "Ask me a question about the register."))
+            return self._with_examples(not_understood(text, "Ask me a question about the register.")), None
         if len(text) > MAX_QUESTION_LENGTH:
             return self._with_examples(
                 not_understood(text[:100], f"That question is too long; keep it under {MAX_QUESTION_LENGTH} characters.")
-            )
+            ), None
         courteous = without_courtesy(text)
         if not courteous:
-            return self._with_examples(not_understood(text, NOTHING_ASKED))
+            return self._with_examples(not_understood(text, NOTHING_ASKED)), None
         refused = refusal(lower(courteous), self._name_words)
         if refused is not None:
-            return self._refused(text, refused, lower(courteous), today)
-        answer = self._answer(courteous, today, returns, schedules)
+            return self._refused(text, refused, lower(courteous), today), None
+        answer, query = self._answer(courteous, today, returns, schedules)
         if not (answer.understood or answer.choices):
             # Only a question not understood as typed is read again with its slips mended, so a
             # real word the vocabulary lacks ("later") never changes a question that was understood.
@@ -136,41 +172,62 @@ class QuestionEngine:
             if mended.corrections:
                 refused = refusal(mended.text, self._name_words)
                 if refused is not None:
-                    return self._refused(text, refused, mended.text, today)
-                second = self._answer(mended.text, today, returns, schedules)
+                    return self._refused(text, refused, mended.text, today), None
+                second, second_query = self._answer(mended.text, today, returns, schedules)
                 if second.understood:
-                    answer = replace(second, interpretation=f"{second.interpretation} ({mended.describe()})")
+                    answer, query = replace(second, interpretation=f"{second.interpretation} ({mended.describe()})"), second_query
                 elif second.choices:
                     answer = replace(second, details=(*second.details, f"I {mended.describe()}."))
         if answer.question != text:
             answer = replace(answer, question=text)
-        return answer if answer.understood or answer.choices else self._with_examples(answer)
+        if query is not None and query.question != text:
+            query = replace(query, question=text)  # "Show more" and follow-ups know it as typed
+        return (answer if answer.understood or answer.choices else self._with_examples(answer)), query
 
     def _answer(
         self, text: str, today: date, returns: Sequence[ReturnStatus], schedules: Mapping[str, Sequence[Instalment]] | None
-    ) -> Answer:
+    ) -> tuple[Answer, Query | None]:
         try:
             if mentions_breakdown(lower(text)) and (is_about_payments(text) or self.is_about_returns(text)):
                 raise NotUnderstood(BREAKDOWN_OF_LISTS_ONLY)
             if schedules is not None and is_about_payments(text):
                 payments_query, register = parse_payments(self, text, today)
-                return run_payments_query(payments_query, register, schedules, today, self.bank_holidays)
+                return run_payments_query(payments_query, register, schedules, today, self.bank_holidays), None
             if self.is_about_returns(text):
                 returns_query, register = self.parse_returns(text, today)
-                return run_returns_query(returns_query, register, returns, today)
+                return run_returns_query(returns_query, register, returns, today), None
             query = self.parse(text, today)
         except NeedsChoice as ambiguous:
-            return replace(not_understood(text, str(ambiguous)), intent="choose", choices=ambiguous.choices)
+            return replace(not_understood(text, str(ambiguous)), intent="choose", choices=ambiguous.choices), None
         except NotUnderstood as refusal:
-            return not_understood(text, str(refusal))
-        return run_query(query, self.register, today, self._problems_of)
+            return not_understood(text, str(refusal)), None
+        return self.run(query, today), query
+
+    def run(self, query: Query, today: date) -> Answer:
+        """Apply a query (this engine's own reading, or a follow-up's refinement) to the register.
+
+        Remembered for the last few hundred (query, day) pairs: the register never changes under
+        an engine, so a question many people ask today is answered once.
+        """
+        try:
+            key = (query, today)
+            kept = self._answers.get(key)
+        except TypeError:  # a query carrying something unhashable is simply not remembered
+            return run_query(query, self.register, today, self._problems_of, self.index)
+        if kept is not None:
+            self._answers.move_to_end(key)
+            return kept
+        answer = self._answers[key] = run_query(query, self.register, today, self._problems_of, self.index)
+        while len(self._answers) > ANSWERS_KEPT:
+            self._answers.popitem(last=False)
+        return answer
 
     @property
     def examples(self) -> tuple[str, ...]:
         """Example questions naming this register's own reference, provider and area, each one it answers."""
         if self._examples is None:
             today = EXAMPLES_CHECKED_ON
-            self._examples = tuple(q for q in examples_for(self.register) if self._answer(q, today, (), None).understood)
+            self._examples = tuple(q for q in examples_for(self.register) if self._answer(q, today, (), None)[0].understood)
         return self._examples
 
     def _with_examples(self, answer: Answer) -> Answer:
@@ -214,11 +271,11 @@ class QuestionEngine:
                 topical.append(f"what is the total value of agreements running {_as_period_words(said)}?")
             topical.append("what is the total value of current agreements?")
         for candidate in topical:
-            if self._answer(candidate, today, (), None).understood:
+            if self._answer(candidate, today, (), None)[0].understood:
                 return candidate
         if rest and not re.match(r"^(?:which|what|who|how|when|where|is|are|do|does)\b", rest):
             for candidate in (f"when does {rest} end?", f"tell me about {rest}"):
-                answer = self._answer(candidate, today, (), None)
+                answer = self._answer(candidate, today, (), None)[0]
                 if answer.understood and answer.intent == "agreement" and 1 <= answer.count <= 3:
                     return candidate
         return None
@@ -252,18 +309,26 @@ class QuestionEngine:
         )
         return replace(_returns_query(question, cues, found, references), scope=scope), register
 
-    def parse(self, question: str, today: date) -> Query:
-        reading = Reading(lower(question))
+    def read(self, reading: Reading, today: date, question: str) -> Pieces:
+        """Every piece of a register question, in the order they are read; what is left is not understood."""
         references = self._take_references(reading)
         group_by = take_breakdown(reading)
         money = take_money(reading)
         period = self._take_period(reading, today, question)
         flags = take_cues(reading)
         hits, words = self._take_names(reading, flags)
+        said_kind = any(w in KIND_WORDS for w in words if w is not None)
         kinds = take_kinds(words)
         leftovers = [w for w in words if w is not None and w not in FILLER]
+        return Pieces(references, money, period, flags, hits, kinds, leftovers, said_kind, group_by)
+
+    def parse(self, question: str, today: date) -> Query:
+        pieces = self.read(Reading(lower(question)), today, question)
+        references, money, period, flags, hits, kinds, leftovers, _, group_by = pieces
         anchors = references or money or period or hits or kinds or flags.get("anchor") or group_by
         aspect = flags.get("aspect")
+        if not aspect and flags.get("signed") and (references or leftovers):
+            aspect = flags["aspect"] = "signed"  # "is GR-2024-015 signed by both parties?"
         if group_by and (aspect or references):
             raise NotUnderstood(BREAKDOWN_OF_LISTS_ONLY)
         if aspect and not references and (hits or leftovers):
@@ -453,6 +518,8 @@ def _name_filters(hits: Sequence[Hit]) -> tuple[NameFilter, ...]:
 
 def _aspect_from(flags: dict[str, object]) -> str:
     """"What is the end date of X?" asks about its end; "what is X worth?" its value."""
+    if flags.get("extension") in ("options_left", "none_left", "cannot_extend"):
+        return "extensions"  # "does GR-2024-015 have extension options left?"
     if flags.get("date_field") in ("end", "start"):
         return str(flags["date_field"])
     if flags.get("intent") == "total":
@@ -484,15 +551,11 @@ def _list_query(
         date_field = "running" if state == "current" else "end"
     if period is not None and state == "ended" and date_field is None:
         date_field = "end"
-    if data_quality and "statuses" not in flags:
-        statuses = frozenset({"active", "draft"})
     ended_only = period is None and state == "ended"
-    current_only = (
-        period is None
-        and not ended_only
-        and not data_quality
-        and flags.get("extension") not in ("extended", "none_left")
-        and statuses == frozenset({"active"})
+    # "Current" said outright always means not ended by today, data-quality questions included.
+    current_only = period is None and not ended_only and (
+        state == "current"
+        or (not data_quality and flags.get("extension") not in ("extended", "none_left") and statuses == frozenset({"active"}))
     )
     min_value = money.get("min")
     max_value = money.get("max")
@@ -512,6 +575,7 @@ def _list_query(
         ended_only=ended_only,
         current_only=current_only,
         problem_codes=flags["problem_codes"] if data_quality else None,  # type: ignore[arg-type]
+        signed=flags.get("signed"),  # type: ignore[arg-type]
     )
 
 

@@ -17,8 +17,9 @@ ACT, JUDGE, NOT_HELD = "act", "judge", "not_held"
 # "Can you …", "I need you to …": what comes before an instruction.
 _ASKING = r"^(?:(?:can|could|would|will) you |(?:i (?:need|want|would like) you to |i'd like you to |go (?:and )?|now |just |then |and )?)*"
 ACTION = re.compile(
-    _ASKING + r"(?P<verb>e-?mail|send (?!me\b)|message|notify|remind|chase|cancel|terminate|renew|extend|approve|reject|pay"
-    r"|sign|delete|remove|update|change|edit|amend|create|book|schedule|award|write to|ring|phone)\b"
+    # "email for GR-2024-015" and "phone number for X" ask for a field, not for an email or a call.
+    _ASKING + r"(?P<verb>e-?mail(?!\s*(?:address(?:es)?|for|of|on|details|contacts?|[?]|$))|send (?!me\b)|message|notify|remind|chase|cancel|terminate|renew|extend|approve|reject|pay"
+    r"|sign|delete|remove|update|change|edit|amend|create|book|schedule|award|write to|ring|phone(?!\s*(?:numbers?|no\.?|for|of|[?]|$)))\b"
 )
 JUDGEMENT = re.compile(
     r"\bshould (?:we|i|they|the \w+)\b|\b(?:the )?(?:best|worst|better|worse)\b|\brecommend\w*\b|\badvi[sc]e\b"
