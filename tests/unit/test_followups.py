@@ -295,3 +295,19 @@ def test_any_follow_up_gets_an_answer_or_an_honest_refusal(words: list[str]) -> 
         assert answer.interpretation and answer.count == len(answer.references)
     else:
         assert answer.headline and answer.count == 0 and kept is not None
+
+
+def test_follow_ups_are_read_as_tolerantly_as_questions() -> None:
+    """Greetings are ignored and slips mended in a follow-up too, and the interpretation says what was mended."""
+    answers = conversation(ENGINE, "what do we fund in Lambeth?", "thanks! whcih of them are grants?")
+    assert answers[1].references == ["G-2", "OPCC-2023-014"]
+    assert "area Lambeth, as before; now grants" in answers[1].interpretation
+    assert "“whcih” as “which”" in answers[1].interpretation
+
+
+def test_a_request_to_act_on_a_row_is_refused_not_answered() -> None:
+    """"email the first one" is refused in words; the list is still there for the next follow-up."""
+    answers = conversation(ENGINE, "what do we fund in Lambeth?", "email the first one", "the second one")
+    assert "can't send emails" in answers[1].headline
+    assert answers[1].references == []
+    assert answers[2].references == ["C-3"]
