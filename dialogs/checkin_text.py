@@ -110,3 +110,8 @@ ASSESSED_ACCEPTED = "Accepted the {period} return for {reference}, rated {rating
 ASSESSED_QUERIED = "Queried the {period} return for {reference}. The provider will see your comment and can resubmit."
 HELP_ASSESS = "Choose accept or query, a rating on the Procurement Act scale and, for a query, a comment. Type 'cancel' to stop."
 ASSESS_CANCELLED = "Assessment stopped. Nothing was changed."
+# The assessment card's one submit, checked on the server.
+FORM_NEEDS_RATING = "Choose a rating: it is needed to accept or to query."
+FORM_NEEDS_DECISION = "Press Accept or Query."
+FORM_NOT_RECORDED = "Not recorded yet. {problems} Everything you entered is still on the card below."
+ALREADY_ASSESSED = "Nothing changed: this return was already assessed. {outcome}."

@@ -123,6 +123,10 @@ class UnknownReturn(LookupError):
     """No such return, or no such period owed for that agreement."""
 
 
+class NotStaff(PermissionError):
+    """Only commissioning staff may assess a return: checked at the write, whatever the card said."""
+
+
 class NotAwaitingAssessment(Exception):
     """Only submitted returns can be accepted or queried."""
 
@@ -337,10 +341,15 @@ class ReturnsRepository:
             return await session.scalar(select(ReturnRow.prompt_id).where(ReturnRow.id == return_id)) or ""
 
     async def submit(
-        self, return_id: int, actor: str, notification: dict[str, Any] | None = None, now: datetime | None = None, *,
-        speaking_for: Iterable[str] | None = None,
+        self, return_id: int, actor: str,
+        notification: dict[str, Any] | Callable[[MonitoringReturn], dict[str, Any]] | None = None,
+        now: datetime | None = None, *, speaking_for: Iterable[str] | None = None,
     ) -> MonitoringReturn:
-        """Mark the return submitted (audited) and queue the contracts-channel card."""
+        """Mark the return submitted (audited) and queue the contracts-channel card.
+
+        `notification` is the card, or what builds it from the submitted return: built after
+        the write, it can say who submitted it and when.
+        """
         moment = now or datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
@@ -353,10 +362,12 @@ class ReturnsRepository:
             assert row is not None
             row.state, row.submitted_by, row.submitted_at, row.updated_at = SUBMITTED, actor, moment, moment
             _audit(session, moment, actor, "return_submitted", ret.reference, "state", ret.state, SUBMITTED)
+            submitted = await _load(session, return_id, agreements=self._agreements)
             if notification is not None:
                 key = f"return_submitted:{return_id}:{moment.isoformat()}"
-                _queue(session, key, "return_submitted", ret, "contracts_channel", "", notification, moment)
-            return await _load(session, return_id, agreements=self._agreements)
+                built = notification(submitted) if callable(notification) else notification
+                _queue(session, key, "return_submitted", submitted, "contracts_channel", "", built, moment)
+            return submitted
 
     async def awaiting_assessment(self) -> list[MonitoringReturn]:
         """Submitted returns, oldest submission first."""
@@ -395,12 +406,19 @@ class ReturnsRepository:
         comment: str,
         now: datetime | None = None,
         outcome: Callable[[MonitoringReturn], dict[str, Any]] | None = None,
+        *,
+        staff: bool | None = None,
     ) -> MonitoringReturn:
         """Accept or query a submitted return with a rating and comment; audited field by field.
 
         `outcome` builds the card that tells the provider; it is queued in the outbox for
-        the provider's contact in the same transaction.
+        the provider's contact in the same transaction. From Teams, `staff` says whether the
+        caller is commissioning staff as the register stands this turn: False is refused
+        here, at the write (`NotStaff`), so a forged card reaches nothing. (None: a trusted
+        caller such as the demo seed.)
         """
+        if staff is False:
+            raise NotStaff(actor)
         moment = now or datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             ret = await _load(session, return_id, for_update=True, agreements=self._agreements)

@@ -164,6 +164,10 @@ def answer_text(answer: Answer, *, limit: int | None = DEFAULT_PAGE_SIZE) -> str
     Plain text, not Markdown: send it with `textFormat="plain"`. At most `limit` agreements
     are listed (all when `limit` is None) and the rest are counted, never dropped silently.
     """
+    if answer.choices:
+        lines = [answer.headline, words.CHOOSE_ONE]
+        lines.extend(f"- {question}" for _title, question in answer.choices)
+        return "\n".join(lines)
     if not answer.understood:
         lines = [answer.headline, words.TRY_THESE]
         lines.extend(f"- {example}" for example in answer.examples)

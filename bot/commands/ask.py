@@ -70,6 +70,10 @@ async def _ask(url: str, questions: Iterable[str], today, *, as_json: bool) -> i
 def render_text(answer: Answer) -> str:
     """The answer as a person reads it in a terminal."""
     lines = [f"Q: {answer.question}", answer.headline]
+    if answer.choices:
+        lines.append("Ask again with the dates you mean, for example:")
+        lines.extend(f"  {question}" for _title, question in answer.choices)
+        return "\n".join(lines) + "\n"
     if not answer.understood:
         lines.append("Try, for example:")
         lines.extend(f"  {example}" for example in answer.examples)

@@ -14,15 +14,16 @@ from collections.abc import Container, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
 from bot.questions.breakdowns import mentions_breakdown, take_breakdown
 from bot.questions.names import STOPWORDS, Hit, Vocabulary, normalise
 from bot.questions.payments import is_about_payments, parse_payments
-from bot.questions.period_phrases import FoundPeriod, PeriodNotUnderstood, find_period
-from bot.questions.reading import NotUnderstood, Reading, lower, take_cues, take_kinds, take_money, taken
-from bot.questions.words import FILLER, RESERVED, RETURNS_CUES, RETURNS_TOPIC
+from bot.questions.period_phrases import FoundPeriod, PeriodAmbiguous, PeriodNotUnderstood, find_period
+from bot.questions.reading import NeedsChoice, NotUnderstood, Reading, lower, take_cues, take_kinds, take_money, taken
+from bot.questions.words import FILLER, KIND_WORDS, RESERVED, RETURNS_CUES, RETURNS_TOPIC
 from domain.agreement import Agreement
 from domain.answers import Answer
 from domain.data_quality import Problem
@@ -56,6 +57,20 @@ REFERENCE_LIKE = re.compile(r"(?<![\w-])[a-z]{2,10}[-_/]\d{2,4}[-_/]\d{1,5}[a-z]
 AREA_CONTEXT = frozenset({"in", "across", "within", "around", "covering", "serving"})
 PROVIDER_CONTEXT = frozenset({"with", "to", "by", "from", "for", "does", "has", "have", "provider"})
 STREAM_CONTEXT = frozenset({"funded", "under", "through", "stream", "paid"})
+
+
+class Pieces(NamedTuple):
+    """What `QuestionEngine.read` found in a question, before it is made into a `Query`."""
+
+    references: tuple[str, ...]
+    money: dict[str, tuple[Decimal, bool]]
+    period: FoundPeriod | None
+    flags: dict[str, object]
+    hits: list[Hit]
+    kinds: frozenset[str]
+    leftovers: list[str]
+    said_kind: bool  # a kind word, or "agreements", "projects"… was said
+    group_by: str | None  # "per provider", "by month"…: a breakdown
 
 
 class QuestionEngine:
@@ -99,24 +114,38 @@ class QuestionEngine:
         `returns` is the monitoring overview, needed only when `is_about_returns`; `payments` the
         schedules, needed only when `is_about_payments` (else those given when the engine was built).
         """
+        return self.answer_and_query(question, today, returns, payments)[0]
+
+    def answer_and_query(
+        self, question: str | None, today: date, returns: Sequence[ReturnStatus] = (),
+        payments: Mapping[str, Sequence[Instalment]] | None = None,
+    ) -> tuple[Answer, Query | None]:
+        """The answer, and the register `Query` it ran (None for returns, payments and refusals),
+        so a conversation can keep the question for follow-ups."""
         schedules = payments if payments is not None else self.payments
         text = (question or "").strip()
         if not text:
-            return not_understood(text, "Ask me a question about the register.")
+            return not_understood(text, "Ask me a question about the register."), None
         if len(text) > MAX_QUESTION_LENGTH:
-            return not_understood(text[:100], f"That question is too long; keep it under {MAX_QUESTION_LENGTH} characters.")
+            return not_understood(text[:100], f"That question is too long; keep it under {MAX_QUESTION_LENGTH} characters."), None
         try:
             if mentions_breakdown(lower(text)) and (is_about_payments(text) or self.is_about_returns(text)):
                 raise NotUnderstood(BREAKDOWN_OF_LISTS_ONLY)
             if schedules is not None and is_about_payments(text):
                 payments_query, register = parse_payments(self, text, today)
-                return run_payments_query(payments_query, register, schedules, today, self.bank_holidays)
+                return run_payments_query(payments_query, register, schedules, today, self.bank_holidays), None
             if self.is_about_returns(text):
                 returns_query, register = self.parse_returns(text, today)
-                return run_returns_query(returns_query, register, returns, today)
+                return run_returns_query(returns_query, register, returns, today), None
             query = self.parse(text, today)
+        except NeedsChoice as ambiguous:
+            return replace(not_understood(text, str(ambiguous)), intent="choose", choices=ambiguous.choices), None
         except NotUnderstood as refusal:
-            return not_understood(text, str(refusal))
+            return not_understood(text, str(refusal)), None
+        return self.run(query, today), query
+
+    def run(self, query: Query, today: date) -> Answer:
+        """Apply a query (this engine's own reading, or a follow-up's refinement) to the register."""
         return run_query(query, self.register, today, self._problems_of)
 
     def _problems_of(self, agreement: Agreement, today: date) -> Sequence[Problem]:
@@ -131,7 +160,7 @@ class QuestionEngine:
         """A returns question, and the agreements it is about (names and kinds narrow them)."""
         reading = Reading(lower(question))
         references = self._take_references(reading)
-        found = self._take_period(reading, today)
+        found = self._take_period(reading, today, question)
         cues = taken(reading, RETURNS_CUES)
         hits, words = self._take_names(reading, {})
         kinds = take_kinds(words)
@@ -148,18 +177,26 @@ class QuestionEngine:
         )
         return replace(_returns_query(question, cues, found, references), scope=scope), register
 
-    def parse(self, question: str, today: date) -> Query:
-        reading = Reading(lower(question))
+    def read(self, reading: Reading, today: date, question: str) -> Pieces:
+        """Every piece of a register question, in the order they are read; what is left is not understood."""
         references = self._take_references(reading)
         group_by = take_breakdown(reading)
         money = take_money(reading)
-        period = self._take_period(reading, today)
+        period = self._take_period(reading, today, question)
         flags = take_cues(reading)
         hits, words = self._take_names(reading, flags)
+        said_kind = any(w in KIND_WORDS for w in words if w is not None)
         kinds = take_kinds(words)
         leftovers = [w for w in words if w is not None and w not in FILLER]
+        return Pieces(references, money, period, flags, hits, kinds, leftovers, said_kind, group_by)
+
+    def parse(self, question: str, today: date) -> Query:
+        pieces = self.read(Reading(lower(question)), today, question)
+        references, money, period, flags, hits, kinds, leftovers, _, group_by = pieces
         anchors = references or money or period or hits or kinds or flags.get("anchor") or group_by
         aspect = flags.get("aspect")
+        if not aspect and flags.get("signed") and (references or leftovers):
+            aspect = flags["aspect"] = "signed"  # "is GR-2024-015 signed by both parties?"
         if group_by and (aspect or references):
             raise NotUnderstood(BREAKDOWN_OF_LISTS_ONLY)
         if aspect and not references and (hits or leftovers):
@@ -186,9 +223,11 @@ class QuestionEngine:
             found.append(match.group(0).upper())
         return tuple(dict.fromkeys(found))
 
-    def _take_period(self, reading: Reading, today: date) -> FoundPeriod | None:
+    def _take_period(self, reading: Reading, today: date, question: str) -> FoundPeriod | None:
         try:
             found = find_period(reading.text, today, self.fy_start_month)
+        except PeriodAmbiguous as ambiguous:
+            raise NeedsChoice(f"Which do you mean by “{ambiguous.said}”?", _choices(question, reading.text, ambiguous)) from None
         except PeriodNotUnderstood as error:
             raise NotUnderstood(f"I couldn't read “{error}” as a date or period. Try “by 31/03/2027” or “this quarter”.") from None
         if found is None:
@@ -269,6 +308,20 @@ class QuestionEngine:
         return sorted(ref for score, ref in scored if score == best)
 
 
+def _choices(question: str, read: str, ambiguous: PeriodAmbiguous) -> tuple[tuple[str, str], ...]:
+    """Each reading of an ambiguous phrase as the whole question asked again with exact dates.
+
+    The span is in the lower-cased text; it fits the question as typed when lower-casing kept
+    every character in place, and the lower-cased question is used otherwise.
+    """
+    said = question.strip()
+    base = said if len(lower(said)) == len(read) else read
+    start, end = ambiguous.span
+    return tuple(
+        (choice.title, " ".join((base[:start] + choice.phrase + base[end:]).split())) for choice in ambiguous.choices
+    )
+
+
 def answer_question(question: str | None, register: Sequence[Agreement], today: date) -> Answer:
     """Answer one question about `register` as of `today` (builds the name index each call)."""
     return QuestionEngine(register).answer(question, today)
@@ -326,6 +379,8 @@ def _name_filters(hits: Sequence[Hit]) -> tuple[NameFilter, ...]:
 
 def _aspect_from(flags: dict[str, object]) -> str:
     """"What is the end date of X?" asks about its end; "what is X worth?" its value."""
+    if flags.get("extension") in ("options_left", "none_left", "cannot_extend"):
+        return "extensions"  # "does GR-2024-015 have extension options left?"
     if flags.get("date_field") in ("end", "start"):
         return str(flags["date_field"])
     if flags.get("intent") == "total":
@@ -357,15 +412,11 @@ def _list_query(
         date_field = "running" if state == "current" else "end"
     if period is not None and state == "ended" and date_field is None:
         date_field = "end"
-    if data_quality and "statuses" not in flags:
-        statuses = frozenset({"active", "draft"})
     ended_only = period is None and state == "ended"
-    current_only = (
-        period is None
-        and not ended_only
-        and not data_quality
-        and flags.get("extension") not in ("extended", "none_left")
-        and statuses == frozenset({"active"})
+    # "Current" said outright always means not ended by today, data-quality questions included.
+    current_only = period is None and not ended_only and (
+        state == "current"
+        or (not data_quality and flags.get("extension") not in ("extended", "none_left") and statuses == frozenset({"active"}))
     )
     min_value = money.get("min")
     max_value = money.get("max")
@@ -385,6 +436,7 @@ def _list_query(
         ended_only=ended_only,
         current_only=current_only,
         problem_codes=flags["problem_codes"] if data_quality else None,  # type: ignore[arg-type]
+        signed=flags.get("signed"),  # type: ignore[arg-type]
     )
 
 

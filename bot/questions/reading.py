@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bot.questions.fields import FIELD_CUES, SIGNED_CUES
 from bot.questions.words import (
     ASPECT_CUES,
     DATA_QUALITY_CUES,
@@ -50,6 +51,17 @@ class NotUnderstood(Exception):
     """The question cannot be answered without guessing; the message says why."""
 
 
+class NeedsChoice(NotUnderstood):
+    """A phrase has more than one reading the rules do not settle; the person picks one.
+
+    `choices` are (button title, the question asked again with that reading's exact dates).
+    """
+
+    def __init__(self, message: str, choices: tuple[tuple[str, str], ...]) -> None:
+        super().__init__(message)
+        self.choices = choices
+
+
 def lower(question: str) -> str:
     text = question.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return re.sub(r"\s+", " ", text)
@@ -76,12 +88,16 @@ def take_cues(reading: Reading) -> dict[str, object]:
     """Phrases that set the intent, the date field, extensions, data quality and status."""
     # Order matters: each phrase found is read, so "no end date" must go before "end".
     # Data quality goes first so "a generic contact email" is not read as "contact email".
+    # Signed statuses go before data quality so "not signed by either party" is not "not signed".
     flags: dict[str, object] = {}
+    signed = taken(reading, SIGNED_CUES)
+    if signed:
+        flags["signed"] = frozenset(str(value) for value in signed)
     codes = taken(reading, DATA_QUALITY_CUES)
     if codes:
         flags["data_quality"] = True
     flags["problem_codes"] = frozenset(code for code in codes if code)
-    found = taken(reading, ASPECT_CUES)
+    found = taken(reading, FIELD_CUES) or taken(reading, ASPECT_CUES)
     if found:
         flags["aspect"] = found[0]  # the cue listed first wins: lists run most specific first
     for flag, cues in (("extension", EXTENSION_CUES), ("intent", INTENT_CUES)):
@@ -96,7 +112,7 @@ def take_cues(reading: Reading) -> dict[str, object]:
         if found:
             flags[flag] = found[0]
     flags["anchor"] = any(flags.get(name) for name in ("aspect", "extension", "intent", "state", "date_field",
-                                                       "data_quality", "statuses"))
+                                                       "data_quality", "statuses", "signed"))
     return flags
 
 
