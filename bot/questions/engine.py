@@ -10,6 +10,7 @@ fully understood, and the answer says so with examples instead of guessing.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
@@ -32,6 +33,7 @@ from domain.monitoring import ACCEPTED, DUE, IN_PROGRESS, OVERDUE, QUERIED, SUBM
 from domain.payments import Instalment
 from domain.payments_query import run_payments_query
 from domain.query import KIND_PLURALS, NameFilter, Query, run_query
+from domain.register_index import RegisterIndex
 from domain.returns_query import NOT_SUBMITTED, ReturnsQuery, run_returns_query
 
 MAX_QUESTION_LENGTH = 500
@@ -57,6 +59,9 @@ REFERENCE_LIKE = re.compile(r"(?<![\w-])[a-z]{2,10}[-_/]\d{2,4}[-_/]\d{1,5}[a-z]
 AREA_CONTEXT = frozenset({"in", "across", "within", "around", "covering", "serving"})
 PROVIDER_CONTEXT = frozenset({"with", "to", "by", "from", "for", "does", "has", "have", "provider"})
 STREAM_CONTEXT = frozenset({"funded", "under", "through", "stream", "paid"})
+
+
+ANSWERS_KEPT = 256
 
 
 class Pieces(NamedTuple):
@@ -87,10 +92,15 @@ class QuestionEngine:
         self.vocabulary = Vocabulary(self.register)
         self.fy_start_month = fy_start_month
         self._titles = [normalise(a.title) for a in self.register]
+        # References, dates per kind and status, and name values: questions look up, not scan.
+        self.index = RegisterIndex(self.register)
         # Data-quality problems per agreement for one day: the register does not change
         # under an engine, so a second "data quality" question costs nothing.
         self._problems: dict[int, Sequence[Problem]] = {}
         self._problems_day: date | None = None
+        # Answers by (query, day): the register never changes under an engine, so twenty
+        # people asking "which grants expire this quarter?" today share one answer.
+        self._answers: OrderedDict[tuple[Query, date], Answer] = OrderedDict()
         self._references = {a.reference.lower(): a.reference for a in self.register}
         self._reference_pattern = (
             re.compile(
@@ -145,8 +155,23 @@ class QuestionEngine:
         return self.run(query, today), query
 
     def run(self, query: Query, today: date) -> Answer:
-        """Apply a query (this engine's own reading, or a follow-up's refinement) to the register."""
-        return run_query(query, self.register, today, self._problems_of)
+        """Apply a query (this engine's own reading, or a follow-up's refinement) to the register.
+
+        Remembered for the last few hundred (query, day) pairs: the register never changes under
+        an engine, so a question many people ask today is answered once.
+        """
+        try:
+            key = (query, today)
+            kept = self._answers.get(key)
+        except TypeError:  # a query carrying something unhashable is simply not remembered
+            return run_query(query, self.register, today, self._problems_of, self.index)
+        if kept is not None:
+            self._answers.move_to_end(key)
+            return kept
+        answer = self._answers[key] = run_query(query, self.register, today, self._problems_of, self.index)
+        while len(self._answers) > ANSWERS_KEPT:
+            self._answers.popitem(last=False)
+        return answer
 
     def _problems_of(self, agreement: Agreement, today: date) -> Sequence[Problem]:
         if today != self._problems_day:
