@@ -53,7 +53,6 @@ _AWAITING = re.compile(
     re.IGNORECASE,
 )
 _ASSESS_ONE = re.compile(r"^assess\s+(?:the\s+)?(?:return\s+for\s+)?(?P<reference>[A-Za-z0-9][\w/.-]*)\s*$", re.IGNORECASE)
-_CANCEL = re.compile(r"^(?:cancel|stop|quit|exit)\s*[.!]?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -90,10 +89,6 @@ def recognise(text: str | None, value: Any) -> Intent | None:
     if match and match.group("reference").lower() not in ("returns", "return"):
         return Intent(ASSESS, match.group("reference"))
     return None
-
-
-def is_cancel(text: str | None) -> bool:
-    return bool(_CANCEL.match(" ".join((text or "").split())))
 
 
 def _from_card(value: Mapping[str, Any]) -> Intent | None:

@@ -39,7 +39,7 @@ from dialogs.intents import (
 )
 from dialogs.return_form import ReturnForm
 from dialogs.state_storage import EtagConflict
-from dialogs.turn import Participant, ReturnCards, participant_of, set_turn
+from dialogs.turn import Participant, QuestionAnswerer, ReturnCards, participant_of, set_turn
 from storage.returns import ReturnsRepository
 
 log = logging.getLogger(__name__)
@@ -60,9 +60,15 @@ class ReturnsConversation:
         self._form = ReturnForm(repo, cards)
         self._assessment = AssessmentForm(repo, cards)
 
-    async def handle(self, context: TurnContext, participant: Participant, text: str | None) -> bool:
-        """Answer this message if it belongs to a return conversation; False to leave it alone."""
-        set_turn(context, participant, text)
+    async def handle(
+        self, context: TurnContext, participant: Participant, text: str | None, questions: QuestionAnswerer | None = None
+    ) -> bool:
+        """Answer this message if it belongs to a return conversation; False to leave it alone.
+
+        `questions` answers a register question typed mid-dialog (for this caller), so the
+        dialog can answer it and ask its question again instead of taking it as an answer.
+        """
+        set_turn(context, participant, text, questions)
         intent = recognise(text, context.activity.value)
         await self._state.load(context)
         dc = await self._dialogs.create_context(context)

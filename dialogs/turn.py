@@ -7,7 +7,7 @@ dialog state or sent in a card. It also puts the message text with any @mention 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -18,6 +18,7 @@ from domain.returns import MonitoringReturn
 PARTICIPANT = "commissioning.returns.participant"
 RETURNS_SEEN = "commissioning.returns.seen"
 CLEAN_TEXT = "commissioning.returns.text"
+QUESTIONS = "commissioning.returns.questions"
 
 PROVIDER = "provider"
 COMMISSIONER = "commissioner"
@@ -36,9 +37,20 @@ class Participant:
         return self.role == COMMISSIONER
 
 
-def set_turn(context: TurnContext, participant: Participant, text: str | None) -> None:
+# Answers a register question for this turn's caller, if the register understands it (True when sent).
+QuestionAnswerer = Callable[[str], Awaitable[bool]]
+
+
+def set_turn(context: TurnContext, participant: Participant, text: str | None, questions: QuestionAnswerer | None = None) -> None:
     context.turn_state[PARTICIPANT] = participant
     context.turn_state[CLEAN_TEXT] = text
+    context.turn_state[QUESTIONS] = questions
+
+
+async def answer_question(context: TurnContext, text: str) -> bool:
+    """Answer `text` as a register question mid-dialog, if the handler gave a way and it is understood."""
+    questions = context.turn_state.get(QUESTIONS)
+    return bool(questions is not None and await questions(text))
 
 
 def participant_of(context: TurnContext) -> Participant:

@@ -274,7 +274,7 @@ class CommissioningBot(TeamsActivityHandler):
         """Monitoring returns first (a check-in or assessment intent, or a dialog already running), else the question."""
         if self._returns is not None:
             participant = participant_of_caller(caller)
-            if await self._returns.handle(turn_context, participant, message.text):
+            if await self._returns.handle(turn_context, participant, message.text, self._question_answerer(turn_context, caller)):
                 return
         request = message.request
         if isinstance(request, (Ask, ShowHelp)):
@@ -282,6 +282,18 @@ class CommissioningBot(TeamsActivityHandler):
             await turn_context.send_activity(reply_activity(reply, self._assistant.today()))
         else:
             await turn_context.send_activity(request.message if isinstance(request, Refuse) else NOT_A_VALID_BUTTON)
+
+    def _question_answerer(self, turn_context: TurnContext, caller: Caller) -> Callable[[str], Awaitable[bool]]:
+        """For a register question typed mid-dialog: answered (True) only if the register understands it."""
+
+        async def answer(question: str) -> bool:
+            reply = await self._assistant.respond(Ask(question), caller)
+            if reply.answer is None or not reply.answer.understood:
+                return False
+            await turn_context.send_activity(reply_activity(reply, self._assistant.today()))
+            return True
+
+        return answer
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         """`Action.Execute` is the one invoke this bot answers; any other is the caller's mistake (400).
