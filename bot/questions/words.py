@@ -32,18 +32,19 @@ DATA_QUALITY_CUES = _cues(
     ("missing_start_date", r"\b(?:no|missing|without|lacking|blank|empty)(?: an?)? start dates?\b|\bstart dates? (?:missing|blank)\b"),
     ("missing_contact", r"\b(?:no|missing|without|lacking|blank)(?: an?)? (?:provider |key )?contacts?(?: details| names?)?\b"),
     ("generic_contact_email", r"\bgeneric (?:contact )?e-?mails?(?: address(?:es)?)?\b|\binfo@\S*|\b(?:info|admin|enquiries|office) e-?mails?\b"),
-    ("unsigned", r"\bunsigned\b|\bnot (?:been |yet )?(?:fully )?signed\b|\bnot signed by both\b|\bsignatures? missing\b"),
+    ("unsigned", r"\bunsigned\b|\bnot (?:been |yet )?signed by both(?: parties| sides)?\b|\bnot (?:been |yet )?(?:fully )?signed\b|\bsignatures? missing\b"),
     ("missing_project_code", r"\b(?:no|missing|without|lacking|blank)(?: an?)? project codes?\b"),
     ("missing_value", r"\b(?:no|missing|without|lacking|blank)(?: an?)? values?\b"),
     ("missing_contract_manager", r"\b(?:no|missing|without|lacking|blank)(?: an?)? contract managers?\b"),
-    ("expired_but_active", r"\bexpired but (?:still )?(?:active|live|open)\b|\bstill (?:active|open|live) (?:after|past) (?:their |the )?end(?: date)?\b"),
+    ("expired_but_active", r"\b(?:expired|ended|lapsed|past (?:their |its |the )?end(?: dates?)?) but (?:are |is )?(?:still )?(?:marked |shown |recorded |listed |showing )?(?:as )?(?:active|live|open|current)\b|\bstill (?:marked |shown )?(?:as )?(?:active|open|live) (?:after|past) (?:their |the |its )?end(?: dates?)?\b"),
     ("missing_from_last_import", r"\bmissing from (?:the )?(?:last |latest |most recent )?import\b|\bnot in (?:the )?(?:last |latest )?import\b"),
     (None, r"\bdata[- ]quality(?: problems?| issues?| gaps?| errors?| flags?| report| checks?)?\b|\b(?:problems?|issues?|errors?|gaps?|mistakes?) (?:in|with|on) (?:the )?(?:register|data|records?)\b|\bwhat(?:'s| is) wrong with (?:the )?(?:register|data)\b|\bregister (?:problems?|issues?|errors?|gaps?)\b|\bincomplete (?:records?|entries|rows)\b|\b(?:problems?|issues?|errors?|gaps?)\b"),
 )
 
 # Extension options and decisions.
 EXTENSION_CUES = _cues(
-    ("none_left", r"\bno (?:more )?extension options? (?:left|remaining)\b|\bno (?:more )?extensions? (?:left|remaining)\b|\bcan(?:not|'t| not) be extended(?: any ?further)?\b|\bout of extensions?\b"),
+    ("none_left", r"\b(?:have |has |had )?used (?:up )?(?:all )?(?:of )?(?:their |its |the )?(?:extension )?(?:options?|extensions?)(?: up)?\b|\bexhausted (?:their |its |all )?(?:extension )?(?:options?|extensions?)\b|\b(?:extension )?options? (?:all )?used up\b|\bout of extensions?\b|\brun out of (?:extension )?(?:options?|extensions?)\b"),
+    ("cannot_extend", r"\bno (?:more )?extension options?(?: (?:left|remaining|available))?\b|\bno (?:more )?extensions? (?:left|remaining|available)\b|\bcan(?:not|'t| not) be extended(?: any ?(?:further|more))?\b|\bnot extendable\b|\bunextendable\b|\bwithout (?:any )?extension options?\b|\bno (?:option|options) to extend\b"),
     ("decision_needed", r"\b(?:needing|need|needs|requiring|require|requires|due|awaiting|with|for) (?:an? )?extension decisions?\b|\bextension decisions?(?: due| needed| required| pending)?\b|\bdecide (?:whether|if) to extend\b|\bdecisions? (?:on|about) (?:extending|extensions?)\b"),
     ("extended", r"\b(?:have|has|had|been|were|was) (?:already )?(?:been )?extended\b|\bextensions? (?:used|exercised|taken)\b|\balready extended\b"),
     ("options_left", r"\b(?:with |have |has |having )?(?:unused |remaining |available )?extension options?(?: (?:left|remaining|available|unused|still open|not yet used))?\b|\bcan (?:still )?be extended\b|\bcould (?:still )?be extended\b|\bextendable\b|\bextensions? (?:left|remaining|available|unused)\b|\boptions? to extend\b|\bwith extensions?\b"),
