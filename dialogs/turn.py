@@ -7,12 +7,13 @@ dialog state or sent in a card. It also puts the message text with any @mention 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from botbuilder.core import TurnContext
 
+from domain.agreement import Agreement
 from domain.returns import MonitoringReturn
 
 PARTICIPANT = "commissioning.returns.participant"
@@ -102,6 +103,12 @@ class ReturnCards(Protocol):
     def outcome_card(self, ret: MonitoringReturn) -> dict[str, Any]: ...
 
     def form_offer_card(self, ret: MonitoringReturn) -> dict[str, Any]: ...
+
+    def provider_welcome_card(
+        self, providers: Sequence[str], agreements: Sequence[Agreement], due: Sequence[Any]
+    ) -> dict[str, Any]: ...
+
+    def due_card(self, due: Sequence[Any]) -> dict[str, Any]: ...
 
     def return_form_card(
         self, ret: MonitoringReturn, entered: Mapping[str, object] | None, problems: Mapping[str, str] | None
