@@ -122,6 +122,9 @@ def sync_reply(report: SyncReport) -> str:
     lines += [f"- {line}" for line in report.problems[:SYNC_PROBLEMS_SHOWN]]
     if len(report.problems) > SYNC_PROBLEMS_SHOWN:
         lines.append(f"Run `commissioning-bot sync` to see all {len(report.problems)} problems.")
+    if report.payments is not None:
+        lines.append(report.payments.summary_line())
+        lines += [f"- {line}" for line in report.payments.problems[:SYNC_PROBLEMS_SHOWN]]
     return "\n\n".join(lines)
 
 
@@ -180,6 +183,10 @@ class CommissioningBot(TeamsActivityHandler):
         self._alerts = alerts
         self._welcomed = TtlCache(WELCOME_REPEAT_SECONDS)
         self._routes = self._message_routes()
+
+    async def settle(self) -> None:
+        """Finish what turns left running in the background (follow-up contexts being written)."""
+        await self._assistant.settle()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
