@@ -22,6 +22,7 @@ from domain.data_quality import LABELS as PROBLEM_LABELS
 from domain.data_quality import Problem
 from domain.data_quality import problems as data_quality_problems
 from domain.periods import describe_range
+from domain.register_index import RegisterIndex
 from domain.values import format_date, format_money
 
 KIND_PLURALS = {"contract": "contracts", "grant": "grants", "partnership": "partnerships"}
@@ -71,16 +72,19 @@ ProblemsOf = Callable[[Agreement, date], Sequence[Problem]]
 
 
 def run_query(
-    query: Query, register: Sequence[Agreement], today: date, problems_of: ProblemsOf = data_quality_problems
+    query: Query, register: Sequence[Agreement], today: date, problems_of: ProblemsOf = data_quality_problems,
+    index: RegisterIndex | None = None,
 ) -> Answer:
     """Apply `query` to `register` as of `today`.
 
     `problems_of` finds an agreement's data-quality problems; a caller that answers many
-    questions about one register may pass a remembering version.
+    questions about one register may pass a remembering version. `index` (built from the same
+    register) narrows the agreements the rules below are applied to; the answer is the same.
     """
     if query.references or query.loose_name:
-        return _about_named(query, register, today, problems_of)
-    candidates = [a for a in register if _wanted(query, a, today)]
+        return _about_named(query, register, today, problems_of, index)
+    pool = index.candidates(query) if index is not None else register
+    candidates = [a for a in pool if _wanted(query, a, today)]
     candidates.sort(key=lambda a: _sort_key(query, a))
     matches = tuple(_match(query, a, today, problems_of) for a in candidates)
     if query.problem_codes is not None:
@@ -296,9 +300,11 @@ def _list_answer(query: Query, matches: tuple[Match, ...], today: date) -> Answe
     )
 
 
-def _about_named(query: Query, register: Sequence[Agreement], today: date, problems_of: ProblemsOf) -> Answer:
+def _about_named(
+    query: Query, register: Sequence[Agreement], today: date, problems_of: ProblemsOf, index: RegisterIndex | None,
+) -> Answer:
     """One agreement named by reference or by a loose name; several if the name fits several."""
-    by_reference = {a.reference.lower(): a for a in register}
+    by_reference = index.by_reference if index is not None else {a.reference.lower(): a for a in register}
     found = [by_reference[r.lower()] for r in query.references if r.lower() in by_reference]
     if query.references and not found:
         named = ", ".join(query.references)
@@ -311,7 +317,7 @@ def _about_named(query: Query, register: Sequence[Agreement], today: date, probl
             about_one=True,
         )
     if not query.references:
-        found = [a for a in register if _wanted(query, a, today)]
+        found = [a for a in (index.candidates(query) if index is not None else register) if _wanted(query, a, today)]
         found.sort(key=lambda a: (a.reference,))
     if query.loose_name and len(found) > 1:
         # A loose name means the live agreement when there is one: terminated and draft

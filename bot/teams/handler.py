@@ -113,7 +113,7 @@ def reply_activity(reply: Reply, today: date) -> Activity:
             options["page_size"] = reply.page_size
         card = cards.answer_card(reply.answer, **options)
         return card_activity(card, text=reply.note or None, summary=reply.answer.headline)
-    return card_activity(cards.help_card(), text=reply.note or None, summary="Help")
+    return card_activity(cards.help_card(reply.examples), text=reply.note or None, summary="Help")
 
 
 def sync_reply(report: SyncReport) -> str:
