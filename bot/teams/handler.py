@@ -122,6 +122,9 @@ def sync_reply(report: SyncReport) -> str:
     lines += [f"- {line}" for line in report.problems[:SYNC_PROBLEMS_SHOWN]]
     if len(report.problems) > SYNC_PROBLEMS_SHOWN:
         lines.append(f"Run `commissioning-bot sync` to see all {len(report.problems)} problems.")
+    if report.payments is not None:
+        lines.append(report.payments.summary_line())
+        lines += [f"- {line}" for line in report.payments.problems[:SYNC_PROBLEMS_SHOWN]]
     return "\n\n".join(lines)
 
 
