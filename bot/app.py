@@ -253,6 +253,7 @@ async def _stop_alerts(app: web.Application) -> None:
 
 
 async def _stop(app: web.Application) -> None:
+    await app[BOT].settle()
     await app[ENGINE].dispose()
 
 

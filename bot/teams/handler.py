@@ -184,6 +184,10 @@ class CommissioningBot(TeamsActivityHandler):
         self._welcomed = TtlCache(WELCOME_REPEAT_SECONDS)
         self._routes = self._message_routes()
 
+    async def settle(self) -> None:
+        """Finish what turns left running in the background (follow-up contexts being written)."""
+        await self._assistant.settle()
+
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         tenant = tenant_of(activity)
