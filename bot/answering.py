@@ -134,6 +134,8 @@ class Reply:
     page_size: int | None = None
     help: bool = False
     note: str = ""
+    # For the help card: questions about the caller's own register (none for someone who may not ask).
+    examples: tuple[str, ...] = ()
 
 
 class Assistant:
@@ -189,13 +191,15 @@ class Assistant:
 
         With a `thread`, the question may follow up the caller's last one there.
         """
-        if isinstance(request, ShowHelp):
-            return Reply(help=True)
         if not caller.may_ask:
             return Reply(help=True, note=NOT_REGISTERED if caller.email else NO_EMAIL)
         # The register the caller's role was decided on, so role and answer agree (and the
         # register's version is checked once per turn, not twice).
         register = caller.register or await self._register.current()
+        if isinstance(request, ShowHelp):
+            # Help names the caller's own agreements: the engine sees only what they may see.
+            helper = await self._engine(caller, register)
+            return Reply(help=True, examples=tuple(getattr(helper, "examples", ())))
         today = self._today()
         returns = await self._returns(today) if _about_returns(request.question) else ()
         # The engine sees only the caller's agreements, so it names only their returns.

@@ -27,7 +27,7 @@ from datetime import date
 from bot.questions.engine import MAX_QUESTION_LENGTH, MONTHS_NEED_A_DATE, QuestionEngine, not_understood
 from bot.questions.reading import NotUnderstood, Reading, lower
 from domain.answers import Answer, Period
-from domain.query import NameFilter, Query, interpretation_parts
+from domain.query import KIND_PLURALS, NameFilter, Query, interpretation_parts
 from domain.query_codec import ContextUnreadable, query_from_json, query_to_json
 
 NOTHING_TO_POINT_AT = (
@@ -145,6 +145,10 @@ class CannotFollow:
     message: str
 
 
+class _NoneOfThem(Exception):
+    """ "which of them are grants?" when the last answer held only contracts (the message names what it held)."""
+
+
 def read_fragment(engine: QuestionEngine, text: str, today: date) -> Fragment:
     """The new words as a `Fragment`, read by `engine` (its names, periods and cues).
 
@@ -234,7 +238,10 @@ def refine(context: Context, fragment: Fragment, today: date) -> FollowUp | Cann
         return None
     if not (fragment.narrows or fragment.intent):
         return None
-    query = _narrowed(context.query, fragment)
+    try:
+        query = _narrowed(context.query, fragment)
+    except _NoneOfThem as none:
+        return CannotFollow(f"None of them: the last answer listed only {none}. Ask a question of its own to see others.")
     if query.group_by == "month" and query.date_field == "running":
         return CannotFollow(MONTHS_NEED_A_DATE)
     return FollowUp(query, _carried_line(context.query, query, today, extra=_intent_words(context.query, query)))
@@ -288,11 +295,21 @@ def _another_agreement(context: Context, fragment: Fragment) -> FollowUp | None:
 def _narrowed(previous: Query, fragment: Fragment) -> Query:
     """The previous query with the fragment's filters put in place of (or, after "also", beside) its own."""
     also = fragment.opener in _ALSO
+    # "which of them are grants?" picks from the last answer: a kind or name there is kept and narrowed.
+    within = (fragment.them or fragment.referring) and not fragment.opener
     query = replace(previous, question=fragment.text, references=(), loose_name="")
     if fragment.kinds:
-        query = replace(query, kinds=(query.kinds | fragment.kinds) if also and query.kinds else fragment.kinds)
+        if also and query.kinds:
+            kinds = query.kinds | fragment.kinds
+        elif within and query.kinds:
+            kinds = query.kinds & fragment.kinds
+            if not kinds:
+                raise _NoneOfThem(" and ".join(KIND_PLURALS[k] for k in sorted(query.kinds)))
+        else:
+            kinds = fragment.kinds
+        query = replace(query, kinds=kinds)
     if fragment.names:
-        query = replace(query, names=_merged_names(query.names, fragment.names, also=also))
+        query = replace(query, names=_merged_names(query.names, fragment.names, also=also, within=within))
     query = _with_money(query, fragment)
     if fragment.statuses is not None:
         query = replace(query, statuses=fragment.statuses)
@@ -309,12 +326,18 @@ def _narrowed(previous: Query, fragment: Fragment) -> Query:
     return _with_time(previous, query, fragment)
 
 
-def _merged_names(before: tuple[NameFilter, ...], new: tuple[NameFilter, ...], *, also: bool) -> tuple[NameFilter, ...]:
+def _merged_names(
+    before: tuple[NameFilter, ...], new: tuple[NameFilter, ...], *, also: bool, within: bool = False
+) -> tuple[NameFilter, ...]:
     by_field = {name.field: name for name in before}
     for name in new:
         old = by_field.get(name.field)
         if also and old is not None:
             by_field[name.field] = NameFilter(name.field, f"{old.said} or {name.said}", old.values | name.values)
+        elif within and old is not None:
+            if not old.values & name.values:
+                raise _NoneOfThem(f"{name.field.replace('_', ' ')} {' or '.join(sorted(old.values))}")
+            by_field[name.field] = NameFilter(name.field, name.said, old.values & name.values)
         else:
             by_field[name.field] = name
     return tuple(by_field.values())

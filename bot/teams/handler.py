@@ -113,7 +113,7 @@ def reply_activity(reply: Reply, today: date) -> Activity:
             options["page_size"] = reply.page_size
         card = cards.answer_card(reply.answer, **options)
         return card_activity(card, text=reply.note or None, summary=reply.answer.headline)
-    return card_activity(cards.help_card(), text=reply.note or None, summary="Help")
+    return card_activity(cards.help_card(reply.examples), text=reply.note or None, summary="Help")
 
 
 def sync_reply(report: SyncReport) -> str:
@@ -122,6 +122,9 @@ def sync_reply(report: SyncReport) -> str:
     lines += [f"- {line}" for line in report.problems[:SYNC_PROBLEMS_SHOWN]]
     if len(report.problems) > SYNC_PROBLEMS_SHOWN:
         lines.append(f"Run `commissioning-bot sync` to see all {len(report.problems)} problems.")
+    if report.payments is not None:
+        lines.append(report.payments.summary_line())
+        lines += [f"- {line}" for line in report.payments.problems[:SYNC_PROBLEMS_SHOWN]]
     return "\n\n".join(lines)
 
 

@@ -247,3 +247,29 @@ def test_every_query_field_round_trips_through_json() -> None:
     query = ENGINE.parse("terminated grants in Lambeth or Hackney worth at least £50,000 ending next quarter", TODAY)
     assert query_from_json(query_to_json(query)) == query
     assert query_from_json(query_to_json(Query(question="x"))) == Query(question="x")
+
+
+def test_which_of_them_picks_from_the_last_answer() -> None:
+    """"which of them are in Lambeth?" narrows the list; asking for a kind it did not hold says so."""
+    answers = conversation(
+        ENGINE, "contracts ending this financial year", "which of them are in Lambeth?", "which of them are grants?"
+    )
+    assert answers[1].references == ["C-3"]
+    assert not answers[2].understood
+    assert answers[2].headline.startswith("None of them: the last answer listed only contracts.")
+
+
+def test_whats_the_total_totals_the_same_agreements() -> None:
+    """"what's the total?" after a list gives the same agreements with their total value."""
+    first, total = conversation(ENGINE, "contracts in pan-London", "what's the total?")
+    assert total.references == first.references
+    assert total.intent == "total"
+    assert "£17,400,000 in total" in total.headline
+
+
+def test_a_returns_question_ends_the_context() -> None:
+    """Monitoring returns are answered afresh, and the next follow-up has nothing to refine."""
+    context: Context | None = None
+    _, context, _ = answer_in_context(ENGINE, "what do we fund in Lambeth?", TODAY, context)
+    _, context, _ = answer_in_context(ENGINE, "which returns are overdue?", TODAY, context)
+    assert context is None
