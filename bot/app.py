@@ -254,6 +254,7 @@ async def _stop_alerts(app: web.Application) -> None:
 
 
 async def _stop(app: web.Application) -> None:
+    await app[BOT].settle()
     adapter = app[ADAPTER]
     if isinstance(adapter, LeanCloudAdapter):
         await adapter.replies.close()
