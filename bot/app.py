@@ -47,6 +47,7 @@ from bot.teams.connectors import ReusingBotFrameworkAuthentication, host_of
 from bot.teams.conversations import ConversationBook, MemberDirectory
 from bot.teams.handler import CommissioningBot
 from bot.teams.proactive import make_send
+from bot.teams.replies import LeanCloudAdapter
 from dialogs.returns_conversation import ReturnsConversation
 from dialogs.state_storage import SqlStorage
 from notifications.actions import AlertActions
@@ -119,7 +120,7 @@ def create_app(
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     authentication = ReusingBotFrameworkAuthentication(settings, local=local, credentials_factory=credentials_factory)
-    adapter = CloudAdapter(authentication)
+    adapter = LeanCloudAdapter(authentication)
     adapter.on_turn_error = _apologise
     try:
         alerts_config = alert_settings or AlertSettings.from_environ()
@@ -254,6 +255,9 @@ async def _stop_alerts(app: web.Application) -> None:
 
 async def _stop(app: web.Application) -> None:
     await app[BOT].settle()
+    adapter = app[ADAPTER]
+    if isinstance(adapter, LeanCloudAdapter):
+        await adapter.replies.close()
     await app[ENGINE].dispose()
 
 

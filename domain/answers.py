@@ -12,7 +12,6 @@ from datetime import date
 from decimal import Decimal
 
 from domain.agreement import Agreement
-from domain.breakdowns import Group
 
 
 @dataclass(frozen=True)
@@ -51,6 +50,20 @@ class PaymentLine:
     status: str
     paid_on: date | None = None
     generated: bool = False
+
+
+@dataclass(frozen=True)
+class Group:
+    """One row of a breakdown: the group's name, how many agreements, their total value and references."""
+
+    name: str
+    count: int
+    total_value: Decimal
+    references: tuple[str, ...]
+    # Agreements in the group with no value recorded (not in `total_value`).
+    missing_values: int = 0
+    # The value the agreements hold in the grouped field ("" for the not-recorded group).
+    key: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from bot.cards import text as words
 from bot.cards.elements import Element, card, column, columns, fits, heading, submit, subtle, text
 from bot.cards.notes import detail_lines
 from bot.cards.text import escape_text, money, plural, safe, shorten
-from domain.answers import Answer
-from domain.breakdowns import GROUP_FIELDS, Group
+from domain.answers import Answer, Group
+from domain.breakdowns import GROUP_FIELDS
 
 DEFAULT_PAGE_SIZE = 15
 MAX_PAGE_SIZE = 50
