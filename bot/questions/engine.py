@@ -104,6 +104,7 @@ class QuestionEngine:
         )
         self._mender = Mender(READ_WORDS | FILLER | set(KIND_WORDS) | set(MONTHS) | set(NUMBER_WORDS), self._name_words)
         self._examples: tuple[str, ...] | None = None
+        self._kept_read: tuple[tuple[str, date, str], str, Pieces] | None = None
         # References, dates per kind and status, and name values: questions look up, not scan.
         self.index = RegisterIndex(self.register)
         # Data-quality problems per agreement for one day: the register does not change
@@ -317,8 +318,24 @@ class QuestionEngine:
         )
         return replace(_returns_query(question, cues, found, references), scope=scope), register
 
-    def read(self, reading: Reading, today: date, question: str) -> Pieces:
-        """Every piece of a register question, in the order they are read; what is left is not understood."""
+    def read(self, reading: Reading, today: date, question: str, *, keep: bool = False) -> Pieces:
+        """Every piece of a register question, in the order they are read; what is left is not understood.
+
+        With `keep`, the reading is kept for the next read of the same words, once: a follow-up
+        check reads the words first, and when they are a complete question the engine's own
+        parse of them then costs nothing more.
+        """
+        key = (reading.text, today, question)
+        kept, self._kept_read = self._kept_read, None
+        if kept is not None and kept[0] == key:
+            reading.text = kept[1]
+            return kept[2]
+        pieces = self._read(reading, today, question)
+        if keep:
+            self._kept_read = (key, reading.text, pieces)
+        return pieces
+
+    def _read(self, reading: Reading, today: date, question: str) -> Pieces:
         references = self._take_references(reading)
         group_by = take_breakdown(reading)
         money = take_money(reading)

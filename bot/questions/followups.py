@@ -173,7 +173,7 @@ def read_fragment(engine: QuestionEngine, text: str, today: date) -> Fragment:
     them = bool(reading.take(_THEM))
     if show_all:
         return Fragment(text=text, opener=opener, show_all=True)
-    pieces = engine.read(reading, today, text)
+    pieces = engine.read(reading, today, text, keep=True)
     flags = pieces.flags
     money_min = pieces.money.get("min")
     money_max = pieces.money.get("max")
