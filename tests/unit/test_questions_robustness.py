@@ -27,7 +27,8 @@ WORDS = [
 def _is_honest(answer) -> bool:  # type: ignore[no-untyped-def]
     if answer.understood:
         return bool(answer.interpretation) and answer.count == len(answer.references)
-    return answer.count == 0 and bool(answer.examples) and answer.examples == ENGINE.examples
+    # A refusal offers the nearest real question first, then the same examples.
+    return answer.count == 0 and bool(answer.examples) and set(ENGINE.examples) <= set(answer.examples)
 
 
 @settings(max_examples=300, deadline=None)
