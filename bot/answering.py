@@ -11,8 +11,9 @@ every question at 10,000 agreements, so engines are kept per (register version, 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -30,6 +31,12 @@ NOT_REGISTERED = (
 )
 NO_EMAIL = "I could not confirm who you are just now, so I can only show help. Please try again in a minute."
 ENGINES_KEPT = 32
+# Answers from a register version superseded longer than this say so (a reload is still under way).
+STALE_AFTER_SECONDS = 60
+STALE_NOTE = (
+    "The register changed a moment ago and I am still loading the new version, so this answer is from "
+    "the previous one. Ask again in a minute for the latest."
+)
 
 
 class Register(Protocol):
@@ -68,10 +75,22 @@ def _about_returns(question: str | None) -> bool:
 
 
 def question_engine(register: Sequence[Agreement]) -> Engine:
-    """The question engine over `register` (imported when first used)."""
+    """The question engine over `register` (imported when first used).
+
+    With the England-and-Wales bank holidays, so "which payments are late?" in Teams counts
+    working days as the alerts and `ask` do: a payment due before Easter is not late at Easter.
+    """
     from bot.questions.engine import QuestionEngine
 
-    return QuestionEngine(register)
+    return QuestionEngine(register, bank_holidays=_bank_holidays())
+
+
+@functools.cache
+def _bank_holidays() -> Container[date]:
+    """One calendar for every engine (it fills in years as they are asked about)."""
+    from notifications.calendar import england_and_wales_bank_holidays
+
+    return england_and_wales_bank_holidays()
 
 
 @dataclass(frozen=True)
@@ -108,7 +127,17 @@ class Assistant:
         self._engines: OrderedDict[tuple[int, frozenset[str]], tuple[Sequence[Agreement], Engine]] = OrderedDict()
         # The contact index of the latest register (kept with the register it was built from).
         self._contacts: tuple[Sequence[Agreement], ContactIndex] | None = None
+        # What `prepare` built for the latest register off the event loop: (register, contacts, staff engine).
+        self._ready: tuple[Sequence[Agreement], ContactIndex, Engine] | None = None
         self._building = asyncio.Lock()
+
+    def prepare(self, register: Sequence[Agreement]) -> None:
+        """Build the contact map and the whole-register engine for a new register version.
+
+        Called by the register cache in its worker thread, beside the load, so the first turn on
+        a new version finds both ready instead of building them on the event loop.
+        """
+        self._ready = (register, contact_index(register), self._engine_factory(list(register)))
 
     def today(self) -> date:
         return self._today()
@@ -117,7 +146,8 @@ class Assistant:
         """Who is asking, decided on the current register (read once for the turn)."""
         register = await self._register.current()
         if self._contacts is None or self._contacts[0] is not register:
-            self._contacts = (register, contact_index(register))
+            ready = self._ready
+            self._contacts = (register, ready[1] if ready and ready[0] is register else contact_index(register))
         return identify(email, register, self._staff, self._contacts[1])
 
     async def respond(self, request: Ask | ShowHelp, caller: Caller) -> Reply:
@@ -140,7 +170,11 @@ class Assistant:
             answer = engine.answer(request.question, today, returns, payments=schedules)  # type: ignore[call-arg]
         else:
             answer = engine.answer(request.question, today, returns)
-        return Reply(answer=answer, page=request.page, page_size=request.page_size)
+        return Reply(answer=answer, page=request.page, page_size=request.page_size, note=self._stale_note())
+
+    def _stale_note(self) -> str:
+        behind = getattr(self._register, "behind_for", None)
+        return STALE_NOTE if behind is not None and behind() > STALE_AFTER_SECONDS else ""
 
     async def _engine(self, caller: Caller, register: Sequence[Agreement]) -> Engine:
         """The engine for this register and view; built once, in a worker thread so other turns go on."""
@@ -149,6 +183,10 @@ class Assistant:
         kept = self._kept(key, register)
         if kept is not None:
             return kept
+        ready = self._ready
+        if not view and ready is not None and ready[0] is register:
+            self._engines[key] = (register, ready[2])
+            return ready[2]
         async with self._building:
             kept = self._kept(key, register)  # another turn may have built it while this one waited
             if kept is not None:

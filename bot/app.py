@@ -77,6 +77,7 @@ ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", CommissioningBot)
 ALERTS = web.AppKey("alerts", AlertScheduler)
 REGISTER_SYNC = web.AppKey("register_sync", RegisterSyncer)
+REGISTER = web.AppKey("register", RegisterCache)
 LOCAL = web.AppKey("local", bool)
 HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
 HEALTH_CHECKS = web.AppKey("health_checks", dict)
@@ -125,17 +126,21 @@ def create_app(
         raise StartupFailed(str(refused)) from None
     returns_repository = ReturnsRepository(engine)
     register_sync = _register_syncer(graph_credentials, engine, today)
+    register = RegisterCache(sessions)
+    assistant = Assistant(
+        register,
+        StaffRule.from_lists(settings.staff_emails, settings.staff_domains, local=local),
+        today,
+        engine_factory,
+        returns=returns_repository.overview,
+        payments=payment_schedules(sessions, os.environ.get("PAYMENT_PROFILE", "")),
+    )
+    # Each new register version's engine and contact map are built in the cache's worker thread.
+    register.prepare = assistant.prepare
     bot = CommissioningBot(
         settings=settings,
         local=local,
-        assistant=Assistant(
-            RegisterCache(sessions),
-            StaffRule.from_lists(settings.staff_emails, settings.staff_domains, local=local),
-            today,
-            engine_factory,
-            returns=returns_repository.overview,
-            payments=payment_schedules(sessions, os.environ.get("PAYMENT_PROFILE", "")),
-        ),
+        assistant=assistant,
         directory=MemberDirectory(),
         book=ConversationBook(sessions),
         returns=ReturnsConversation(SqlStorage(engine), returns_repository, checkin_cards, today),
@@ -158,6 +163,7 @@ def create_app(
     app[BOT] = bot
     app[ALERTS] = alerts
     app[REGISTER_SYNC] = register_sync
+    app[REGISTER] = register
     app[LOCAL] = local
     app[HEALTH_CHECKS] = {
         "database": lambda: _database_health(engine),
@@ -168,6 +174,7 @@ def create_app(
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.on_startup.append(_start)
+    app.on_startup.append(_warm_register)
     app.on_startup.append(_start_alerts)
     app.on_startup.append(_start_register_sync)
     app.on_cleanup.append(_stop_register_sync)
@@ -200,6 +207,14 @@ async def _start(app: web.Application) -> None:
     except Exception as error:  # noqa: BLE001 - one line for the administrator, no traceback
         first_line = str(error).splitlines()[0][:300] if str(error) else ""
         raise StartupFailed(f"Cannot open the database: {type(error).__name__}: {first_line}") from None
+
+
+async def _warm_register(app: web.Application) -> None:
+    """Load the register and build its indexes before the first question, not inside it."""
+    try:
+        await app[REGISTER].warm()
+    except Exception as error:  # noqa: BLE001 - the first question tries again and apologises if it must
+        log.warning("Could not load the register at start-up: %s", type(error).__name__)
 
 
 async def _start_alerts(app: web.Application) -> None:

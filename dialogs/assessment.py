@@ -1,8 +1,9 @@
 """A contract manager assesses a submitted return: accept or query, rating, comment.
 
 Opened from the "Assess" button on the channel notification or the awaiting list, or by
-typing "assess OPCC-2023-014". The assessment card collects everything in one submit; typed
-answers work too, one question at a time. Only staff may assess; the return is looked up
+typing "assess OPCC-2023-014". The assessment card collects everything in one submit, taken
+by `dialogs.assessment_form` (never by this dialog's prompts, so a card press mid-dialog is
+never "a different return"); typed answers work too, one question at a time. Only staff may assess; the return is looked up
 by id from the database and must still be submitted. The provider is told the outcome
 through the outbox (`ReturnsRepository.assess`), and every step is audited.
 """
@@ -16,11 +17,11 @@ from botbuilder.dialogs.prompts import PromptValidatorContext
 
 from dialogs import checkin_text as say
 from dialogs.answer_prompt import AnswerPrompt, ask
-from dialogs.intents import ASSESS_DECISION, is_cancel
+from dialogs.intents import is_cancel
 from dialogs.turn import ReturnCards, participant_of, text_of
 from domain.monitoring import ACCEPTED, SUBMITTED
 from domain.returns import NONE_WORDS, AnswerRefused, MonitoringReturn, parse_rating
-from storage.returns import ACCEPT, QUERY, NotAwaitingAssessment, ReturnsRepository, UnknownReturn
+from storage.returns import ACCEPT, QUERY, NotAwaitingAssessment, NotStaff, ReturnsRepository, UnknownReturn
 
 ASSESS = "assess.steps"
 PROMPT = "assess.prompt"
@@ -59,11 +60,6 @@ class AssessmentDialog(ComponentDialog):
             await step.context.send_activity(say.NOT_AWAITING.format(state=ret.state))
             return await step.end_dialog()
         step.values["return_id"] = ret.id
-        data = options.get("data")
-        if isinstance(data, dict) and data.get("action") == ASSESS_DECISION:
-            decision = _decision_from_card(data, ret.id)
-            if decision is not None:
-                return await step.next(decision)
         card = self._cards.assessment_card(ret)
         return await step.prompt(PROMPT, ask(say.ASSESS_PROMPT, card=card, kind="decision", return_id=ret.id))
 
@@ -93,8 +89,12 @@ class AssessmentDialog(ComponentDialog):
         return_id, decision = step.values["return_id"], step.values["decision"]
         try:
             ret = await self._repo.assess(
-                return_id, participant.actor, decision, step.values["rating"], step.result or "", outcome=self._cards.outcome_card
+                return_id, participant.actor, decision, step.values["rating"], step.result or "",
+                outcome=self._cards.outcome_card, staff=participant.is_staff,
             )
+        except NotStaff:
+            await step.context.send_activity(say.STAFF_ONLY)
+            return await step.end_dialog()
         except (NotAwaitingAssessment, UnknownReturn):
             current = await self._find({"return_id": return_id})
             await step.context.send_activity(say.NOT_AWAITING.format(state=current.state if current else "gone"))
@@ -126,22 +126,18 @@ class AssessmentDialog(ComponentDialog):
             await send(say.HELP_ASSESS)
             return False
         kind = rules.get("kind")
+        if data:
+            # The card's own buttons go to `AssessmentForm`, never here: this is some other card.
+            await send(say.STALE_BUTTON)
+            return False
         if kind == "decision":
-            if data:
-                decision = _decision_from_card(data, rules["return_id"])
-                if decision is None:
-                    await send(say.STALE_BUTTON)
-                    return False
-            elif words in (ACCEPT, "accepted", QUERY, "query it"):
+            if words in (ACCEPT, "accepted", QUERY, "query it"):
                 decision = {"decision": ACCEPT if words.startswith(ACCEPT) else QUERY}
             else:
                 await send(say.ASSESS_PROMPT)
                 return False
             prompt.recognized.value = decision
             return True
-        if data:
-            await send(say.STALE_BUTTON)
-            return False
         if kind == "rating":
             try:
                 prompt.recognized.value = parse_rating(text)
@@ -158,20 +154,3 @@ class AssessmentDialog(ComponentDialog):
         prompt.recognized.value = "" if words in NONE_WORDS else text
         return True
 
-
-def _decision_from_card(data: dict[str, Any], return_id: int) -> dict[str, Any] | None:
-    """A card's accept/query with its rating and comment, if it is for this return."""
-    if data.get("action") != ASSESS_DECISION or data.get("return_id") != return_id:
-        return None
-    decision = data.get("decision")
-    if decision not in (ACCEPT, QUERY):
-        return None
-    result: dict[str, Any] = {"decision": decision, "rating": "", "comment": ""}
-    try:
-        result["rating"] = parse_rating(data.get("rating")) if data.get("rating") else ""
-    except AnswerRefused:
-        result["rating"] = ""
-    comment = data.get("comment")
-    if isinstance(comment, str) and comment.strip() and len(comment) <= MAX_COMMENT:
-        result["comment"] = comment.strip()
-    return result

@@ -266,7 +266,7 @@ class CheckinDialog(ComponentDialog):
         participant = participant_of(step.context)
         try:
             submitted = await self._repo.submit(
-                ret.id, participant.actor, notification=self._cards.submission_notification(ret), speaking_for=participant.providers
+                ret.id, participant.actor, notification=self._cards.submission_notification, speaking_for=participant.providers
             )
         except NotYourReturn as refused:
             await step.context.send_activity(say.NO_LONGER_YOURS.format(reference=refused.reference))

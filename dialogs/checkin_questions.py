@@ -70,7 +70,8 @@ def spend_warning(ret: MonitoringReturn) -> str:
     if check.over_value:
         return say.OVERSPEND_WARNING.format(spent=spent, value=format_money(ret.agreement.value))
     if check.underspend:
-        return say.UNDERSPEND_WARNING.format(
+        warning = say.UNDERSPEND_PAID_WARNING if check.from_payments else say.UNDERSPEND_WARNING
+        return warning.format(
             spent=spent, expected=format_money(check.expected_to_date), end=format_date(ret.period.end),
             percent=check.percent_of_profile,
         )

@@ -43,6 +43,9 @@ OVERSPEND_WARNING = "Spend to date of {spent} is above the agreement value of {v
 UNDERSPEND_WARNING = (
     "Spend to date of {spent} is well behind the {expected} a straight-line profile expects by {end} ({percent}% of it)."
 )
+UNDERSPEND_PAID_WARNING = (
+    "Spend to date of {spent} is well behind the {expected} we had paid you by {end} ({percent}% of it)."
+)
 ASK_RAG = "How would you rate delivery this period: Red, Amber or Green?"
 ASK_RISKS = "Any risks or issues to report? Type them, or 'none'."
 ASK_OUTCOMES = "What outcomes did the service achieve this period?"
@@ -107,3 +110,8 @@ ASSESSED_ACCEPTED = "Accepted the {period} return for {reference}, rated {rating
 ASSESSED_QUERIED = "Queried the {period} return for {reference}. The provider will see your comment and can resubmit."
 HELP_ASSESS = "Choose accept or query, a rating on the Procurement Act scale and, for a query, a comment. Type 'cancel' to stop."
 ASSESS_CANCELLED = "Assessment stopped. Nothing was changed."
+# The assessment card's one submit, checked on the server.
+FORM_NEEDS_RATING = "Choose a rating: it is needed to accept or to query."
+FORM_NEEDS_DECISION = "Press Accept or Query."
+FORM_NOT_RECORDED = "Not recorded yet. {problems} Everything you entered is still on the card below."
+ALREADY_ASSESSED = "Nothing changed: this return was already assessed. {outcome}."

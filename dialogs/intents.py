@@ -26,6 +26,8 @@ CHANGE_ANSWER = "change_answer"
 SAVE_RETURN = "save_return"
 ASSESS_RETURN = "assess_return"
 ASSESS_DECISION = "assess_decision"
+# Teams asking for an assessment card as it stands now (Universal Actions refresh).
+ASSESS_REFRESH = "assess_refresh"
 RETURN_ACTIONS = (SUBMIT_RETURN, CHANGE_ANSWER, SAVE_RETURN)
 # The one-card return form: open it, and send it back filled in.
 OPEN_RETURN_FORM = "open_return_form"
@@ -107,7 +109,7 @@ def _from_card(value: Mapping[str, Any]) -> Intent | None:
         )
     if action in RETURN_ACTIONS or action in FORM_ACTIONS:
         return Intent(RETURN_BUTTON, data=value)
-    if action in (ASSESS_RETURN, ASSESS_DECISION):
+    if action in (ASSESS_RETURN, ASSESS_DECISION, ASSESS_REFRESH):
         return Intent(ASSESS, data=value)
     if action == "awaiting_assessment":
         return Intent(AWAITING_ASSESSMENT)

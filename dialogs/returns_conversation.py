@@ -12,16 +12,20 @@ never share a return) and lives in the database through `SqlStorage`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, PrivateConversationState, Storage, TurnContext
 from botbuilder.dialogs import DialogSet
 
 from dialogs import checkin_text as say
 from dialogs.assessment import AssessmentDialog
+from dialogs.assessment_form import AssessmentForm, FormReply
 from dialogs.checkin import CheckinDialog
 from dialogs.intents import (
+    ASSESS_DECISION,
+    ASSESS_REFRESH,
     AWAITING_ASSESSMENT,
     CHANGE_ANSWER,
     CHECK_IN,
@@ -35,7 +39,7 @@ from dialogs.intents import (
 )
 from dialogs.return_form import ReturnForm
 from dialogs.state_storage import EtagConflict
-from dialogs.turn import Participant, ReturnCards, set_turn
+from dialogs.turn import Participant, ReturnCards, participant_of, set_turn
 from storage.returns import ReturnsRepository
 
 log = logging.getLogger(__name__)
@@ -54,6 +58,7 @@ class ReturnsConversation:
         self._repo = repo
         self._cards = cards
         self._form = ReturnForm(repo, cards)
+        self._assessment = AssessmentForm(repo, cards)
 
     async def handle(self, context: TurnContext, participant: Participant, text: str | None) -> bool:
         """Answer this message if it belongs to a return conversation; False to leave it alone."""
@@ -120,12 +125,30 @@ class ReturnsConversation:
 
     async def _assess(self, dc, intent: Intent, active: str | None) -> None:  # type: ignore[no-untyped-def]
         data = intent.data or {}
-        if active == AssessmentDialog.ID and data:
-            await dc.continue_dialog()
+        if data.get("action") in (ASSESS_DECISION, ASSESS_REFRESH):
+            # The card's one submit is the path now: any typed assessment under way stops.
+            if active == AssessmentDialog.ID:
+                await dc.cancel_all_dialogs()
+            reply = await self.card_action(participant_of(dc.context), data)
+            await dc.context.send_activity(
+                MessageFactory.attachment(CardFactory.adaptive_card(reply.card), text=reply.text)
+                if reply.card is not None and not reply.recorded
+                else MessageFactory.text(reply.text)
+            )
             return
         await dc.cancel_all_dialogs()
         options = {"return_id": data.get("return_id"), "reference": intent.reference, "data": dict(data) if data else None}
         await dc.begin_dialog(AssessmentDialog.ID, options)
+
+    async def card_action(self, participant: Participant, data: Mapping[str, Any]) -> FormReply:
+        """An assessment card's Accept / Query (checked and recorded), or Teams refreshing the card.
+
+        Answers both an `Action.Submit` message and an `Action.Execute` invoke, whose reply card
+        replaces the one pressed: the form again with what to fix, or the decision for everyone.
+        """
+        if data.get("action") == ASSESS_REFRESH:
+            return await self._assessment.current(participant, data.get("return_id"))
+        return await self._assessment.take(participant, data)
 
     async def _list_awaiting(self, context: TurnContext, participant: Participant) -> None:
         if not participant.is_staff:

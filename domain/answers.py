@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from domain.agreement import Agreement
+from domain.breakdowns import Group
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,13 @@ class Answer:
     details: tuple[str, ...] = field(default=())
     # Instalments, for questions about payments.
     payments: tuple[PaymentLine, ...] = ()
+    # When a phrase has more than one reading ("over the summer"): (button title, the question
+    # asked again with that exact period), one per reading, for the person to choose.
+    choices: tuple[tuple[str, str], ...] = ()
+    # A breakdown ("total value per provider"): one row per group, largest total first;
+    # `matches` then run group by group in the same order.
+    groups: tuple[Group, ...] = ()
+    group_by: str = ""
 
     @property
     def count(self) -> int:

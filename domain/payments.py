@@ -35,6 +35,7 @@ STATUSES: tuple[str, ...] = (UPCOMING, DUE, PART_PAID, OVERDUE, PAID, PAID_LATE)
 SETTLED: frozenset[str] = frozenset({PAID, PAID_LATE})
 
 DEFAULT_OVERDUE_AFTER = 5
+BEYOND_SCHEDULE = "paid beyond the schedule"
 DEFAULT_START_GRACE = 10
 
 # PAYMENT_PROFILE values: (months per instalment, paid at the start of the period?).
@@ -211,8 +212,9 @@ def apply_payment(
 ) -> Applied:
     """Pay `amount` into the earliest unpaid instalments, overflowing into the next.
 
-    A part payment stays part paid (its paid date is the latest payment's); an amount beyond the
-    whole schedule lands on the last instalment, so no money recorded is ever lost.
+    A part payment stays part paid (its paid date is the latest payment's). An amount beyond the
+    whole schedule becomes an instalment of its own, due and paid on `paid_on` (noted so), so no
+    money recorded is ever lost and the dates earlier money was paid on stay true.
     """
     if amount <= ZERO:
         raise ValueError("a payment must be more than £0")
@@ -227,10 +229,13 @@ def apply_payment(
         part = min(left, instalment.outstanding)
         left -= part
         changed[instalment.number] = _paid(instalment, part, paid_on, payment_reference)
+    extra: tuple[Instalment, ...] = ()
     if left > ZERO:
-        last = changed.get(ordered[-1].number, ordered[-1])
-        changed[last.number] = _paid(last, left, paid_on, payment_reference)
-    result = tuple(changed.get(instalment.number, instalment) for instalment in ordered)
+        number = ordered[-1].number + 1 if ordered else 1
+        beyond = Instalment(ordered[0].reference if ordered else "", number, paid_on, left, note=BEYOND_SCHEDULE)
+        changed[number] = _paid(beyond, left, paid_on, payment_reference)
+        extra = (changed[number],)
+    result = tuple(changed.get(instalment.number, instalment) for instalment in ordered) + extra
     return Applied(tuple(changed[number] for number in sorted(changed)), result)
 
 

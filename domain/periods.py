@@ -22,6 +22,8 @@ MONTH_NAMES = (
 
 def describe_range(start: date, end: date) -> str:
     """`1 Oct – 31 Dec 2026`, with the year shown once when both days share it."""
+    if end < start:
+        return f"no days left (today is {start.day} {start:%b %Y})"
     if end == date.max:
         return f"from {start.day} {start:%b %Y} onwards"
     if start == end:

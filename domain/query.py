@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from domain.agreement import Agreement
 from domain.answers import Answer, Match, Period
+from domain.breakdowns import GROUP_FIELDS, breakdown_answer
 from domain.data_quality import Problem
 from domain.data_quality import problems as data_quality_problems
 from domain.periods import describe_range
@@ -57,6 +58,7 @@ class Query:
     references: tuple[str, ...] = ()
     aspect: str = "details"  # for one agreement: end | start | contact | manager | value | details
     loose_name: str = ""
+    group_by: str | None = None  # a breakdown: provider | funding_stream | area | category | kind | month
     notes: tuple[str, ...] = field(default=())
 
 
@@ -78,7 +80,10 @@ def run_query(
     matches = tuple(_match(query, a, today, problems_of) for a in candidates)
     if query.problem_codes is not None:
         matches = tuple(m for m in matches if m.problems)
-    return _list_answer(query, matches, today)
+    answer = _list_answer(query, matches, today)
+    if query.group_by:
+        return breakdown_answer(answer, query.group_by, query.date_field, headline_for(query, len(matches)))
+    return answer
 
 
 def _wanted(query: Query, agreement: Agreement, today: date) -> bool:
@@ -213,6 +218,10 @@ def interpretation(query: Query, today: date) -> str:
         parts.append("status " + " or ".join(sorted(query.statuses)))
     if query.period is not None and query.date_field:
         parts.append(DATE_FIELD_WORDS[query.date_field])
+    if query.group_by == "month":
+        parts.append("by month of " + ("start date" if query.date_field == "start" else "current end date"))
+    elif query.group_by:
+        parts.append(f"by {GROUP_FIELDS[query.group_by]}")
     return ", ".join(parts + list(query.notes))
 
 
@@ -254,6 +263,8 @@ def _list_answer(query: Query, matches: tuple[Match, ...], today: date) -> Answe
     ended = sum(1 for m in matches if m.ended)
     if ended and query.period is not None:
         headline += f" {ended} already ended."
+    if query.period is not None and query.period.end < query.period.start:
+        headline += f" “{query.period.label}” has no days left from today, so nothing can match."
     return Answer(
         question=query.question,
         understood=True,

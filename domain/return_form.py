@@ -54,7 +54,8 @@ def check_form(ret: MonitoringReturn, fields: Mapping[str, object]) -> FormCheck
         combined[SAME_AS_LAST] = answers[SAME_AS_LAST] = "no"
     checked: set[str] = {SAME_AS_LAST}
     while True:
-        question = _next_unchecked(questions_for(ret.agreement, ret.period, combined, has_previous=has_previous), checked)
+        question = _next_unchecked(questions_for(ret.agreement, ret.period, combined, has_previous=has_previous,
+                                                    paid_to_date=ret.paid_to_date), checked)
         if question is None:
             break
         checked.add(question.key)

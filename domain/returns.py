@@ -190,6 +190,8 @@ class SpendCheck:
     over_value: bool
     underspend: bool
     spend_to_date: Decimal = Decimal(0)
+    # The expectation is the money actually paid to the provider, not a straight line of the value.
+    from_payments: bool = False
 
     @property
     def needs_explanation(self) -> bool:
@@ -224,11 +226,18 @@ def check_spend(
     expected = paid_to_date if paid_to_date is not None else expected_spend_to_date(agreement, period.end)
     over = agreement.value is not None and spend_to_date > agreement.value
     under = expected is not None and expected > 0 and spend_to_date < expected * UNDERSPEND_THRESHOLD
-    return SpendCheck(expected, over, under, spend_to_date)
+    return SpendCheck(expected, over, under, spend_to_date, from_payments=paid_to_date is not None)
 
 
-def questions_for(agreement: Agreement, period: MonitoringPeriod, answers: dict[str, str], *, has_previous: bool = False) -> list[Question]:
-    """Every question this return asks now, in order; conditional ones follow earlier answers."""
+def questions_for(
+    agreement: Agreement, period: MonitoringPeriod, answers: dict[str, str], *, has_previous: bool = False,
+    paid_to_date: Decimal | None = None,
+) -> list[Question]:
+    """Every question this return asks now, in order; conditional ones follow earlier answers.
+
+    `paid_to_date` (the money paid to the provider by the period end, when the agreement has a
+    payment schedule) is what spend is judged against, as in `check_spend`.
+    """
     questions: list[Question] = []
     if has_previous:
         questions.append(Question(SAME_AS_LAST, YES_NO))
@@ -240,7 +249,7 @@ def questions_for(agreement: Agreement, period: MonitoringPeriod, answers: dict[
     questions.append(Question(SPEND_IN_PERIOD, MONEY))
     questions.append(Question(SPEND_TO_DATE, MONEY))
     to_date = answers.get(SPEND_TO_DATE)
-    if to_date is not None and check_spend(agreement, period, Decimal(to_date)).needs_explanation:
+    if to_date is not None and check_spend(agreement, period, Decimal(to_date), paid_to_date).needs_explanation:
         questions.append(Question(SPEND_EXPLANATION, TEXT))
     questions.append(Question(RAG, CHOICE, choices=RAG_CHOICES))
     questions.append(Question(RISKS, NONE_OR_TEXT))
@@ -285,7 +294,8 @@ def normalise_answer(question: Question, text: object, answers: dict[str, str]) 
 
 
 def apply_answer(
-    agreement: Agreement, period: MonitoringPeriod, answers: dict[str, str], key: str, value: str, *, has_previous: bool = False
+    agreement: Agreement, period: MonitoringPeriod, answers: dict[str, str], key: str, value: str, *, has_previous: bool = False,
+    paid_to_date: Decimal | None = None,
 ) -> dict[str, str]:
     """Answers with `key` set to `value`, dropping answers the change made meaningless.
 
@@ -297,7 +307,7 @@ def apply_answer(
     changed[key] = value
     if key == SPEND_IN_PERIOD and SPEND_TO_DATE in changed and Decimal(changed[SPEND_TO_DATE]) < Decimal(value):
         del changed[SPEND_TO_DATE]
-    asked = {q.key for q in questions_for(agreement, period, changed, has_previous=has_previous)}
+    asked = {q.key for q in questions_for(agreement, period, changed, has_previous=has_previous, paid_to_date=paid_to_date)}
     return {k: v for k, v in changed.items() if k in asked}
 
 
@@ -339,10 +349,14 @@ class MonitoringReturn:
     # The return for the period before, when there is one: "same as last quarter?" and the
     # assessor's comparison read it.
     previous: MonitoringReturn | None = None
+    # Paid to the provider by the period end, when the agreement has a stored payment schedule:
+    # spend is judged against the money received, not a straight line of the value.
+    paid_to_date: Decimal | None = None
 
     @property
     def questions(self) -> list[Question]:
-        return questions_for(self.agreement, self.period, self.answers, has_previous=self.previous is not None)
+        return questions_for(self.agreement, self.period, self.answers, has_previous=self.previous is not None,
+                             paid_to_date=self.paid_to_date)
 
     @property
     def next_question(self) -> Question | None:
@@ -377,7 +391,7 @@ class MonitoringReturn:
     @property
     def spend_check(self) -> SpendCheck | None:
         to_date = self.money(SPEND_TO_DATE)
-        return None if to_date is None else check_spend(self.agreement, self.period, to_date)
+        return None if to_date is None else check_spend(self.agreement, self.period, to_date, self.paid_to_date)
 
 
 def provider_key(name: str) -> str:
@@ -407,7 +421,7 @@ def copy_from_previous(ret: MonitoringReturn) -> dict[str, str]:
     for key in COPIED_FROM_LAST:
         if key in previous and key not in answers:
             answers[key] = previous[key]
-    asked = {q.key for q in questions_for(ret.agreement, ret.period, answers, has_previous=True)}
+    asked = {q.key for q in questions_for(ret.agreement, ret.period, answers, has_previous=True, paid_to_date=ret.paid_to_date)}
     return {k: v for k, v in answers.items() if k in asked}
 
 
@@ -423,7 +437,8 @@ def return_flags(ret: MonitoringReturn) -> list[str]:
     if check is not None and check.over_value:
         flags.append("Spend to date is above the agreement value")
     if check is not None and check.underspend:
-        flags.append(f"Underspend: spend to date is {check.percent_of_profile}% of the expected profile")
+        against = "the money paid to date" if check.from_payments else "the expected profile"
+        flags.append(f"Underspend: spend to date is {check.percent_of_profile}% of {against}")
     if ret.answers.get(RISKS):
         flags.append("Risks or issues reported")
     return flags

@@ -18,6 +18,8 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from storage.register_version import OFF, watch_register_writes
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_DATABASE_URL = "sqlite:///commissioning.db"
 
@@ -62,8 +64,10 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
-        return engine
-    return create_async_engine(full, pool_pre_ping=True, hide_parameters=True)
+    else:
+        engine = create_async_engine(full, pool_pre_ping=True, hide_parameters=True)
+    watch_register_writes(engine.sync_engine)
+    return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -79,7 +83,12 @@ def alembic_config() -> Config:
 def _upgrade(connection: Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, revision)
+    # Earlier migrations may write the register before the version counter exists.
+    connection.info[OFF] = True
+    try:
+        command.upgrade(config, revision)
+    finally:
+        connection.info.pop(OFF, None)
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:

@@ -393,3 +393,16 @@ class PaymentInstalment(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(320), default="")
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class RegisterVersion(Base):
+    """One row whose `version` goes up in the same transaction as every change to the register.
+
+    A turn reads this one integer to know whether its loaded register is still current
+    (`storage/register_version.py` bumps it for every write to the register's tables).
+    """
+
+    __tablename__ = "register_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

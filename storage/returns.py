@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -50,7 +50,7 @@ from domain.returns import (
 )
 from storage.agreements import load_agreements, to_domain
 from storage.db import session_factory
-from storage.models import AgreementRow, AuditEntry, OutboxItem, Provider, ReturnKpiActual
+from storage.models import AgreementRow, AuditEntry, OutboxItem, PaymentInstalment, Provider, ReturnKpiActual
 from storage.models import MonitoringPeriod as PeriodRow
 from storage.models import MonitoringReturn as ReturnRow
 
@@ -121,6 +121,10 @@ class ReturnIncomplete(Exception):
 
 class UnknownReturn(LookupError):
     """No such return, or no such period owed for that agreement."""
+
+
+class NotStaff(PermissionError):
+    """Only commissioning staff may assess a return: checked at the write, whatever the card said."""
 
 
 class NotAwaitingAssessment(Exception):
@@ -301,7 +305,8 @@ class ReturnsRepository:
             if ret.state not in OPEN_STATES:
                 raise ReturnNotOpen(return_id, ret.state)
             await _take_prompt(session, return_id, prompt_id)
-            answers = apply_answer(ret.agreement, ret.period, ret.answers, key, value, has_previous=ret.previous is not None)
+            answers = apply_answer(ret.agreement, ret.period, ret.answers, key, value, has_previous=ret.previous is not None,
+                                   paid_to_date=ret.paid_to_date)
             await _write_answers(session, return_id, ret, answers, moment)
             return replace(ret, answers=answers)
 
@@ -336,10 +341,15 @@ class ReturnsRepository:
             return await session.scalar(select(ReturnRow.prompt_id).where(ReturnRow.id == return_id)) or ""
 
     async def submit(
-        self, return_id: int, actor: str, notification: dict[str, Any] | None = None, now: datetime | None = None, *,
-        speaking_for: Iterable[str] | None = None,
+        self, return_id: int, actor: str,
+        notification: dict[str, Any] | Callable[[MonitoringReturn], dict[str, Any]] | None = None,
+        now: datetime | None = None, *, speaking_for: Iterable[str] | None = None,
     ) -> MonitoringReturn:
-        """Mark the return submitted (audited) and queue the contracts-channel card."""
+        """Mark the return submitted (audited) and queue the contracts-channel card.
+
+        `notification` is the card, or what builds it from the submitted return: built after
+        the write, it can say who submitted it and when.
+        """
         moment = now or datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
@@ -352,10 +362,12 @@ class ReturnsRepository:
             assert row is not None
             row.state, row.submitted_by, row.submitted_at, row.updated_at = SUBMITTED, actor, moment, moment
             _audit(session, moment, actor, "return_submitted", ret.reference, "state", ret.state, SUBMITTED)
+            submitted = await _load(session, return_id, agreements=self._agreements)
             if notification is not None:
                 key = f"return_submitted:{return_id}:{moment.isoformat()}"
-                _queue(session, key, "return_submitted", ret, "contracts_channel", "", notification, moment)
-            return await _load(session, return_id, agreements=self._agreements)
+                built = notification(submitted) if callable(notification) else notification
+                _queue(session, key, "return_submitted", submitted, "contracts_channel", "", built, moment)
+            return submitted
 
     async def awaiting_assessment(self) -> list[MonitoringReturn]:
         """Submitted returns, oldest submission first."""
@@ -394,12 +406,19 @@ class ReturnsRepository:
         comment: str,
         now: datetime | None = None,
         outcome: Callable[[MonitoringReturn], dict[str, Any]] | None = None,
+        *,
+        staff: bool | None = None,
     ) -> MonitoringReturn:
         """Accept or query a submitted return with a rating and comment; audited field by field.
 
         `outcome` builds the card that tells the provider; it is queued in the outbox for
-        the provider's contact in the same transaction.
+        the provider's contact in the same transaction. From Teams, `staff` says whether the
+        caller is commissioning staff as the register stands this turn: False is refused
+        here, at the write (`NotStaff`), so a forged card reaches nothing. (None: a trusted
+        caller such as the demo seed.)
         """
+        if staff is False:
+            raise NotStaff(actor)
         moment = now or datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
@@ -502,16 +521,37 @@ async def _load(
         )
     ).first()
     previous = _domain(earlier[0], earlier[1], agreement, None) if earlier is not None else None
-    return _domain(row, period_row, agreement, previous)
+    paid = await paid_by(session, period_row.agreement_id, period_row.period_end)
+    return _domain(row, period_row, agreement, previous, paid)
 
 
-def _domain(row: ReturnRow, period_row: PeriodRow, agreement: Agreement, previous: MonitoringReturn | None) -> MonitoringReturn:
+async def paid_by(session: AsyncSession, agreement_id: int, day: date) -> Decimal | None:
+    """Money paid to the provider on or before `day`, from the stored payment schedule.
+
+    `None` when the agreement has no stored schedule: spend is then judged against a straight
+    line of the value, as before payments were recorded.
+    """
+    count, paid = (await session.execute(
+        select(func.count(PaymentInstalment.id),
+               func.sum(PaymentInstalment.paid_amount).filter(PaymentInstalment.paid_on <= day))
+        .where(PaymentInstalment.agreement_id == agreement_id)
+    )).one()
+    if not count:
+        return None
+    return paid if paid is not None else Decimal("0.00")  # summed as the column's Pence type: pounds
+
+
+def _domain(
+    row: ReturnRow, period_row: PeriodRow, agreement: Agreement, previous: MonitoringReturn | None,
+    paid_to_date: Decimal | None = None,
+) -> MonitoringReturn:
     period = MonitoringPeriod(period_row.label, period_row.period_start, period_row.period_end, period_row.due_date)
     return MonitoringReturn(
         id=row.id, agreement=agreement, period=period, state=row.state,
         answers={str(k): str(v) for k, v in (row.answers or {}).items()},
         submitted_by=row.submitted_by, submitted_at=row.submitted_at, assessed_by=row.assessed_by,
         assessed_at=row.assessed_at, rating=row.rating, assessment_comment=row.assessment_comment, previous=previous,
+        paid_to_date=paid_to_date,
     )
 
 

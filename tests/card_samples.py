@@ -194,6 +194,28 @@ def decision_entry() -> object:
                        created_at=datetime(2026, 12, 3, 7, tzinfo=UTC))
 
 
+BREAKDOWN_PROVIDERS = (
+    "Victim Support", "Safer London", "Solace Women's Aid", "Refuge", "St Giles Trust", "Rape Crisis South London",
+    "London Borough of Southwark", "Galop", "Hestia", "Standing Together Against Domestic Abuse", "Redthread",
+    "Power the Fight", "Advance", "Women and Girls Network", "Latin American Women's Rights Service", "Imkaan",
+    "Southall Black Sisters", "Respect",
+)
+
+
+def breakdown_answer(providers: tuple[str, ...] = BREAKDOWN_PROVIDERS, question: str = "total value per provider") -> Answer:
+    """"Total value per provider": current agreements of 18 providers, one with a grant of no value."""
+    from domain.query import Query, run_query
+
+    register = []
+    for index, provider in enumerate(providers):
+        for copy in range(1 + index % 3):
+            number = index * 3 + copy
+            value = None if number == 4 else Decimal(2_400_000 - index * 110_000 + copy * 15_000)
+            register.append(agreement(number, provider=provider, value=value, end_date=date(2027, 3, 31)))
+    query = Query(question=question, intent="total", current_only=True, group_by="provider")
+    return run_query(query, register, TODAY)
+
+
 def sample_cards() -> dict[str, dict]:
     """One card of every type the bot sends, by name (the screenshot file names)."""
     from bot.cards import answer_card, help_card, welcome_card
@@ -204,6 +226,7 @@ def sample_cards() -> dict[str, dict]:
         "answer-list-last-page": answer_card(expiring_answer(), page=4, today=TODAY),
         "answer-short": answer_card(short_answer(), today=TODAY),
         "answer-empty": answer_card(empty_answer(), today=TODAY),
+        "answer-breakdown": answer_card(breakdown_answer(), today=TODAY),
         "answer-escaped": answer_card(hostile_answer(), today=TODAY),
         "agreement": answer_card(one_agreement_answer(), today=TODAY),
         "not-understood": answer_card(not_understood_answer(), today=TODAY),
@@ -216,6 +239,61 @@ def sample_cards() -> dict[str, dict]:
             "Already decided: Grace Okafor chose to extend OPCC-2024-031 (it now ends on 31 Mar 2028) on 3 Dec 2026 "
             "at 10:12. Nothing has changed.")),
         **publication_cards(),
+        **return_cards(),
+    }
+
+
+def submitted_return(state: str = "submitted") -> object:
+    """Safe Harbour's Q2 return, submitted by Sam Patel; assessed by Grace Okafor when `state` says so."""
+    from datetime import UTC, datetime
+
+    from domain.monitoring import MonitoringPeriod
+    from domain.returns import (
+        CASE_STUDY,
+        OUTCOMES,
+        RAG,
+        RISKS,
+        SPEND_IN_PERIOD,
+        SPEND_TO_DATE,
+        MonitoringReturn,
+        kpi_key,
+        reason_key,
+    )
+
+    grant = agreement(14, provider="Safe Harbour", start_date=date(2026, 4, 1), end_date=date(2029, 3, 31),
+                      value=Decimal(200_000), contact_email="sam.patel@safeharbour.org.uk")
+    q1 = MonitoringPeriod("Q1 2026/27", date(2026, 4, 1), date(2026, 6, 30), date(2026, 7, 15))
+    q2 = MonitoringPeriod("Q2 2026/27", date(2026, 7, 1), date(2026, 9, 30), date(2026, 10, 15))
+    answers = {
+        kpi_key("referrals"): "95", reason_key("referrals"): "Two advisers were off sick in August.",
+        kpi_key("sessions"): "310", SPEND_IN_PERIOD: "25000.00", SPEND_TO_DATE: "50000.00", RAG: "Amber",
+        RISKS: "Waiting list growing", OUTCOMES: "Clients reported feeling safer", CASE_STUDY: "",
+    }
+    previous = MonitoringReturn(1, grant, q1, "accepted", {kpi_key("referrals"): "110", kpi_key("sessions"): "290"})
+    assessed = {}
+    if state != "submitted":
+        assessed = {"assessed_by": "grace.okafor@mopac.example", "assessed_at": datetime(2026, 12, 3, 10, 12, tzinfo=UTC),
+                    "rating": "Approaching target", "assessment_comment": "Thank you: please tell us when the advisers are back."}
+    return MonitoringReturn(
+        2, grant, q2, state, answers, submitted_by="sam.patel@safeharbour.org.uk",
+        submitted_at=datetime(2026, 10, 6, 9, tzinfo=UTC), previous=previous, **assessed,
+    )
+
+
+def return_cards() -> dict[str, dict]:
+    """The return cards staff act on: the channel notice, the assessment form (fresh and refused), the decision."""
+    from bot.cards import checkin
+
+    ret = submitted_return()
+    refused = checkin.assessment_card(
+        ret, {"rating": "", "comment": "Please say when the advisers are back."},  # type: ignore[arg-type]
+        {"rating": "Choose a rating: it is needed to accept or to query."},
+    )
+    return {
+        "return-submitted": checkin.submission_notification(ret),  # type: ignore[arg-type]
+        "assessment-form": checkin.assessment_card(ret),  # type: ignore[arg-type]
+        "assessment-form-refused": refused,
+        "assessment-decided": checkin.assessed_card(submitted_return("accepted")),  # type: ignore[arg-type]
     }
 
 

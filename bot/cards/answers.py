@@ -12,6 +12,7 @@ from datetime import date
 
 from bot.cards import text as words
 from bot.cards.agreement import agreement_card
+from bot.cards.breakdowns import breakdown_card, breakdown_page_count, breakdown_text
 from bot.cards.elements import Element, card, column, columns, fits, heading, submit, subtle, text
 from bot.cards.messages import not_understood_card
 from bot.cards.notes import detail_lines
@@ -36,6 +37,8 @@ def answer_card(answer: Answer, *, page: int = 0, page_size: int = DEFAULT_PAGE_
     """The card for any answer: one agreement, "I didn't understand", or a paged list."""
     if not answer.understood:
         return not_understood_card(answer)
+    if answer.group_by:
+        return breakdown_card(answer, page=page, page_size=page_size)
     if answer.about_one and answer.count == 1:
         return agreement_card(answer.matches[0], today or _london_today(), headline=answer.headline, interpretation=answer.interpretation)
     return list_card(answer, page=page, page_size=page_size)
@@ -69,7 +72,9 @@ def list_card(answer: Answer, *, page: int = 0, page_size: int = DEFAULT_PAGE_SI
 
 
 def page_count(answer: Answer, page_size: int = DEFAULT_PAGE_SIZE) -> int:
-    """How many pages of `page_size` rows the answer fills (at least one)."""
+    """How many pages of `page_size` rows (groups, for a breakdown) the answer fills (at least one)."""
+    if answer.group_by:
+        return breakdown_page_count(answer, page_size)
     size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     return max(1, -(-answer.count // size))
 
@@ -159,6 +164,10 @@ def answer_text(answer: Answer, *, limit: int | None = DEFAULT_PAGE_SIZE) -> str
     Plain text, not Markdown: send it with `textFormat="plain"`. At most `limit` agreements
     are listed (all when `limit` is None) and the rest are counted, never dropped silently.
     """
+    if answer.choices:
+        lines = [answer.headline, words.CHOOSE_ONE]
+        lines.extend(f"- {question}" for _title, question in answer.choices)
+        return "\n".join(lines)
     if not answer.understood:
         lines = [answer.headline, words.TRY_THESE]
         lines.extend(f"- {example}" for example in answer.examples)
@@ -168,6 +177,8 @@ def answer_text(answer: Answer, *, limit: int | None = DEFAULT_PAGE_SIZE) -> str
         lines.append(answer.interpretation)
     lines.append(summary_line(answer))
     lines.extend(answer.details)
+    if answer.group_by:
+        return "\n".join(lines + breakdown_text(answer))
     shown = answer.matches if limit is None else answer.matches[: max(0, limit)]
     lines.extend(_match_line(match) for match in shown)
     if len(shown) < answer.count:

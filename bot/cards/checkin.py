@@ -9,15 +9,25 @@ every one against the stored return, never trusting the card.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from bot.cards.elements import card, container, facts, heading, size_in_bytes, submit, subtle, text
+from bot.cards.alerts import who_from
+from bot.cards.elements import card, container, execute, facts, heading, size_in_bytes, submit, subtle, text
 from bot.cards.return_form import form_offer_card, return_form_card  # noqa: F401  (the one-card form, same card set)
 from bot.cards.text import escape_text, shorten
 from dialogs.checkin_questions import answer_title, number
-from dialogs.intents import ASSESS_DECISION, ASSESS_RETURN, CHANGE_ANSWER, SAVE_RETURN, START_RETURN, SUBMIT_RETURN
+from dialogs.intents import (
+    ASSESS_DECISION,
+    ASSESS_REFRESH,
+    ASSESS_RETURN,
+    CHANGE_ANSWER,
+    SAVE_RETURN,
+    START_RETURN,
+    SUBMIT_RETURN,
+)
 from domain.returns import (
     CASE_STUDY,
     OUTCOMES,
@@ -36,6 +46,7 @@ from domain.values import format_date, format_money
 Card = dict[str, Any]
 LONG_TEXT = 1500
 MAX_LISTED = 20
+ASSESSMENT_NOT_RECORDED = "Not recorded yet: see below for what to fix. Everything you entered is kept."
 RAG_COLOURS = {"Red": "Attention", "Amber": "Warning", "Green": "Good"}
 
 
@@ -67,7 +78,7 @@ def submission_notification(ret: MonitoringReturn) -> Card:
             [
                 ("Period", escape_text(ret.period.label)),
                 ("RAG", escape_text(ret.answers.get(RAG, ""))),
-                ("Submitted by", escape_text(ret.submitted_by or "")),
+                ("Submitted by", escape_text(submitter(ret))),
             ]
             + _kpi_facts(ret)
             + _spend_facts(ret)
@@ -80,14 +91,24 @@ def submission_notification(ret: MonitoringReturn) -> Card:
     return card(body, actions, fallback_text=f"{ret.reference} {ret.period.label} return submitted")
 
 
-def assessment_card(ret: MonitoringReturn) -> Card:
-    """The return against targets and the previous period, with accept / query, rating and comment."""
+def assessment_card(
+    ret: MonitoringReturn, entered: Mapping[str, str] | None = None, problems: Mapping[str, str] | None = None
+) -> Card:
+    """The return against targets and the previous period, with rating, comment and Accept / Query on one form.
+
+    `entered` fills the fields in again and `problems` says beside each what to fix, when the
+    server refused a submit: nothing typed is lost. The buttons are Universal Actions (with
+    `Action.Submit` fallbacks) and the card refreshes, so once anyone decides, everyone sees
+    the decision instead of the form.
+    """
+    entered = entered or {}
+    problems = problems or {}
     previous = ret.previous
     body = [
         heading(f"Assess {escape_text(ret.period.label)} return \u2014 {escape_text(ret.reference)}"),
         subtle(
             f"{escape_text(ret.agreement.title)} \u00b7 {escape_text(ret.provider)} \u00b7 submitted "
-            f"{_when(ret.submitted_at)} by {escape_text(ret.submitted_by)}"
+            f"{_when(ret.submitted_at)} by {escape_text(who_from(ret.submitted_by))}"
         ),
         facts(_kpi_facts(ret, previous) + _spend_facts(ret) + _text_facts(ret)),
     ]
@@ -98,20 +119,70 @@ def assessment_card(ret: MonitoringReturn) -> Card:
     flags = return_flags(ret)
     if flags:
         body.append(_flags_block(flags))
-    body += [
-        text("Rating (Procurement Act 2023 scale)", weight="Bolder"),
-        {
-            "type": "Input.ChoiceSet",
-            "id": "rating",
-            "style": "expanded",
-            "choices": [{"title": rating, "value": rating} for rating in RATINGS],
-        },
-        text("Comment for the provider (needed for a query)", weight="Bolder"),
-        {"type": "Input.Text", "id": "comment", "isMultiline": True, "maxLength": 2000},
-    ]
+    if problems:
+        body.append(text(ASSESSMENT_NOT_RECORDED, weight="Bolder", color="Attention", separator=True))
+    # Labels as TextBlocks, not `label` (1.3): mobile clients render 1.2. Nothing is checked in the
+    # client either: the server checks the fields together and says what to fix.
+    rating: Card = {
+        "type": "Input.ChoiceSet",
+        "id": "rating",
+        "style": "expanded",
+        "choices": [{"title": choice, "value": choice} for choice in RATINGS],
+    }
+    if entered.get("rating") in RATINGS:
+        rating["value"] = entered["rating"]
+    comment: Card = {"type": "Input.Text", "id": "comment", "isMultiline": True, "maxLength": 2000}
+    if entered.get("comment"):
+        comment["value"] = entered["comment"][:2000]
+    body += [text("Rating (Procurement Act 2023 scale)", weight="Bolder"), rating]
+    _problem(body, problems.get("rating"))
+    body += [text("Comment for the provider (needed for a query)", weight="Bolder"), comment]
+    _problem(body, problems.get("comment"))
+    _problem(body, problems.get("decision"))
     ids = {"action": ASSESS_DECISION, "return_id": ret.id}
-    actions = [submit("Accept", {**ids, "decision": "accept"}), submit("Query", {**ids, "decision": "query"})]
-    return card(body, actions, fallback_text=f"Assess {ret.reference} {ret.period.label}")
+    actions = [execute("Accept", {**ids, "decision": "accept"}), execute("Query", {**ids, "decision": "query"})]
+    built = card(body, actions, fallback_text=f"Assess {ret.reference} {ret.period.label}")
+    built["refresh"] = assessment_refresh(ret)
+    return built
+
+
+def assessment_refresh(ret: MonitoringReturn) -> Card:
+    """Teams asks for the card as it stands whenever someone views it (Universal Actions)."""
+    return {"action": {"type": "Action.Execute", "verb": ASSESS_REFRESH, "data": {"action": ASSESS_REFRESH, "return_id": ret.id}}}
+
+
+def assessed_line(ret: MonitoringReturn) -> str:
+    """ "Accepted by Grace Okafor, 3 Dec 2026, rated Good": what was decided, by whom, when (raw text)."""
+    outcome = "Accepted" if ret.state == "accepted" else "Queried"
+    line = f"{outcome} by {who_from(ret.assessed_by)}, {_when(ret.assessed_at)}"
+    return f"{line}, rated {ret.rating}" if ret.rating else line
+
+
+def assessed_card(ret: MonitoringReturn, *, note: str = "") -> Card:
+    """The assessment card once decided, for everyone who sees it: the outcome, no buttons left to press.
+
+    It keeps its `refresh`, so a later view still shows what stands; `note` tells the person whose
+    press changed nothing why.
+    """
+    body = [
+        heading(f"{escape_text(ret.period.label)} return \u2014 {escape_text(ret.reference)}"),
+        subtle(f"{escape_text(ret.agreement.title)} \u00b7 {escape_text(ret.provider)}", spacing="None"),
+        text(escape_text(assessed_line(ret)), weight="Bolder", color="Good" if ret.state == "accepted" else "Warning"),
+    ]
+    if ret.assessment_comment:
+        body.append(facts([("Comment", escape_text(shorten(ret.assessment_comment, LONG_TEXT)))]))
+    if ret.state not in ("accepted", "queried"):
+        body.append(subtle(f"The return is now {escape_text(ret.state.replace('_', ' '))}."))
+    if note:
+        body.append(text(escape_text(note), color="Attention"))
+    built = card(body, fallback_text=assessed_line(ret))
+    built["refresh"] = assessment_refresh(ret)
+    return built
+
+
+def _problem(body: list[Card], problem: str | None) -> None:
+    if problem:
+        body.append(text(escape_text(problem), color="Attention", spacing="None", size="Small"))
 
 
 def awaiting_card(returns: list[MonitoringReturn]) -> Card:
@@ -196,8 +267,11 @@ def _spend_facts(ret: MonitoringReturn) -> list[tuple[str, str]]:
     pairs = [("Spend in period", format_money(ret.money(SPEND_IN_PERIOD)))]
     to_date = format_money(ret.money(SPEND_TO_DATE))
     check = ret.spend_check
-    if check is not None and check.expected_to_date is not None:
-        to_date += f" ({check.percent_of_profile}% of the {format_money(check.expected_to_date)} profile)"
+    if check is not None and check.percent_of_profile is not None:
+        against = "paid to date" if check.from_payments else "profile"
+        to_date += f" ({check.percent_of_profile}% of the {format_money(check.expected_to_date)} {against})"
+    elif check is not None and check.from_payments:
+        to_date += " (nothing paid to the provider by the period end)"
     if ret.agreement.value is not None:
         to_date += f" of {format_money(ret.agreement.value)}"
     pairs.append(("Spend to date", to_date))
@@ -224,6 +298,13 @@ def _rag_colour(body: list[Card], ret: MonitoringReturn) -> None:
     colour = RAG_COLOURS.get(ret.answers.get(RAG, ""))
     if colour:
         body.insert(1, text(f"Self-assessed {escape_text(ret.answers[RAG])}", color=colour, weight="Bolder"))
+
+
+def submitter(ret: MonitoringReturn) -> str:
+    """ "Sam Patel, 6 Oct 2026": who pressed Submit and when (the register keeps emails only)."""
+    if not ret.submitted_by:
+        return "not yet submitted"
+    return f"{who_from(ret.submitted_by)}, {_when(ret.submitted_at)}"
 
 
 def _when(moment: datetime | None) -> str:

@@ -25,6 +25,12 @@ def not_understood_card(answer: object) -> Element:
     if question:
         body.append(subtle(escape_text(words.YOU_ASKED.format(question=shorten(question, _QUESTION_LIMIT))), spacing="None"))
     body.extend(detail_lines(tuple(getattr(answer, "details", ()))))
+    choices = tuple(getattr(answer, "choices", ()))
+    if choices:
+        # Each reading is the question asked again with its exact dates: pressing one answers it.
+        body.append(text(words.CHOOSE_ONE, spacing="Medium"))
+        body.append(button_list([ask_button(question, title) for title, question in choices], spacing="Small"))
+        return card(body, fallback_text=headline)
     body.append(text(words.TRY_THESE, spacing="Medium"))
     body.append(button_list(_buttons(examples), spacing="Small"))
     return card(body, fallback_text=headline)

@@ -108,6 +108,7 @@ MORE_IN_TEXT = "…and {count} more not listed here. Ask in Teams and press “S
 
 YOU_ASKED = "You asked: “{question}”"
 TRY_THESE = "Try one of these, or type help:"
+CHOOSE_ONE = "Choose one, and I'll answer for exactly those dates:"
 
 WELCOME_TITLE = "Commissioning register"
 WELCOME_TEXT = (

@@ -70,11 +70,21 @@ async def _ask(url: str, questions: Iterable[str], today, *, as_json: bool) -> i
 def render_text(answer: Answer) -> str:
     """The answer as a person reads it in a terminal."""
     lines = [f"Q: {answer.question}", answer.headline]
+    if answer.choices:
+        lines.append("Ask again with the dates you mean, for example:")
+        lines.extend(f"  {question}" for _title, question in answer.choices)
+        return "\n".join(lines) + "\n"
     if not answer.understood:
         lines.append("Try, for example:")
         lines.extend(f"  {example}" for example in answer.examples)
         return "\n".join(lines) + "\n"
     lines.append(f"Read as: {answer.interpretation}")
+    if answer.group_by:
+        width = max(len(group.name) for group in answer.groups) if answer.groups else 0
+        for group in answer.groups:
+            lines.append(f"  {group.name:<{width}} | {group.count:>4} | {format_money(group.total_value) or '£0'}")
+        lines.append(f"{answer.count} found in {len(answer.groups)} groups, total {format_money(answer.total_value) or '£0'}")
+        return "\n".join(lines) + "\n"
     for match in answer.matches:
         agreement = match.agreement
         marks = [word for flag, word in ((match.ended, "ended"), (match.not_started, "not started")) if flag]

@@ -58,6 +58,13 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "matches": [match_json(m) for m in answer.matches],
         "details": list(answer.details),
         "examples": list(answer.examples),
+        "choices": [{"title": title, "question": question} for title, question in answer.choices],
+        "group_by": answer.group_by or None,
+        "groups": [
+            {"name": group.name, "count": group.count, "total_value": money_number(group.total_value),
+             "missing_values": group.missing_values, "references": list(group.references)}
+            for group in answer.groups
+        ],
         "payments": [
             {"reference": line.reference, "due": _iso(line.due), "amount": money_number(line.amount),
              "paid": money_number(line.paid), "paid_on": _iso(line.paid_on), "status": line.status,

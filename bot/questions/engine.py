@@ -17,10 +17,11 @@ from decimal import Decimal
 
 from rapidfuzz import fuzz, process
 
+from bot.questions.breakdowns import mentions_breakdown, take_breakdown
 from bot.questions.names import STOPWORDS, Hit, Vocabulary, normalise
 from bot.questions.payments import is_about_payments, parse_payments
-from bot.questions.period_phrases import FoundPeriod, PeriodNotUnderstood, find_period
-from bot.questions.reading import NotUnderstood, Reading, lower, take_cues, take_kinds, take_money, taken
+from bot.questions.period_phrases import FoundPeriod, PeriodAmbiguous, PeriodNotUnderstood, find_period
+from bot.questions.reading import NeedsChoice, NotUnderstood, Reading, lower, take_cues, take_kinds, take_money, taken
 from bot.questions.words import FILLER, RESERVED, RETURNS_CUES, RETURNS_TOPIC
 from domain.agreement import Agreement
 from domain.answers import Answer
@@ -42,6 +43,14 @@ EXAMPLES: tuple[str, ...] = (
     "data quality problems",
 )
 NOT_UNDERSTOOD = "Sorry, I didn't understand that question."
+BREAKDOWN_OF_LISTS_ONLY = (
+    "I can break down lists of agreements (count and total value by provider, funding stream, area, category, "
+    "kind or month), not one agreement's details, payments or monitoring returns. Try “total value by provider”."
+)
+MONTHS_NEED_A_DATE = (
+    "An agreement runs across many months, so I can't group what runs in a period by month. "
+    "Ask which agreements end (or start) in the period, by month: “grants ending this year by month”."
+)
 REFERENCE_LIKE = re.compile(r"(?<![\w-])[a-z]{2,10}[-_/]\d{2,4}[-_/]\d{1,5}[a-z]?(?![\w-])")
 # Words before a name that say which kind of name it is.
 AREA_CONTEXT = frozenset({"in", "across", "within", "around", "covering", "serving"})
@@ -97,6 +106,8 @@ class QuestionEngine:
         if len(text) > MAX_QUESTION_LENGTH:
             return not_understood(text[:100], f"That question is too long; keep it under {MAX_QUESTION_LENGTH} characters.")
         try:
+            if mentions_breakdown(lower(text)) and (is_about_payments(text) or self.is_about_returns(text)):
+                raise NotUnderstood(BREAKDOWN_OF_LISTS_ONLY)
             if schedules is not None and is_about_payments(text):
                 payments_query, register = parse_payments(self, text, today)
                 return run_payments_query(payments_query, register, schedules, today, self.bank_holidays)
@@ -104,6 +115,8 @@ class QuestionEngine:
                 returns_query, register = self.parse_returns(text, today)
                 return run_returns_query(returns_query, register, returns, today)
             query = self.parse(text, today)
+        except NeedsChoice as ambiguous:
+            return replace(not_understood(text, str(ambiguous)), intent="choose", choices=ambiguous.choices)
         except NotUnderstood as refusal:
             return not_understood(text, str(refusal))
         return run_query(query, self.register, today, self._problems_of)
@@ -120,7 +133,7 @@ class QuestionEngine:
         """A returns question, and the agreements it is about (names and kinds narrow them)."""
         reading = Reading(lower(question))
         references = self._take_references(reading)
-        found = self._take_period(reading, today)
+        found = self._take_period(reading, today, question)
         cues = taken(reading, RETURNS_CUES)
         hits, words = self._take_names(reading, {})
         kinds = take_kinds(words)
@@ -140,14 +153,17 @@ class QuestionEngine:
     def parse(self, question: str, today: date) -> Query:
         reading = Reading(lower(question))
         references = self._take_references(reading)
+        group_by = take_breakdown(reading)
         money = take_money(reading)
-        period = self._take_period(reading, today)
+        period = self._take_period(reading, today, question)
         flags = take_cues(reading)
         hits, words = self._take_names(reading, flags)
         kinds = take_kinds(words)
         leftovers = [w for w in words if w is not None and w not in FILLER]
-        anchors = references or money or period or hits or kinds or flags.get("anchor")
+        anchors = references or money or period or hits or kinds or flags.get("anchor") or group_by
         aspect = flags.get("aspect")
+        if group_by and (aspect or references):
+            raise NotUnderstood(BREAKDOWN_OF_LISTS_ONLY)
         if aspect and not references and (hits or leftovers):
             return self._named_query(question, aspect, hits, kinds, leftovers, flags)
         if leftovers:
@@ -158,7 +174,10 @@ class QuestionEngine:
             )
         if not anchors:
             raise NotUnderstood(NOT_UNDERSTOOD)
-        return _list_query(question, references, money, period, flags, hits, kinds, today)
+        query = _list_query(question, references, money, period, flags, hits, kinds, today)
+        if group_by == "month" and query.date_field == "running":
+            raise NotUnderstood(MONTHS_NEED_A_DATE)
+        return replace(query, group_by=group_by) if group_by else query
 
     def _take_references(self, reading: Reading) -> tuple[str, ...]:
         found: list[str] = []
@@ -169,9 +188,11 @@ class QuestionEngine:
             found.append(match.group(0).upper())
         return tuple(dict.fromkeys(found))
 
-    def _take_period(self, reading: Reading, today: date) -> FoundPeriod | None:
+    def _take_period(self, reading: Reading, today: date, question: str) -> FoundPeriod | None:
         try:
             found = find_period(reading.text, today, self.fy_start_month)
+        except PeriodAmbiguous as ambiguous:
+            raise NeedsChoice(f"Which do you mean by “{ambiguous.said}”?", _choices(question, reading.text, ambiguous)) from None
         except PeriodNotUnderstood as error:
             raise NotUnderstood(f"I couldn't read “{error}” as a date or period. Try “by 31/03/2027” or “this quarter”.") from None
         if found is None:
@@ -182,7 +203,7 @@ class QuestionEngine:
 
     def _take_names(self, reading: Reading, flags: dict[str, object]) -> tuple[list[Hit], list[str | None]]:
         words: list[str | None] = list(normalise(reading.text).split())
-        hits = self.vocabulary.find(words, reserved=RESERVED)
+        hits = self.vocabulary.find(words, reserved=RESERVED, filler=FILLER)
         chosen: list[Hit] = []
         for hit in hits:
             if any(words[i] is None for i in range(hit.start, hit.end)):
@@ -250,6 +271,20 @@ class QuestionEngine:
             return []
         best = max(score for score, _ in scored)
         return sorted(ref for score, ref in scored if score == best)
+
+
+def _choices(question: str, read: str, ambiguous: PeriodAmbiguous) -> tuple[tuple[str, str], ...]:
+    """Each reading of an ambiguous phrase as the whole question asked again with exact dates.
+
+    The span is in the lower-cased text; it fits the question as typed when lower-casing kept
+    every character in place, and the lower-cased question is used otherwise.
+    """
+    said = question.strip()
+    base = said if len(lower(said)) == len(read) else read
+    start, end = ambiguous.span
+    return tuple(
+        (choice.title, " ".join((base[:start] + choice.phrase + base[end:]).split())) for choice in ambiguous.choices
+    )
 
 
 def answer_question(question: str | None, register: Sequence[Agreement], today: date) -> Answer:

@@ -116,6 +116,26 @@ def _distinctive_provider_words(providers: Iterable[str]) -> list[tuple[str, str
     return [(next(iter(names)), word) for word, names in owners.items() if len(names) == 1]
 
 
+def _without_absorbed_words(candidates: list[Hit], words: Sequence[str | None], filler: frozenset[str]) -> list[Hit]:
+    """Drop near matches that only come from an exact name with neighbouring words absorbed."""
+    exact = [hit for hit in candidates if hit.score >= 100]
+    kept: list[Hit] = []
+    for hit in candidates:
+        if hit.score < 100 and _absorbs(hit, exact, words, filler):
+            continue
+        kept.append(hit)
+    return kept
+
+
+def _absorbs(hit: Hit, exact: Sequence[Hit], words: Sequence[str | None], filler: frozenset[str]) -> bool:
+    inside = [e for e in exact if hit.start <= e.start and e.end <= hit.end and (e.end - e.start) < (hit.end - hit.start)]
+    if not inside:
+        return False
+    covered = {index for e in inside for index in range(e.start, e.end)}
+    rest = [index for index in range(hit.start, hit.end) if index not in covered]
+    return all(words[index] in filler or words[index] in STOPWORDS for index in rest)
+
+
 class Vocabulary:
     """Every name in the register, with aliases, for finding names in questions."""
 
@@ -158,11 +178,16 @@ class Vocabulary:
         self._longest = max((len(a.text.split()) for a in self._aliases), default=0)
         self.values = {field: frozenset(names) for field, names in values.items()}
 
-    def find(self, words: Sequence[str | None], reserved: frozenset[str] = frozenset()) -> list[Hit]:
+    def find(
+        self, words: Sequence[str | None], reserved: frozenset[str] = frozenset(), filler: frozenset[str] = frozenset()
+    ) -> list[Hit]:
         """Names in `words` (None marks a word already used); longest, best matches first.
 
         A window containing a `reserved` word (kind or intent words) only matches a name
-        exactly, so "grants" is never read as a typo of a provider.
+        exactly, so "grants" is never read as a typo of a provider. A near match that is an
+        exact name plus words that are `filler` or other exact names is not a typo but two
+        things said side by side: "Charnwood through" is the area and a filler word, never
+        "Charnwood Borough"; "MoJ domestic abuse" is a stream and a category.
         """
         candidates: list[Hit] = []
         longest = self._longest
@@ -178,6 +203,7 @@ class Vocabulary:
                 hit = self._best(said, size, start, exact_only=has_reserved)
                 if hit:
                     candidates.append(hit)
+        candidates = _without_absorbed_words(candidates, words, filler)
         candidates.sort(key=lambda h: (-(h.end - h.start), -h.score, h.start))
         chosen: list[Hit] = []
         used: set[int] = set()

@@ -51,7 +51,7 @@ def parse_payments(engine: QuestionEngine, question: str, today: date) -> tuple[
     reading = Reading(lower(question))
     intent = next(name for name, pattern in _CUES if pattern.search(reading.text) or name == DUE_IN)
     references = engine._take_references(reading)
-    found = engine._take_period(reading, today)
+    found = engine._take_period(reading, today, question)
     hits, words = engine._take_names(reading, {})
     kinds = take_kinds(words)
     leftovers = [w for w in words if w is not None and w not in FILLER and w not in _PAYMENT_WORDS]

@@ -52,6 +52,28 @@ class PeriodNotUnderstood(ValueError):
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One exact reading of an ambiguous phrase: what a button says, and the words that ask it."""
+
+    title: str
+    phrase: str
+
+
+class PeriodAmbiguous(ValueError):
+    """A period phrase docs/questions.md does not settle ("over the summer"): ask which is meant.
+
+    `span` is where the phrase is in the text, so the question can be asked again with each
+    choice's exact `phrase` in its place.
+    """
+
+    def __init__(self, said: str, span: tuple[int, int], choices: tuple[Choice, ...]) -> None:
+        super().__init__(said)
+        self.said = said
+        self.span = span
+        self.choices = choices
+
+
+@dataclass(frozen=True)
 class FoundPeriod:
     period: Period
     # Where in the text the phrase was ("so far … this year" can be two pieces).
@@ -156,8 +178,8 @@ def _by(m: re.Match[str], today: date, fy: int) -> Period:
         label = f"before {format_date(day + timedelta(days=1))}"
     else:
         label = f"by {format_date(day)}"
-    if day < today:
-        return Period(day, today, label)  # a day already passed: from then until today
+    # A day already passed gives an empty period (today .. a day before it), never one that
+    # starts before today: "before 31 March" asked on 31 March has no days left in it.
     return p.up_to(today, day, label)
 
 
@@ -189,6 +211,106 @@ def _half_year(m: re.Match[str], today: date, fy: int) -> Period:
     start = p.add_months(date(first, fy, 1), 6 * (half - 1))
     end = p.add_months(start, 6) - timedelta(days=1)
     return Period(start, end, f"H{half} {p.financial_year_label(first, fy)}")
+
+
+def _month_range(m: re.Match[str], today: date, fy: int) -> Period:
+    """"Between January and March 2027", "from Jan to Mar": whole months, first to last.
+
+    A year said once names the year of the month it follows ("November to February 2027" runs
+    from November 2026); with no year it is the next such range not wholly passed, as "in March".
+    """
+    first, last = MONTHS[m.group("m1")], MONTHS[m.group("m2")]
+    wraps = last < first
+    y1, y2 = m.group("y1"), m.group("y2")
+    if y1 and y2:
+        start_year, end_year = int(y1), int(y2)
+    elif y2:
+        end_year = int(y2)
+        start_year = end_year - 1 if wraps else end_year
+    elif y1:
+        start_year = int(y1)
+        end_year = start_year + 1 if wraps else start_year
+    else:
+        start_year = today.year - 1
+        while p.month_period(start_year + (1 if wraps else 0), last).end < today:
+            start_year += 1
+        end_year = start_year + (1 if wraps else 0)
+    start, end = p.month_period(start_year, first), p.month_period(end_year, last)
+    if end.end < start.start:
+        raise PeriodNotUnderstood(m.group(0))
+    if start == end:
+        return start
+    label = (
+        f"between {p.MONTH_NAMES[first - 1]} and {end.label}" if start_year == end_year
+        else f"between {start.label} and {end.label}"
+    )
+    return Period(start.start, end.end, label)
+
+
+def _fortnight(m: re.Match[str], today: date, fy: int) -> Period:
+    """"The next fortnight" is "the next 2 weeks"; "the last fortnight" the 2 weeks to today."""
+    if m.group("rel") in ("last", "past", "previous"):
+        period = p.within_last(today, 2, "week")
+        return Period(period.start, period.end, "the last fortnight")
+    period = p.within_next(today, 2, "week")
+    return Period(period.start, period.end, "the next fortnight")
+
+
+def _summer(m: re.Match[str], today: date, fy: int) -> Period:
+    """"Over the summer" could be June–August or the July–August holidays: ask which."""
+    rel = m.group("rel") or ""
+    year = today.year if today <= date(today.year, 8, 31) else today.year + 1
+    if rel == "next" and today.month >= 6:
+        year = today.year + 1
+    if rel == "last":
+        year = today.year if today > date(today.year, 8, 31) else today.year - 1
+    raise PeriodAmbiguous(m.group(0).strip(), _span(m), (
+        Choice(f"June to August {year}", f"between June and August {year}"),
+        Choice(f"July and August {year} (the school holidays)", f"between July and August {year}"),
+    ))
+
+
+def _new_year(m: re.Match[str], today: date, fy: int) -> Period:
+    """"The new year" may be 1 January or the new financial year (1 April): ask which."""
+    year = today.year + 1
+    fy_first = p.financial_year_start(today, fy) + 1
+    new_fy = p.financial_year(fy_first, fy)
+    label = p.financial_year_label(fy_first, fy)
+    word = (m.group("word") or "").strip()
+    if word in ("by", "before", "until", "till"):
+        choices: tuple[Choice, ...] = (
+            Choice(f"before 1 January {year}", f"before 1 January {year}"),
+            Choice(f"before the new financial year ({format_date(new_fy.start)})", f"before {format_date(new_fy.start)}"),
+        )
+    else:
+        choices = (
+            Choice(f"in January {year}", f"in January {year}"),
+            Choice(f"in calendar year {year}", f"in calendar year {year}"),
+            Choice(f"in the new financial year {label}", f"in financial year {label}"),
+        )
+    raise PeriodAmbiguous(m.group(0).strip(), _span(m), choices)
+
+
+def _end_of(m: re.Match[str], today: date, fy: int) -> Period:
+    """"At the end of next quarter" may be its last day or its last month: ask which.
+
+    ("By the end of next quarter" is settled — today to that day — and read by `_by`.)
+    """
+    last_day = parse_day(m.group("a"), today, fy)
+    month = p.month_period(last_day.year, last_day.month)
+    choices = (
+        Choice(f"on {format_date(last_day)} (the last day)", f"on {format_date(last_day)}"),
+        Choice(f"in {month.label} (the last month)", f"in {month.label}"),
+        Choice(f"from today to {format_date(last_day)}", f"by {format_date(last_day)}"),
+    )
+    raise PeriodAmbiguous(m.group(0).strip(), _span(m), choices)
+
+
+def _span(m: re.Match[str]) -> tuple[int, int]:
+    """The match's span without the spaces a pattern may have taken around it."""
+    start, end = m.span()
+    text = m.group(0)
+    return start + len(text) - len(text.lstrip()), end - len(text) + len(text.rstrip())
 
 
 def _after(m: re.Match[str], today: date, fy: int) -> Period:
@@ -302,14 +424,30 @@ _YEAR_SPEC = (
     r"(?:\s+(?:of\s+|in\s+)?(?:(?P<fyear>fy\s*\d{2,4}(?:\s*[/-]\s*\d{2,4})?|\d{4}\s*[/-]\s*\d{2,4}|\d{2}/\d{2}|\d{4})"
     r"|(?:the\s+)?(?P<yrel>this|next|last)\s+(?:financial\s+)?year))?"
 )
+# "January to March 2027"; after "between" or "from", "and" joins the two months too.
+_MONTH_RANGE = (
+    r"(?P<m1>" + _MONTH + r")(?:\s+(?P<y1>\d{4}))?\s*(?:\s(?:{joins})\s|-|–)\s*(?:the\s+end\s+of\s+)?"
+    r"(?P<m2>" + _MONTH + r")(?:\s+(?P<y2>\d{4}))?"
+)
+_END_OF = (
+    r"(?:the\s+)?end\s+of\s+(?:the\s+)?(?:this\s+|next\s+)?(?:(?:financial|calendar|fiscal)\s+)?(?:year|quarter|month)"
+    r"|(?:the\s+)?end\s+of\s+" + _MONTH + r"(?:\s+\d{4})?"
+)
 PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
+    (re.compile(r"\b(?:between|from)\s+" + _MONTH_RANGE.replace("{joins}", "and|to|until|till|through") + r"\b"), _month_range),
+    (re.compile(r"\b(?:(?:in|during)\s+)?" + _MONTH_RANGE.replace("{joins}", "to|until|till|through") + r"\b"), _month_range),
     (re.compile(r"\b(?:between|from)\s+(?P<a>" + _DATE + r")\s+(?:and|to|until|till|-)\s+(?P<b>" + _DATE + r")\b"), _between),
     (re.compile(r"\b(?P<word>on or before|no later than|by|until|till|up to|before)\s+(?P<a>" + _DATE + r")\b"), _by),
     (re.compile(r"\b(?P<word>by|until|till|before)\s+(?P<m>" + _MONTH + r")(?:\s+(?P<y>\d{4}))?\b"), _by_month),
+    (re.compile(r"\b(?:in|within|over|during|for)?\s*(?:the\s+)?(?P<rel>next|coming|following|last|past|previous)\s+fortnight\b"), _fortnight),
+    (re.compile(r"\b(?P<word>by|before|until|till|in|after|from|since|over|during|at)?\s*the\s+new\s+year\b"), _new_year),
+    (re.compile(r"\b(?:(?:over|during|in|for|across|through)\s+)?(?:the\s+)?(?:(?P<rel>this|next|last|coming)\s+)?summer\b"
+                r"(?:\s+(?:holidays?|months|break))?"), _summer),
     (re.compile(r"\b(?P<word>after|from|since)\s+(?P<m>" + _MONTH + r")(?:\s+(?P<y>\d{4}))?(?:\s+onwards?)?\b"), _after_month),
     (re.compile(r"\b(?P<half>first|second|1st|2nd)\s+half\s+of\s+(?:the\s+)?(?P<rel>this|next|last)?\s*(?:financial\s+)?year\b"
                 r"|\bh(?P<h>[12])(?:\s+(?P<fyear>\d{4}\s*[/-]\s*\d{2,4}))?\b"), _half_year),
     (re.compile(r"\b(?P<word>after|since|from|on or after)\s+(?P<a>" + _DATE + r")(?:\s+onwards?)?\b"), _after),
+    (re.compile(r"\b(?:at|around|towards?|near|for|on)?\s*(?P<a>" + _END_OF + r")\b"), _end_of),
     (re.compile(r"\b(?:in|within|over|during)?\s*(?:the\s+)?(?:next|coming|following)\s+(?P<n>" + _NUM + r")\s+" + _UNIT + r"\b"), _next_n),
     (re.compile(r"\b(?:within|in)\s+(?:the\s+)?(?P<n>" + _NUM + r")\s+" + _UNIT + r"\b"), _next_n),
     (re.compile(r"\b(?:in|within|over|during)?\s*(?:the\s+)?(?:last|past|previous)\s+(?P<n>" + _NUM + r")\s+" + _UNIT + r"\b"), _last_n),

@@ -50,6 +50,17 @@ class NotUnderstood(Exception):
     """The question cannot be answered without guessing; the message says why."""
 
 
+class NeedsChoice(NotUnderstood):
+    """A phrase has more than one reading the rules do not settle; the person picks one.
+
+    `choices` are (button title, the question asked again with that reading's exact dates).
+    """
+
+    def __init__(self, message: str, choices: tuple[tuple[str, str], ...]) -> None:
+        super().__init__(message)
+        self.choices = choices
+
+
 def lower(question: str) -> str:
     text = question.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return re.sub(r"\s+", " ", text)

@@ -114,7 +114,8 @@ RESERVED = frozenset(KIND_WORDS) | frozenset(
     "how many much total value worth when who what which contact manager end start expire expires expiring ended".split()
 )
 
-_AMOUNT = r"(?P<{name}>£?\s?\d[\d,]*(?:\.\d+)?\s?(?:k|m|bn|million|thousand)?)(?!\s*(?:days?|weeks?|months?|years?|%|/|-\d))"
+# An amount is never part of a date: "up to 24/02/2027" and "up to 31 March" are days, not £24 or £31.
+_AMOUNT = r"(?P<{name}>£?\s?\d+(?:,\d{{3}})*(?:\.\d+)?(?:\s?(?:k|m|bn|million|thousand)\b)?)(?!\d|[,.]\d|\s*(?:days?|weeks?|months?|years?|%|/|-\d|st\b|nd\b|rd\b|th\b)|\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))"
 _WORTH = r"(?:(?:worth|valued at|with (?:a )?(?:total )?value|value|values|of value|costing|costs?)\s+)?"
 
 

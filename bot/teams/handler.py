@@ -53,6 +53,7 @@ from bot.requests import (
 from bot.roles import Caller
 from bot.settings import Settings
 from bot.teams.conversations import ConversationBook, MemberDirectory, TtlCache, conversation_record, conversation_type, tenant_of
+from dialogs.intents import ASSESS_DECISION, ASSESS_REFRESH
 from dialogs.returns_conversation import ReturnsConversation
 from dialogs.turn import Participant
 from notifications.actions import ALREADY_DECIDED_PREFIX, STAFF_ONLY, AlertActions
@@ -77,6 +78,8 @@ PUBLISH_NOT_AVAILABLE = "Publishing is not set up on this bot. Run commissioning
 WELCOME_REPEAT_SECONDS = 120
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
+# Universal Actions the return cards carry: answered by the return dialogs, with a card in place.
+RETURN_CARD_ACTIONS = (ASSESS_DECISION, ASSESS_REFRESH)
 
 
 def card_activity(card: dict[str, Any], *, text: str | None = None, summary: str | None = None) -> Activity:
@@ -101,7 +104,7 @@ def reply_activity(reply: Reply, today: date) -> Activity:
         if reply.page_size:
             options["page_size"] = reply.page_size
         card = cards.answer_card(reply.answer, **options)
-        return card_activity(card, summary=reply.answer.headline)
+        return card_activity(card, text=reply.note or None, summary=reply.answer.headline)
     return card_activity(cards.help_card(), text=reply.note or None, summary="Help")
 
 
@@ -125,6 +128,11 @@ def _execute_data(value: Any) -> dict[str, Any]:
     action = value.get("action") if isinstance(value, dict) else None
     data = action.get("data") if isinstance(action, dict) else None
     return data if isinstance(data, dict) else {}
+
+
+def participant_of_caller(caller: Caller) -> Participant:
+    """The caller as the return dialogs know them: email, role and the providers they speak for."""
+    return Participant(caller.email, caller.role.value, tuple(sorted(caller.providers)))
 
 
 def first_line(error: BaseException) -> str:
@@ -265,7 +273,7 @@ class CommissioningBot(TeamsActivityHandler):
     async def _converse(self, turn_context: TurnContext, message: Message, caller: Caller) -> None:
         """Monitoring returns first (a check-in or assessment intent, or a dialog already running), else the question."""
         if self._returns is not None:
-            participant = Participant(caller.email, caller.role.value, tuple(sorted(caller.providers)))
+            participant = participant_of_caller(caller)
             if await self._returns.handle(turn_context, participant, message.text):
                 return
         request = message.request
@@ -294,6 +302,8 @@ class CommissioningBot(TeamsActivityHandler):
         email = await self._directory.email_of_sender(turn_context)
         await self._remember(turn_context.activity, email)
         data = _execute_data(turn_context.activity.value)
+        if self._returns is not None and data.get("action") in RETURN_CARD_ACTIONS:
+            return await self._return_card_action(data, await self._assistant.caller(email))
         alert = read_alert_action(data) if self._alerts is not None else None
         if isinstance(alert, (DecideEnd, RefreshAlert)):
             return await self._alert_card_action(alert, data, await self._assistant.caller(email))
@@ -303,6 +313,18 @@ class CommissioningBot(TeamsActivityHandler):
         reply = await self._assistant.respond(request, await self._assistant.caller(email))
         card = reply_activity(reply, self._assistant.today()).attachments[0].content
         return {"statusCode": 200, "type": CARD_RESPONSE, "value": card}
+
+    async def _return_card_action(self, data: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        """Accept / Query on an assessment card, or Teams refreshing one: the card as it now stands.
+
+        The form again with what to fix, or the decision, which every viewer's refresh then shows
+        instead of the buttons; a press on a card already decided is refused and says what stands.
+        """
+        assert self._returns is not None
+        reply = await self._returns.card_action(participant_of_caller(caller), data)
+        if reply.card is None:
+            return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": reply.text}
+        return {"statusCode": 200, "type": CARD_RESPONSE, "value": reply.card}
 
     async def _alert_card_action(self, alert: DecideEnd | RefreshAlert, data: dict[str, Any], caller: Caller) -> dict[str, Any]:
         """A decision pressed on an alert card, or Teams refreshing one: answer with the card as it now stands.

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from test_cards_schema import as_old_clients_see_it
 
 from bot.cards import checkin as checkin_cards
 from bot.cards.elements import MAX_CARD_BYTES, size_in_bytes
@@ -54,6 +55,10 @@ CARDS = {
     "summary": checkin_cards.summary_card(RETURN),
     "notification": checkin_cards.submission_notification(RETURN),
     "assessment": checkin_cards.assessment_card(RETURN),
+    "assessment-refused": checkin_cards.assessment_card(
+        RETURN, {"rating": "Good", "comment": "Check the **sessions**"}, {"comment": "A query needs a comment.", "rating": HOSTILE}
+    ),
+    "assessed": checkin_cards.assessed_card(QUERIED, note=HOSTILE),
     "awaiting": checkin_cards.awaiting_card([RETURN] * 25),
     "outcome-queried": checkin_cards.outcome_card(QUERIED),
 }
@@ -76,7 +81,7 @@ def test_return_cards_are_valid_adaptive_cards_at_1_5_and_1_2(name: str) -> None
     card.pop("msteams")
     for version, schema in (("1.5", "adaptive-card-1.5.json"), ("1.2", "adaptive-card-1.2.json")):
         card["version"] = version
-        errors = list(validator(schema).iter_errors(card))
+        errors = list(validator(schema).iter_errors(card if version == "1.5" else as_old_clients_see_it(card)))
         assert not errors, [e.message for e in errors[:3]]
 
 
@@ -121,3 +126,22 @@ def test_a_queried_outcome_offers_to_reopen_the_return() -> None:
     """The provider's feedback card has the comment and an Open my return button."""
     action = CARDS["outcome-queried"]["actions"][0]
     assert action["data"] == {"action": "start_return", "reference": "OPCC-2023-014", "period": "Q2 2026/27"}
+
+
+def test_the_channel_notice_names_who_submitted_and_when() -> None:
+    """ "Submitted by" is never empty once submitted: the person's name from their email, and the day."""
+    from dataclasses import replace
+
+    named = replace(RETURN, submitted_by="sam.patel@safeharbour.org.uk")
+    assert facts_of(checkin_cards.submission_notification(named))["Submitted by"] == "Sam Patel, 6 Oct 2026"
+    assert facts_of(CARDS["notification"])["Submitted by"] == "returns@safeharbour.org.uk, 6 Oct 2026"
+
+
+def test_a_decided_assessment_card_says_who_decided_when_with_no_buttons() -> None:
+    """Once assessed the card reads "Queried by …, rated …" for everyone, with nothing left to press."""
+    from dataclasses import replace
+
+    assessed = replace(QUERIED, assessed_by="grace.okafor@mopac.example", assessed_at=datetime(2026, 12, 3, 10, tzinfo=UTC))
+    card = checkin_cards.assessed_card(assessed)
+    assert card["body"][2]["text"] == "Queried by Grace Okafor, 3 Dec 2026, rated Inadequate"
+    assert "actions" not in card and card["refresh"]["action"]["data"] == {"action": "assess_refresh", "return_id": 2}

@@ -84,6 +84,9 @@ async def test_a_provider_completes_and_submits_a_return(chat: ReturnsChat, engi
     }
     assert [o.rule for o in outbox] == ["return_submitted"]
     assert outbox[0].reference == "OPCC-2023-014" and outbox[0].payload["card"]["type"] == "AdaptiveCard"
+    fact_set = next(e for e in outbox[0].payload["card"]["body"] if e["type"] == "FactSet")
+    facts = {f["title"]: f["value"] for f in fact_set["facts"]}
+    assert facts["Submitted by"] == f"{SAFE.actor}, {row.submitted_at:%-d %b %Y}"
 
 
 async def test_the_agreement_and_period_questions_are_skipped_when_there_is_one(engine: AsyncEngine) -> None:

@@ -192,3 +192,16 @@ def test_a_decided_alert_shows_the_outcome_instead_of_the_buttons(browser_page: 
     assert "Let it end" not in text and "Mark extension decided" not in text
     before = render(browser_page, CARDS["alert-decision"])["text"]
     assert "Mark extension decided" in before and "1+1 years left" in before
+
+
+def test_breakdown_card_reads_as_a_table_with_the_grand_total(browser_page: object) -> None:
+    """"Total value per provider": provider, count and total per row, then the total of all 18 providers."""
+    result = render(browser_page, CARDS["answer-breakdown"], screenshot="answer-breakdown")
+    assert result["errors"] == [] and result["console"] == []
+    text = result["text"]
+    assert "36 current agreements by provider: 18 providers, £49,475,000 in total." in text
+    assert "current (not ended by 22 Nov 2026), all kinds, by provider" in text
+    for expected in ("Provider", "Agreements", "Total value", "Solace Women's Aid", "£6,585,000", "Total, all 18 providers",
+                     "Showing 1–15 of 18 providers", "Show more"):
+        assert expected in text
+    assert "\\" not in text

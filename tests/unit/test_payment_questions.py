@@ -134,3 +134,25 @@ def test_the_answer_card_lists_each_late_instalment() -> None:
     answer = QuestionEngine(LONDON, payments=LONDON_PAYMENTS).answer("which payments are late?", TODAY)
     card = json.dumps(answer_card(answer, today=TODAY), ensure_ascii=False)
     assert "MOPAC\\\\-2026\\\\-001: £10,000 due 1 Oct 2026 \\\\(overdue\\\\)" in card  # Markdown-escaped, as cards are
+
+
+async def test_late_payments_in_teams_do_not_count_easter_as_working_days() -> None:
+    """Due the day before Good Friday: not late on Friday 2 April 2027, late on Tuesday 6 April."""
+    register = [agreement("MOPAC-2026-001", "Safer London")]
+    schedule = {"MOPAC-2026-001": (Instalment("MOPAC-2026-001", 1, date(2027, 3, 25), Decimal("10000")),)}
+
+    class _One:
+        async def current(self) -> Sequence[Agreement]:
+            return register
+
+    async def payments(visible: Sequence[Agreement]) -> dict[str, tuple[Instalment, ...]]:
+        return schedule
+
+    late_on = {}
+    for day in (date(2027, 4, 2), date(2027, 4, 6)):
+        assistant = Assistant(_One(), StaffRule.from_lists(["staff@mopac.example"], [], local=False),  # type: ignore[arg-type]
+                              lambda day=day: day, payments=payments)
+        reply = await assistant.respond(Ask("which payments are late?"), await assistant.caller("staff@mopac.example"))
+        assert reply.answer is not None
+        late_on[day] = [line.reference for line in reply.answer.payments]
+    assert late_on == {date(2027, 4, 2): [], date(2027, 4, 6): ["MOPAC-2026-001"]}

@@ -171,3 +171,34 @@ def test_spend_is_judged_against_the_money_actually_paid_when_payments_exist() -
     paid = paid_to([instalment(date(2026, 4, 1), paid_on=date(2026, 6, 20), paid_amount=Decimal("12500"))], q2.end)
     assert check_spend(agreement, q2, Decimal("10000")).underspend
     assert not check_spend(agreement, q2, Decimal("10000"), paid_to_date=paid).needs_explanation
+
+
+def test_with_the_real_calendar_christmas_falling_on_a_weekend_moves_the_overdue_day_into_the_new_year() -> None:
+    """Due Friday 24 Dec 2027: Christmas and Boxing Day observed 27-28 Dec, New Year's Day on 3 Jan 2028."""
+    from notifications.calendar import BankHolidays
+
+    due = instalment(date(2027, 12, 24))
+    assert overdue_from(due, BankHolidays()) == date(2028, 1, 5)
+    assert status(due, date(2028, 1, 5), BankHolidays()) == DUE
+    assert status(due, date(2028, 1, 6), BankHolidays()) == OVERDUE
+
+
+def test_with_the_real_calendar_easter_does_not_count_towards_the_five_working_days() -> None:
+    """Due Thursday 25 Mar 2027, the day before Good Friday: on time until Monday 5 April."""
+    from notifications.calendar import BankHolidays
+
+    due = instalment(date(2027, 3, 25))
+    assert overdue_from(due, BankHolidays()) == date(2027, 4, 5)
+    paid_on_the_friday_after = instalment(date(2027, 3, 25), paid_on=date(2027, 4, 2), paid_amount=Decimal("12500"))
+    assert status(paid_on_the_friday_after, date(2027, 4, 30), BankHolidays()) == PAID
+
+
+def test_a_payment_beyond_the_whole_schedule_is_an_instalment_of_its_own() -> None:
+    """Money over what was scheduled is kept, on its own date, and earlier paid dates stay true."""
+    schedule = [instalment(date(2026, 4, 1), number=1, paid_on=date(2026, 4, 2), paid_amount=Decimal("12500"))]
+    applied = apply_payment(schedule, Decimal("2000"), date(2026, 10, 2))
+    first, extra = applied.schedule
+    assert first.paid_on == date(2026, 4, 2) and first.paid_amount == Decimal("12500")
+    assert (extra.number, extra.due, extra.paid_amount, extra.paid_on) == (2, date(2026, 10, 2), Decimal("2000"), date(2026, 10, 2))
+    assert extra.note == "paid beyond the schedule" and extra.reference == "GR-2025-016"
+    assert applied.changed == (extra,)
