@@ -6,19 +6,24 @@ only help. The reply is plain data; `bot/teams/handler.py` turns it into a card.
 
 Building a question engine indexes the register's names, which is too slow to repeat for
 every question at 10,000 agreements, so engines are kept per (register version, view).
+
+Follow-ups ("and in Southwark?") are read against the asker's last question in that
+conversation (`bot/questions/followups.py`), kept in the database for a day through a
+`ContextStore`; a database hiccup there costs the follow-up, never the answer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
-from bot.requests import Ask, ShowHelp
+from bot.requests import MAX_PAGE_SIZE, Ask, ShowHelp
 from bot.roles import Caller, ContactIndex, Role, StaffRule, contact_index, identify, visible_register
 from domain.agreement import Agreement
 from domain.answers import Answer
@@ -37,6 +42,26 @@ STALE_NOTE = (
     "The register changed a moment ago and I am still loading the new version, so this answer is from "
     "the previous one. Ask again in a minute for the latest."
 )
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Thread:
+    """Whose context a question is read in: one person in one conversation (a channel thread is its own)."""
+
+    conversation_id: str
+    user_id: str
+
+
+class ContextStore(Protocol):
+    """Where each person's last question is kept (`storage.question_context.QuestionContexts`)."""
+
+    async def load(self, conversation_id: str, user_id: str) -> dict[str, Any] | None: ...
+
+    async def save(self, conversation_id: str, user_id: str, data: dict[str, Any]) -> None: ...
+
+    async def forget(self, conversation_id: str, user_id: str) -> None: ...
 
 
 class Register(Protocol):
@@ -74,6 +99,13 @@ def _about_returns(question: str | None) -> bool:
     return QuestionEngine.is_about_returns(question)
 
 
+def _reads_context(engine: Engine) -> bool:
+    """Follow-ups need the question engine itself (a stand-in engine answers questions one by one)."""
+    from bot.questions.engine import QuestionEngine
+
+    return isinstance(engine, QuestionEngine)
+
+
 def question_engine(register: Sequence[Agreement]) -> Engine:
     """The question engine over `register` (imported when first used).
 
@@ -102,6 +134,8 @@ class Reply:
     page_size: int | None = None
     help: bool = False
     note: str = ""
+    # For the help card: questions about the caller's own register (none for someone who may not ask).
+    examples: tuple[str, ...] = ()
 
 
 class Assistant:
@@ -115,7 +149,9 @@ class Assistant:
         engine_factory: EngineFactory = question_engine,
         returns: ReturnsSource = no_returns,
         payments: PaymentsSource | None = None,
+        contexts: ContextStore | None = None,
     ) -> None:
+        self._contexts = contexts
         self._payments = payments
         self._register = register
         self._returns = returns
@@ -150,31 +186,70 @@ class Assistant:
             self._contacts = (register, ready[1] if ready and ready[0] is register else contact_index(register))
         return identify(email, register, self._staff, self._contacts[1])
 
-    async def respond(self, request: Ask | ShowHelp, caller: Caller) -> Reply:
-        """The reply to a question (or a help request) from a caller resolved once for the turn."""
-        if isinstance(request, ShowHelp):
-            return Reply(help=True)
+    async def respond(self, request: Ask | ShowHelp, caller: Caller, thread: Thread | None = None) -> Reply:
+        """The reply to a question (or a help request) from a caller resolved once for the turn.
+
+        With a `thread`, the question may follow up the caller's last one there.
+        """
         if not caller.may_ask:
             return Reply(help=True, note=NOT_REGISTERED if caller.email else NO_EMAIL)
         # The register the caller's role was decided on, so role and answer agree (and the
         # register's version is checked once per turn, not twice).
         register = caller.register or await self._register.current()
+        if isinstance(request, ShowHelp):
+            # Help names the caller's own agreements: the engine sees only what they may see.
+            helper = await self._engine(caller, register)
+            return Reply(help=True, examples=tuple(getattr(helper, "examples", ())))
         today = self._today()
         returns = await self._returns(today) if _about_returns(request.question) else ()
         # The engine sees only the caller's agreements, so it names only their returns.
         engine = await self._engine(caller, register)
+        sources: dict[str, Any] = {"returns": returns}
         if self._payments is not None and _about_payments(request.question):
             # Only the caller's visible agreements' schedules: a provider never sees another's money.
-            visible = visible_register(caller, register)
-            schedules = await self._payments(visible)
-            answer = engine.answer(request.question, today, returns, payments=schedules)  # type: ignore[call-arg]
-        else:
-            answer = engine.answer(request.question, today, returns)
+            sources["payments"] = await self._payments(visible_register(caller, register))
+        if self._contexts is not None and thread is not None and _reads_context(engine):
+            return await self._in_context(engine, request, today, thread, sources)
+        answer = engine.answer(request.question, today, **sources)
         return Reply(answer=answer, page=request.page, page_size=request.page_size, note=self._stale_note())
 
     def _stale_note(self) -> str:
         behind = getattr(self._register, "behind_for", None)
         return STALE_NOTE if behind is not None and behind() > STALE_AFTER_SECONDS else ""
+
+    async def _in_context(
+        self, engine: Engine, request: Ask, today: date, thread: Thread, sources: dict[str, Any]
+    ) -> Reply:
+        """Answer as a follow-up of the caller's last question in this thread, and keep the new context."""
+        from bot.questions import followups
+
+        assert self._contexts is not None
+        stored = await self._safely(self._contexts.load(thread.conversation_id, thread.user_id))
+        context = followups.context_from_json(stored) if stored else None
+        if request.page > 0:
+            # "Show more" pages through an answer already given: never a new follow-up.
+            if context is not None and context.query.question == request.question:
+                answer = followups.answer_again(engine, context, today)  # type: ignore[arg-type]
+            else:
+                answer = engine.answer(request.question, today, **sources)
+            return Reply(answer=answer, page=request.page, page_size=request.page_size, note=self._stale_note())
+        answer, kept, show_all = followups.answer_in_context(engine, request.question, today, context, **sources)  # type: ignore[arg-type]
+        if kept != context:
+            if kept is not None:
+                await self._safely(self._contexts.save(thread.conversation_id, thread.user_id, followups.context_to_json(kept)))
+            else:
+                await self._safely(self._contexts.forget(thread.conversation_id, thread.user_id))
+        page_size = MAX_PAGE_SIZE if show_all else request.page_size
+        return Reply(answer=answer, page=request.page, page_size=page_size, note=self._stale_note())
+
+    @staticmethod
+    async def _safely(operation: Awaitable[Any]) -> Any:
+        """Run a context load or save; on a database error log one line and go on without it."""
+        try:
+            return await operation
+        except Exception as error:  # noqa: BLE001 - a follow-up is lost, the answer is not
+            log.error("Question context unavailable: %s: %s", type(error).__name__, str(error).splitlines()[0][:200] if str(error) else "")
+            return None
 
     async def _engine(self, caller: Caller, register: Sequence[Agreement]) -> Engine:
         """The engine for this register and view; built once, in a worker thread so other turns go on."""

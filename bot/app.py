@@ -57,6 +57,7 @@ from notifications.scheduler import AlertScheduler
 from notifications.sender import OutboxSender, SenderOptions
 from storage.db import create_engine, session_factory, upgrade
 from storage.payments import payment_schedules
+from storage.question_context import QuestionContexts
 from storage.register_cache import RegisterCache
 from storage.returns import ReturnsRepository
 from storage.scheduler_lock import SchedulerLock
@@ -135,6 +136,7 @@ def create_app(
         engine_factory,
         returns=returns_repository.overview,
         payments=payment_schedules(sessions, os.environ.get("PAYMENT_PROFILE", "")),
+        contexts=QuestionContexts(sessions),
     )
     # Each new register version's engine and contact map are built in the cache's worker thread.
     register.prepare = assistant.prepare

@@ -15,16 +15,21 @@ from datetime import date
 from decimal import Decimal
 
 from domain.agreement import Agreement
+from domain.agreement_fields import ASPECT_WORDS, FIELD_ASPECTS, agreement_details, describe_aspect
 from domain.answers import Answer, Match, Period
 from domain.breakdowns import GROUP_FIELDS, breakdown_answer
+from domain.data_quality import LABELS as PROBLEM_LABELS
 from domain.data_quality import Problem
 from domain.data_quality import problems as data_quality_problems
 from domain.periods import describe_range
+from domain.register_index import RegisterIndex
 from domain.values import format_date, format_money
 
 KIND_PLURALS = {"contract": "contracts", "grant": "grants", "partnership": "partnerships"}
 DATE_FIELD_WORDS = {"end": "current end date", "start": "start date", "running": "running during the period"}
 EXTENSION_DECISION_DAYS = 120
+SIGNED_WORDS = {"both": "signed by both parties", "ours": "signed by us only", "none": "not signed by either party",
+                "": "signed status not recorded"}
 
 
 @dataclass(frozen=True)
@@ -51,13 +56,14 @@ class Query:
     min_inclusive: bool = False
     max_value: Decimal | None = None
     max_inclusive: bool = False
-    extension: str | None = None  # options_left | decision_needed | extended | none_left
+    extension: str | None = None  # options_left | decision_needed | extended | none_left | cannot_extend
     ended_only: bool = False
     current_only: bool = False
     problem_codes: frozenset[str] | None = None  # None: not a data-quality question
     references: tuple[str, ...] = ()
     aspect: str = "details"  # for one agreement: end | start | contact | manager | value | details
     loose_name: str = ""
+    signed: frozenset[str] | None = None  # signed status wanted: "both", "ours", "none", "" (not recorded)
     group_by: str | None = None  # a breakdown: provider | funding_stream | area | category | kind | month
     notes: tuple[str, ...] = field(default=())
 
@@ -66,16 +72,19 @@ ProblemsOf = Callable[[Agreement, date], Sequence[Problem]]
 
 
 def run_query(
-    query: Query, register: Sequence[Agreement], today: date, problems_of: ProblemsOf = data_quality_problems
+    query: Query, register: Sequence[Agreement], today: date, problems_of: ProblemsOf = data_quality_problems,
+    index: RegisterIndex | None = None,
 ) -> Answer:
     """Apply `query` to `register` as of `today`.
 
     `problems_of` finds an agreement's data-quality problems; a caller that answers many
-    questions about one register may pass a remembering version.
+    questions about one register may pass a remembering version. `index` (built from the same
+    register) narrows the agreements the rules below are applied to; the answer is the same.
     """
     if query.references or query.loose_name:
-        return _about_named(query, register, today, problems_of)
-    candidates = [a for a in register if _wanted(query, a, today)]
+        return _about_named(query, register, today, problems_of, index)
+    pool = index.candidates(query) if index is not None else register
+    candidates = [a for a in pool if _wanted(query, a, today)]
     candidates.sort(key=lambda a: _sort_key(query, a))
     matches = tuple(_match(query, a, today, problems_of) for a in candidates)
     if query.problem_codes is not None:
@@ -95,6 +104,8 @@ def _wanted(query: Query, agreement: Agreement, today: date) -> bool:
         if getattr(agreement, name.field) not in name.values:
             return False
     if not _value_ok(query, agreement.value):
+        return False
+    if query.signed is not None and agreement.signed not in query.signed:
         return False
     if not _extension_ok(query, agreement, today):
         return False
@@ -126,6 +137,8 @@ def _extension_ok(query: Query, agreement: Agreement, today: date) -> bool:
         return agreement.has_extension_options
     if query.extension == "none_left":
         return bool(agreement.extension_options) and not agreement.has_extension_options
+    if query.extension == "cannot_extend":
+        return not agreement.has_extension_options
     if query.extension == "extended":
         return agreement.extension_years_used > 0
     if query.extension == "decision_needed":
@@ -186,6 +199,11 @@ def _noun(query: Query, count: int) -> str:
 
 def interpretation(query: Query, today: date) -> str:
     """How the question was read, in the words an officer would use to check it."""
+    return ", ".join(interpretation_parts(query, today))
+
+
+def interpretation_parts(query: Query, today: date) -> list[str]:
+    """The pieces of the interpretation line, so a follow-up can say which were carried over."""
     parts: list[str] = []
     if query.period is not None:
         parts.append(f"{query.period.label}: {describe_range(query.period.start, query.period.end)}")
@@ -204,7 +222,9 @@ def interpretation(query: Query, today: date) -> str:
     if query.extension == "options_left":
         parts.append("extension options left")
     elif query.extension == "none_left":
-        parts.append("no extension options left")
+        parts.append("used all their extension options")
+    elif query.extension == "cannot_extend":
+        parts.append("cannot be extended (no unused extension option, or never had one)")
     elif query.extension == "extended":
         parts.append("extended at least once")
     elif query.extension == "decision_needed":
@@ -212,8 +232,11 @@ def interpretation(query: Query, today: date) -> str:
             "extension options left, ending"
             + ("" if query.period else f" within {EXTENSION_DECISION_DAYS} days")
         )
+    if query.signed is not None:
+        parts.append(" or ".join(SIGNED_WORDS[s] for s in sorted(query.signed)))
     if query.problem_codes is not None:
-        parts.append("data-quality problems" + (f" ({', '.join(sorted(query.problem_codes))})" if query.problem_codes else ""))
+        named = sorted(PROBLEM_LABELS.get(code, code) for code in query.problem_codes)
+        parts.append("data-quality problems" + (f" ({', '.join(named)})" if named else ""))
     if query.statuses != frozenset({"active"}):
         parts.append("status " + " or ".join(sorted(query.statuses)))
     if query.period is not None and query.date_field:
@@ -222,7 +245,7 @@ def interpretation(query: Query, today: date) -> str:
         parts.append("by month of " + ("start date" if query.date_field == "start" else "current end date"))
     elif query.group_by:
         parts.append(f"by {GROUP_FIELDS[query.group_by]}")
-    return ", ".join(parts + list(query.notes))
+    return parts + list(query.notes)
 
 
 # (plural, singular) verbs for what happens to the date the question is about.
@@ -235,7 +258,7 @@ def headline_for(query: Query, count: int) -> str:
     """"10 grants end in Q3 2026/27", "63 current agreements", "3 contracts have ended"."""
     noun = _noun(query, count)
     if query.intent == "data_quality" or query.problem_codes is not None:
-        return f"{count} {noun} with data-quality problems"
+        return f"{count} {'current ' if query.current_only else ''}{noun} with data-quality problems"
     if query.period is not None and query.date_field in VERBS:
         verb = VERBS[query.date_field][1 if count == 1 else 0]
         label = query.period.label
@@ -277,9 +300,11 @@ def _list_answer(query: Query, matches: tuple[Match, ...], today: date) -> Answe
     )
 
 
-def _about_named(query: Query, register: Sequence[Agreement], today: date, problems_of: ProblemsOf) -> Answer:
+def _about_named(
+    query: Query, register: Sequence[Agreement], today: date, problems_of: ProblemsOf, index: RegisterIndex | None,
+) -> Answer:
     """One agreement named by reference or by a loose name; several if the name fits several."""
-    by_reference = {a.reference.lower(): a for a in register}
+    by_reference = index.by_reference if index is not None else {a.reference.lower(): a for a in register}
     found = [by_reference[r.lower()] for r in query.references if r.lower() in by_reference]
     if query.references and not found:
         named = ", ".join(query.references)
@@ -292,7 +317,7 @@ def _about_named(query: Query, register: Sequence[Agreement], today: date, probl
             about_one=True,
         )
     if not query.references:
-        found = [a for a in register if _wanted(query, a, today)]
+        found = [a for a in (index.candidates(query) if index is not None else register) if _wanted(query, a, today)]
         found.sort(key=lambda a: (a.reference,))
     if query.loose_name and len(found) > 1:
         # A loose name means the live agreement when there is one: terminated and draft
@@ -308,11 +333,11 @@ def _about_named(query: Query, register: Sequence[Agreement], today: date, probl
             understood=True,
             intent="agreement",
             headline=describe_aspect(agreement, query.aspect, today),
-            interpretation=f"agreement {agreement.reference} ({query.aspect})",
+            interpretation=f"agreement {agreement.reference} ({_aspect_word(query.aspect)})",
             matches=matches,
             about_one=True,
             missing_values=0 if agreement.value is not None else 1,
-            details=tuple(_agreement_details(agreement, today)),
+            details=tuple(agreement_details(agreement, today)),
         )
     if not matches:
         headline = f"No agreement matches {said}. Try its reference, or ask “what do we fund?”."
@@ -324,73 +349,11 @@ def _about_named(query: Query, register: Sequence[Agreement], today: date, probl
         understood=True,
         intent="agreement",
         headline=headline,
-        interpretation=f"agreements named like {said} ({query.aspect})",
+        interpretation=f"agreements named like {said} ({_aspect_word(query.aspect)})",
         matches=matches,
         missing_values=missing,
     )
 
 
-def describe_aspect(agreement: Agreement, aspect: str, today: date) -> str:
-    """One sentence answering what was asked about a single agreement."""
-    name = f"{agreement.reference} {agreement.title} ({agreement.provider})"
-    if aspect == "end":
-        return _end_sentence(agreement, name, today)
-    if aspect == "start":
-        if agreement.start_date is None:
-            return f"{name} has no start date in the register."
-        verb = "starts" if agreement.start_date > today else "started"
-        return f"{name} {verb} on {format_date(agreement.start_date)}."
-    if aspect == "contact":
-        if not (agreement.contact_name or agreement.contact_email):
-            return f"No provider contact is recorded for {name}."
-        who = ", ".join(x for x in (agreement.contact_name, agreement.contact_email) if x)
-        return f"The provider contact for {name} is {who}."
-    if aspect == "manager":
-        if not agreement.contract_manager:
-            return f"No contract manager is recorded for {name}."
-        return f"{name} is managed by {agreement.contract_manager}."
-    if aspect == "value":
-        if agreement.value is None:
-            return f"{name} has no value in the register."
-        return f"{name} is worth {format_money(agreement.value)} over its whole term."
-    return f"{name}: {agreement.kind}, {_end_sentence(agreement, 'it', today)}"
-
-
-def _end_sentence(agreement: Agreement, name: str, today: date) -> str:
-    end = agreement.current_end_date
-    if end is None:
-        return f"{name} has no end date in the register."
-    verb = "ended" if end < today else "ends"
-    sentence = f"{name} {verb} on {format_date(end)}"
-    if agreement.extension_years_used and agreement.end_date:
-        sentence += f" (extended from {format_date(agreement.end_date)})"
-    left = agreement.extension_options_left
-    if left:
-        options = ", ".join(f"{years} year" + ("s" if years != 1 else "") for years in left)
-        sentence += f"; extension options left: {options}"
-    elif agreement.extension_options:
-        sentence += "; no extension options left"
-    if agreement.status != "active":
-        sentence += f"; status {agreement.status}"
-    return sentence + "."
-
-
-def _agreement_details(agreement: Agreement, today: date) -> list[str]:
-    lines = [
-        f"Kind: {agreement.kind}",
-        f"Provider: {agreement.provider}",
-        f"Value: {format_money(agreement.value) or 'not recorded'}",
-        f"Start: {format_date(agreement.start_date) or 'not recorded'}",
-        f"Current end: {format_date(agreement.current_end_date) or 'not recorded'}",
-    ]
-    if agreement.funding_stream:
-        lines.append(f"Funding stream: {agreement.funding_stream}")
-    if agreement.area:
-        lines.append(f"Area: {agreement.area}")
-    if agreement.contact_name or agreement.contact_email:
-        lines.append(f"Provider contact: {', '.join(x for x in (agreement.contact_name, agreement.contact_email) if x)}")
-    if agreement.contract_manager:
-        lines.append(f"Contract manager: {agreement.contract_manager}")
-    for problem in data_quality_problems(agreement, today):
-        lines.append(f"Data quality: {problem.message}")
-    return lines
+def _aspect_word(aspect: str) -> str:
+    return ASPECT_WORDS[aspect] if aspect in FIELD_ASPECTS else aspect

@@ -406,3 +406,18 @@ class RegisterVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class QuestionContext(Base):
+    """One person's last register question in one conversation, so "and in Southwark?" can refine it.
+
+    Kept per conversation (a channel thread is its own conversation) and per person, for a day:
+    older rows are ignored when read and deleted by `storage/question_context.py`.
+    """
+
+    __tablename__ = "question_contexts"
+
+    conversation_id: Mapped[str] = mapped_column(String(500), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -48,14 +48,20 @@ def welcome_card() -> Element:
     return card(body, fallback_text=words.WELCOME_TEXT)
 
 
-def help_card() -> Element:
-    """What kinds of question work, with examples of each, and the rules for dates."""
+def help_card(examples: tuple[str, ...] = ()) -> Element:
+    """What kinds of question work, with examples of each, and the rules for dates.
+
+    `examples` are questions about the asker's own register (`QuestionEngine.examples`): the topics
+    and buttons then name its real references, providers and areas. Without them (someone who may
+    not see the register) the card names nothing in it.
+    """
+    topics = words.help_topics(examples)
     body = [
         heading(escape_text(words.HELP_TITLE)),
-        facts([(escape_text(topic), escape_text(examples)) for topic, examples in words.HELP_TOPICS]),
+        facts([(escape_text(topic), escape_text(said)) for topic, said in topics]),
         container([subtle(escape_text(words.HELP_PERIODS)), subtle(escape_text(words.WELCOME_CHANNEL_TIP), spacing="Small")], spacing="Medium"),
     ]
-    questions = tuple(q for q in EXAMPLE_QUESTIONS if q != "help")
+    questions = tuple(q for q in (examples or words.GENERAL_QUESTIONS) if q != "help")
     body.append(button_list(_buttons(questions), spacing="Medium"))
     return card(body, fallback_text=words.HELP_TITLE)
 

@@ -119,13 +119,37 @@ WELCOME_CHANNEL_TIP = "In a channel or group chat, @mention me before your quest
 WELCOME_HELP_TIP = "Type help at any time to see what I can answer."
 
 HELP_TITLE = "What you can ask"
+# Help topics; "{place}", "{provider}" and "{reference}" questions come from the asker's register.
 HELP_TOPICS: tuple[tuple[str, str], ...] = (
     ("Ending soon", "which grants expire this quarter? · contracts ending in the next 90 days · what ends by 31/03/2027?"),
-    ("By place or provider", "what do we fund in Southwark? · grants to Safer London · LCPF grants over £100k"),
-    ("One agreement", "who is the contact for OPCC-2023-014? · tell me about the ISVA contract"),
-    ("Totals", "how many grants do we have? · what is the total value of VRU contracts?"),
+    ("By place or provider", "{place} · {provider} · grants over £100k"),
+    ("One agreement", "{reference} · tell me about the ISVA contract"),
+    ("Totals", "how many grants do we have? · total value per provider"),
     ("Data quality", "data quality problems · which agreements have no contact?"),
 )
+_HELP_NAMED = {
+    "place": ("what do we fund in ", "what do we fund in an area? (name it as the register does)"),
+    "provider": ("what do we fund with ", "what do we fund with a provider?"),
+    "reference": ("who is the contact for ", "who is the contact for an agreement? (give its reference)"),
+}
+# Questions that name nothing in a register, for help shown without one.
+GENERAL_QUESTIONS: tuple[str, ...] = (
+    "which grants expire this quarter?",
+    "how many contracts end in the next 90 days?",
+    "which agreements have extension options left?",
+    "data quality problems",
+)
+
+
+def help_topics(examples: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
+    """The help topics, naming the register's own place, provider and reference where `examples` have them."""
+    chosen = {
+        name: next((q for q in examples if q.startswith(prefix)), fallback)
+        for name, (prefix, fallback) in _HELP_NAMED.items()
+    }
+    return tuple((topic, said.format(**chosen)) for topic, said in HELP_TOPICS)
+
+
 HELP_PERIODS = (
     "Quarters and “this year” are financial (1 April – 31 March) unless you say calendar. "
     "Terminated and draft agreements are left out unless you ask for them."

@@ -1,7 +1,9 @@
 """`commissioning-bot ask`: answer register questions without Teams.
 
 With a QUESTION, answers it; without, reads one question per line from standard input
-(blank lines are skipped). `--json` prints one JSON object per question for scripts.
+(blank lines are skipped) as one conversation: a line such as "and in Southwark?" or "the
+first one" follows up the line before, as it would in Teams (docs/questions.md "Follow-ups").
+`--json` prints one JSON object per question for scripts.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def _stdin_questions() -> Iterable[str]:
 async def _ask(url: str, questions: Iterable[str], today, *, as_json: bool) -> int:  # type: ignore[no-untyped-def]
     from bot.questions.answer_json import answer_json
     from bot.questions.engine import QuestionEngine
+    from bot.questions.followups import Context, answer_in_context
     from notifications.calendar import england_and_wales_bank_holidays
     from storage.agreements import load_register
     from storage.db import session_factory
@@ -53,11 +56,12 @@ async def _ask(url: str, questions: Iterable[str], today, *, as_json: bool) -> i
             payments = await schedules_for(session, register, os.environ.get("PAYMENT_PROFILE", ""))
         questions_engine = QuestionEngine(register, payments=payments, bank_holidays=england_and_wales_bank_holidays())
         returns = None  # the monitoring overview, loaded at the first question that needs it
+        context: Context | None = None  # the last question, which the next line may follow up
         for question in questions:
             if returns is None and QuestionEngine.is_about_returns(question):
                 async with sessions() as session:
                     returns = await returns_overview(session, today)
-            answer = questions_engine.answer(question, today, returns or ())
+            answer, context, _ = answer_in_context(questions_engine, question, today, context, returns=returns or ())
             if as_json:
                 print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
             else:

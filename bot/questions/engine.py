@@ -10,19 +10,25 @@ fully understood, and the answer says so with examples instead of guessing.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
 from bot.questions.breakdowns import mentions_breakdown, take_breakdown
+from bot.questions.examples import GENERAL as GENERAL_EXAMPLES
+from bot.questions.examples import examples_for
 from bot.questions.names import STOPWORDS, Hit, Vocabulary, normalise
 from bot.questions.payments import is_about_payments, parse_payments
-from bot.questions.period_phrases import FoundPeriod, PeriodAmbiguous, PeriodNotUnderstood, find_period
+from bot.questions.period_phrases import MONTHS, NUMBER_WORDS, FoundPeriod, PeriodAmbiguous, PeriodNotUnderstood, find_period
 from bot.questions.reading import NeedsChoice, NotUnderstood, Reading, lower, take_cues, take_kinds, take_money, taken
-from bot.questions.words import FILLER, RESERVED, RETURNS_CUES, RETURNS_TOPIC
+from bot.questions.refusals import HERE_IS_WHAT, LEADING_VERBS, NOT_HELD, Refusal, refusal
+from bot.questions.tolerance import Mender, without_courtesy
+from bot.questions.words import FILLER, KIND_WORDS, READ_WORDS, RESERVED, RETURNS_CUES, RETURNS_TOPIC
 from domain.agreement import Agreement
 from domain.answers import Answer
 from domain.data_quality import Problem
@@ -31,17 +37,15 @@ from domain.monitoring import ACCEPTED, DUE, IN_PROGRESS, OVERDUE, QUERIED, SUBM
 from domain.payments import Instalment
 from domain.payments_query import run_payments_query
 from domain.query import KIND_PLURALS, NameFilter, Query, run_query
+from domain.register_index import RegisterIndex
 from domain.returns_query import NOT_SUBMITTED, ReturnsQuery, run_returns_query
 
 MAX_QUESTION_LENGTH = 500
-EXAMPLES: tuple[str, ...] = (
-    "which grants expire this quarter?",
-    "what do we fund in Southwark?",
-    "how many contracts end in the next 90 days?",
-    "who is the contact for OPCC-2023-014?",
-    "which agreements have extension options left?",
-    "data quality problems",
-)
+# Examples that name nothing in a register, for answers built without an engine.
+EXAMPLES: tuple[str, ...] = GENERAL_EXAMPLES
+# The examples name no date, so any day checks that they are read; a fixed one keeps them deterministic.
+EXAMPLES_CHECKED_ON = date(2026, 4, 1)
+NOTHING_ASKED = "Hello! Ask me a question about the register, or type help to see what I can answer."
 NOT_UNDERSTOOD = "Sorry, I didn't understand that question."
 BREAKDOWN_OF_LISTS_ONLY = (
     "I can break down lists of agreements (count and total value by provider, funding stream, area, category, "
@@ -58,6 +62,23 @@ PROVIDER_CONTEXT = frozenset({"with", "to", "by", "from", "for", "does", "has", 
 STREAM_CONTEXT = frozenset({"funded", "under", "through", "stream", "paid"})
 
 
+ANSWERS_KEPT = 256
+
+
+class Pieces(NamedTuple):
+    """What `QuestionEngine.read` found in a question, before it is made into a `Query`."""
+
+    references: tuple[str, ...]
+    money: dict[str, tuple[Decimal, bool]]
+    period: FoundPeriod | None
+    flags: dict[str, object]
+    hits: list[Hit]
+    kinds: frozenset[str]
+    leftovers: list[str]
+    said_kind: bool  # a kind word, or "agreements", "projects"… was said
+    group_by: str | None  # "per provider", "by month"…: a breakdown
+
+
 class QuestionEngine:
     """Answers questions about one register; build once, ask many times."""
 
@@ -72,10 +93,26 @@ class QuestionEngine:
         self.vocabulary = Vocabulary(self.register)
         self.fy_start_month = fy_start_month
         self._titles = [normalise(a.title) for a in self.register]
+        # Words of the register's own names and titles: never mended as slips, and never read as a
+        # judgement or a refusal ("Best Start Trust" is a provider).
+        self._name_words = frozenset(
+            word
+            for a in self.register
+            for value in (a.provider, a.funding_stream, a.area, a.category, a.title)
+            if value
+            for word in normalise(value).split()
+        )
+        self._mender = Mender(READ_WORDS | FILLER | set(KIND_WORDS) | set(MONTHS) | set(NUMBER_WORDS), self._name_words)
+        self._examples: tuple[str, ...] | None = None
+        # References, dates per kind and status, and name values: questions look up, not scan.
+        self.index = RegisterIndex(self.register)
         # Data-quality problems per agreement for one day: the register does not change
         # under an engine, so a second "data quality" question costs nothing.
         self._problems: dict[int, Sequence[Problem]] = {}
         self._problems_day: date | None = None
+        # Answers by (query, day): the register never changes under an engine, so twenty
+        # people asking "which grants expire this quarter?" today share one answer.
+        self._answers: OrderedDict[tuple[Query, date], Answer] = OrderedDict()
         self._references = {a.reference.lower(): a.reference for a in self.register}
         self._reference_pattern = (
             re.compile(
@@ -99,27 +136,149 @@ class QuestionEngine:
         `returns` is the monitoring overview, needed only when `is_about_returns`; `payments` the
         schedules, needed only when `is_about_payments` (else those given when the engine was built).
         """
+        return self.answer_and_query(question, today, returns, payments)[0]
+
+    def answer_and_query(
+        self, question: str | None, today: date, returns: Sequence[ReturnStatus] = (),
+        payments: Mapping[str, Sequence[Instalment]] | None = None,
+    ) -> tuple[Answer, Query | None]:
+        """The answer, and the register `Query` it ran (None for returns, payments and refusals),
+        so a conversation can keep the question for follow-ups.
+
+        Greetings and politeness are dropped, and a question not understood as typed is read again
+        with slips in its ordinary words mended (the interpretation says what was mended). Requests
+        to act, to judge, or about what the register does not hold are refused with the nearest
+        question that can be answered.
+        """
         schedules = payments if payments is not None else self.payments
         text = (question or "").strip()
         if not text:
-            return not_understood(text, "Ask me a question about the register.")
+            return self._with_examples(not_understood(text, "Ask me a question about the register.")), None
         if len(text) > MAX_QUESTION_LENGTH:
-            return not_understood(text[:100], f"That question is too long; keep it under {MAX_QUESTION_LENGTH} characters.")
+            return self._with_examples(
+                not_understood(text[:100], f"That question is too long; keep it under {MAX_QUESTION_LENGTH} characters.")
+            ), None
+        courteous = without_courtesy(text)
+        if not courteous:
+            return self._with_examples(not_understood(text, NOTHING_ASKED)), None
+        refused = refusal(lower(courteous), self._name_words)
+        if refused is not None:
+            return self._refused(text, refused, lower(courteous), today), None
+        answer, query = self._answer(courteous, today, returns, schedules)
+        if not (answer.understood or answer.choices):
+            # Only a question not understood as typed is read again with its slips mended, so a
+            # real word the vocabulary lacks ("later") never changes a question that was understood.
+            mended = self._mender.mend(lower(courteous))
+            if mended.corrections:
+                refused = refusal(mended.text, self._name_words)
+                if refused is not None:
+                    return self._refused(text, refused, mended.text, today), None
+                second, second_query = self._answer(mended.text, today, returns, schedules)
+                if second.understood:
+                    answer, query = replace(second, interpretation=f"{second.interpretation} ({mended.describe()})"), second_query
+                elif second.choices:
+                    answer = replace(second, details=(*second.details, f"I {mended.describe()}."))
+        if answer.question != text:
+            answer = replace(answer, question=text)
+        if query is not None and query.question != text:
+            query = replace(query, question=text)  # "Show more" and follow-ups know it as typed
+        return (answer if answer.understood or answer.choices else self._with_examples(answer)), query
+
+    def _answer(
+        self, text: str, today: date, returns: Sequence[ReturnStatus], schedules: Mapping[str, Sequence[Instalment]] | None
+    ) -> tuple[Answer, Query | None]:
         try:
             if mentions_breakdown(lower(text)) and (is_about_payments(text) or self.is_about_returns(text)):
                 raise NotUnderstood(BREAKDOWN_OF_LISTS_ONLY)
             if schedules is not None and is_about_payments(text):
                 payments_query, register = parse_payments(self, text, today)
-                return run_payments_query(payments_query, register, schedules, today, self.bank_holidays)
+                return run_payments_query(payments_query, register, schedules, today, self.bank_holidays), None
             if self.is_about_returns(text):
                 returns_query, register = self.parse_returns(text, today)
-                return run_returns_query(returns_query, register, returns, today)
+                return run_returns_query(returns_query, register, returns, today), None
             query = self.parse(text, today)
         except NeedsChoice as ambiguous:
-            return replace(not_understood(text, str(ambiguous)), intent="choose", choices=ambiguous.choices)
+            return replace(not_understood(text, str(ambiguous)), intent="choose", choices=ambiguous.choices), None
         except NotUnderstood as refusal:
-            return not_understood(text, str(refusal))
-        return run_query(query, self.register, today, self._problems_of)
+            return not_understood(text, str(refusal)), None
+        return self.run(query, today), query
+
+    def run(self, query: Query, today: date) -> Answer:
+        """Apply a query (this engine's own reading, or a follow-up's refinement) to the register.
+
+        Remembered for the last few hundred (query, day) pairs: the register never changes under
+        an engine, so a question many people ask today is answered once.
+        """
+        try:
+            key = (query, today)
+            kept = self._answers.get(key)
+        except TypeError:  # a query carrying something unhashable is simply not remembered
+            return run_query(query, self.register, today, self._problems_of, self.index)
+        if kept is not None:
+            self._answers.move_to_end(key)
+            return kept
+        answer = self._answers[key] = run_query(query, self.register, today, self._problems_of, self.index)
+        while len(self._answers) > ANSWERS_KEPT:
+            self._answers.popitem(last=False)
+        return answer
+
+    @property
+    def examples(self) -> tuple[str, ...]:
+        """Example questions naming this register's own reference, provider and area, each one it answers."""
+        if self._examples is None:
+            today = EXAMPLES_CHECKED_ON
+            self._examples = tuple(q for q in examples_for(self.register) if self._answer(q, today, (), None)[0].understood)
+        return self._examples
+
+    def _with_examples(self, answer: Answer) -> Answer:
+        return replace(answer, examples=self.examples)
+
+    def _refused(self, question: str, refused: Refusal, lowered: str, today: date) -> Answer:
+        """A plain refusal, offering first the nearest question this register can answer."""
+        nearest = self._nearest(refused, lowered, today)
+        examples = tuple(dict.fromkeys(([nearest] if nearest else []) + list(self.examples)))
+        return Answer(
+            question=question,
+            understood=False,
+            intent="refused",
+            headline=f"{refused.message} {HERE_IS_WHAT}" if nearest else refused.message,
+            interpretation=f"refused ({refused.kind.replace('_', ' ')})",
+            examples=examples,
+        )
+
+    def _nearest(self, refused: Refusal, lowered: str, today: date) -> str | None:
+        """The first of a few nearby questions that this engine understands.
+
+        A question about the agreement the request named ("when does the X contract end?") counts
+        only when it finds that agreement; the topic's own questions (overdue returns, total value)
+        count whenever they are understood.
+        """
+        rest = " ".join(re.sub(r"[?!.]+$", "", refused.rest).split())
+        rest = LEADING_VERBS.sub("", re.sub(r"^(?:all |the |our |about |on |for |of |to )+", "", rest))
+        if self._reference_pattern:
+            rest = self._reference_pattern.sub(lambda m: self._references[m.group(1)], rest)
+        topical: list[str] = []
+        if RETURNS_TOPIC.search(lowered):
+            state = "overdue" if re.search(r"\b(?:overdue|late)\b", lowered) else "due"
+            topical.append(f"which monitoring returns are {state}?")
+        if refused.kind == NOT_HELD:
+            try:
+                found = find_period(lowered, today, self.fy_start_month)
+            except ValueError:
+                found = None
+            if found is not None:
+                said = " ".join(lowered[a:b] for a, b in found.spans).strip()
+                topical.append(f"what is the total value of agreements running {_as_period_words(said)}?")
+            topical.append("what is the total value of current agreements?")
+        for candidate in topical:
+            if self._answer(candidate, today, (), None)[0].understood:
+                return candidate
+        if rest and not re.match(r"^(?:which|what|who|how|when|where|is|are|do|does)\b", rest):
+            for candidate in (f"when does {rest} end?", f"tell me about {rest}"):
+                answer = self._answer(candidate, today, (), None)[0]
+                if answer.understood and answer.intent == "agreement" and 1 <= answer.count <= 3:
+                    return candidate
+        return None
 
     def _problems_of(self, agreement: Agreement, today: date) -> Sequence[Problem]:
         if today != self._problems_day:
@@ -150,18 +309,26 @@ class QuestionEngine:
         )
         return replace(_returns_query(question, cues, found, references), scope=scope), register
 
-    def parse(self, question: str, today: date) -> Query:
-        reading = Reading(lower(question))
+    def read(self, reading: Reading, today: date, question: str) -> Pieces:
+        """Every piece of a register question, in the order they are read; what is left is not understood."""
         references = self._take_references(reading)
         group_by = take_breakdown(reading)
         money = take_money(reading)
         period = self._take_period(reading, today, question)
         flags = take_cues(reading)
         hits, words = self._take_names(reading, flags)
+        said_kind = any(w in KIND_WORDS for w in words if w is not None)
         kinds = take_kinds(words)
         leftovers = [w for w in words if w is not None and w not in FILLER]
+        return Pieces(references, money, period, flags, hits, kinds, leftovers, said_kind, group_by)
+
+    def parse(self, question: str, today: date) -> Query:
+        pieces = self.read(Reading(lower(question)), today, question)
+        references, money, period, flags, hits, kinds, leftovers, _, group_by = pieces
         anchors = references or money or period or hits or kinds or flags.get("anchor") or group_by
         aspect = flags.get("aspect")
+        if not aspect and flags.get("signed") and (references or leftovers):
+            aspect = flags["aspect"] = "signed"  # "is GR-2024-015 signed by both parties?"
         if group_by and (aspect or references):
             raise NotUnderstood(BREAKDOWN_OF_LISTS_ONLY)
         if aspect and not references and (hits or leftovers):
@@ -287,6 +454,13 @@ def _choices(question: str, read: str, ambiguous: PeriodAmbiguous) -> tuple[tupl
     )
 
 
+def _as_period_words(said: str) -> str:
+    """"for 2030" → "in 2030": a period said after "budget for" reads as one after "running"."""
+    return re.sub(r"^(?:for|of)\s+", "in ", said) if re.match(r"^(?:for|of)\s+\d{4}$", said) else (
+        said if re.match(r"^(?:in|during|by|before|this|next|last|between|from|on|q\d)\b", said) else f"in {said}"
+    )
+
+
 def answer_question(question: str | None, register: Sequence[Agreement], today: date) -> Answer:
     """Answer one question about `register` as of `today` (builds the name index each call)."""
     return QuestionEngine(register).answer(question, today)
@@ -344,6 +518,8 @@ def _name_filters(hits: Sequence[Hit]) -> tuple[NameFilter, ...]:
 
 def _aspect_from(flags: dict[str, object]) -> str:
     """"What is the end date of X?" asks about its end; "what is X worth?" its value."""
+    if flags.get("extension") in ("options_left", "none_left", "cannot_extend"):
+        return "extensions"  # "does GR-2024-015 have extension options left?"
     if flags.get("date_field") in ("end", "start"):
         return str(flags["date_field"])
     if flags.get("intent") == "total":
@@ -375,15 +551,11 @@ def _list_query(
         date_field = "running" if state == "current" else "end"
     if period is not None and state == "ended" and date_field is None:
         date_field = "end"
-    if data_quality and "statuses" not in flags:
-        statuses = frozenset({"active", "draft"})
     ended_only = period is None and state == "ended"
-    current_only = (
-        period is None
-        and not ended_only
-        and not data_quality
-        and flags.get("extension") not in ("extended", "none_left")
-        and statuses == frozenset({"active"})
+    # "Current" said outright always means not ended by today, data-quality questions included.
+    current_only = period is None and not ended_only and (
+        state == "current"
+        or (not data_quality and flags.get("extension") not in ("extended", "none_left") and statuses == frozenset({"active"}))
     )
     min_value = money.get("min")
     max_value = money.get("max")
@@ -403,6 +575,7 @@ def _list_query(
         ended_only=ended_only,
         current_only=current_only,
         problem_codes=flags["problem_codes"] if data_quality else None,  # type: ignore[arg-type]
+        signed=flags.get("signed"),  # type: ignore[arg-type]
     )
 
 

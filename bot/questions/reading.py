@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bot.questions.fields import FIELD_CUES, SIGNED_CUES
 from bot.questions.words import (
     ASPECT_CUES,
     DATA_QUALITY_CUES,
@@ -87,12 +88,16 @@ def take_cues(reading: Reading) -> dict[str, object]:
     """Phrases that set the intent, the date field, extensions, data quality and status."""
     # Order matters: each phrase found is read, so "no end date" must go before "end".
     # Data quality goes first so "a generic contact email" is not read as "contact email".
+    # Signed statuses go before data quality so "not signed by either party" is not "not signed".
     flags: dict[str, object] = {}
+    signed = taken(reading, SIGNED_CUES)
+    if signed:
+        flags["signed"] = frozenset(str(value) for value in signed)
     codes = taken(reading, DATA_QUALITY_CUES)
     if codes:
         flags["data_quality"] = True
     flags["problem_codes"] = frozenset(code for code in codes if code)
-    found = taken(reading, ASPECT_CUES)
+    found = taken(reading, FIELD_CUES) or taken(reading, ASPECT_CUES)
     if found:
         flags["aspect"] = found[0]  # the cue listed first wins: lists run most specific first
     for flag, cues in (("extension", EXTENSION_CUES), ("intent", INTENT_CUES)):
@@ -107,7 +112,7 @@ def take_cues(reading: Reading) -> dict[str, object]:
         if found:
             flags[flag] = found[0]
     flags["anchor"] = any(flags.get(name) for name in ("aspect", "extension", "intent", "state", "date_field",
-                                                       "data_quality", "statuses"))
+                                                       "data_quality", "statuses", "signed"))
     return flags
 
 

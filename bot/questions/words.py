@@ -32,18 +32,19 @@ DATA_QUALITY_CUES = _cues(
     ("missing_start_date", r"\b(?:no|missing|without|lacking|blank|empty)(?: an?)? start dates?\b|\bstart dates? (?:missing|blank)\b"),
     ("missing_contact", r"\b(?:no|missing|without|lacking|blank)(?: an?)? (?:provider |key )?contacts?(?: details| names?)?\b"),
     ("generic_contact_email", r"\bgeneric (?:contact )?e-?mails?(?: address(?:es)?)?\b|\binfo@\S*|\b(?:info|admin|enquiries|office) e-?mails?\b"),
-    ("unsigned", r"\bunsigned\b|\bnot (?:been |yet )?(?:fully )?signed\b|\bnot signed by both\b|\bsignatures? missing\b"),
+    ("unsigned", r"\bunsigned\b|\bnot (?:been |yet )?signed by both(?: parties| sides)?\b|\bnot (?:been |yet )?(?:fully )?signed\b|\bsignatures? missing\b"),
     ("missing_project_code", r"\b(?:no|missing|without|lacking|blank)(?: an?)? project codes?\b"),
     ("missing_value", r"\b(?:no|missing|without|lacking|blank)(?: an?)? values?\b"),
     ("missing_contract_manager", r"\b(?:no|missing|without|lacking|blank)(?: an?)? contract managers?\b"),
-    ("expired_but_active", r"\bexpired but (?:still )?(?:active|live|open)\b|\bstill (?:active|open|live) (?:after|past) (?:their |the )?end(?: date)?\b"),
+    ("expired_but_active", r"\b(?:expired|ended|lapsed|past (?:their |its |the )?end(?: dates?)?) but (?:are |is )?(?:still )?(?:marked |shown |recorded |listed |showing )?(?:as )?(?:active|live|open|current)\b|\bstill (?:marked |shown )?(?:as )?(?:active|open|live) (?:after|past) (?:their |the |its )?end(?: dates?)?\b"),
     ("missing_from_last_import", r"\bmissing from (?:the )?(?:last |latest |most recent )?import\b|\bnot in (?:the )?(?:last |latest )?import\b"),
     (None, r"\bdata[- ]quality(?: problems?| issues?| gaps?| errors?| flags?| report| checks?)?\b|\b(?:problems?|issues?|errors?|gaps?|mistakes?) (?:in|with|on) (?:the )?(?:register|data|records?)\b|\bwhat(?:'s| is) wrong with (?:the )?(?:register|data)\b|\bregister (?:problems?|issues?|errors?|gaps?)\b|\bincomplete (?:records?|entries|rows)\b|\b(?:problems?|issues?|errors?|gaps?)\b"),
 )
 
 # Extension options and decisions.
 EXTENSION_CUES = _cues(
-    ("none_left", r"\bno (?:more )?extension options? (?:left|remaining)\b|\bno (?:more )?extensions? (?:left|remaining)\b|\bcan(?:not|'t| not) be extended(?: any ?further)?\b|\bout of extensions?\b"),
+    ("none_left", r"\b(?:have |has |had )?used (?:up )?(?:all )?(?:of )?(?:their |its |the )?(?:extension )?(?:options?|extensions?)(?: up)?\b|\bexhausted (?:their |its |all )?(?:extension )?(?:options?|extensions?)\b|\b(?:extension )?options? (?:all )?used up\b|\bout of extensions?\b|\brun out of (?:extension )?(?:options?|extensions?)\b"),
+    ("cannot_extend", r"\bno (?:more )?extension options?(?: (?:left|remaining|available))?\b|\bno (?:more )?extensions? (?:left|remaining|available)\b|\bcan(?:not|'t| not) be extended(?: any ?(?:further|more))?\b|\bnot extendable\b|\bunextendable\b|\bwithout (?:any )?extension options?\b|\bno (?:option|options) to extend\b"),
     ("decision_needed", r"\b(?:needing|need|needs|requiring|require|requires|due|awaiting|with|for) (?:an? )?extension decisions?\b|\bextension decisions?(?: due| needed| required| pending)?\b|\bdecide (?:whether|if) to extend\b|\bdecisions? (?:on|about) (?:extending|extensions?)\b"),
     ("extended", r"\b(?:have|has|had|been|were|was) (?:already )?(?:been )?extended\b|\bextensions? (?:used|exercised|taken)\b|\balready extended\b"),
     ("options_left", r"\b(?:with |have |has |having )?(?:unused |remaining |available )?extension options?(?: (?:left|remaining|available|unused|still open|not yet used))?\b|\bcan (?:still )?be extended\b|\bcould (?:still )?be extended\b|\bextendable\b|\bextensions? (?:left|remaining|available|unused)\b|\boptions? to extend\b|\bwith extensions?\b"),
@@ -80,6 +81,8 @@ KIND_WORDS: dict[str, str | None] = {
     "agreement": None, "agreements": None, "everything": None, "anything": None,
     "service": None, "services": None, "projects": None, "project": None, "awards": None,
     "commissions": None, "register": None, "things": None, "ones": None,
+    # British and American spellings alike: a programme is an agreement of any kind.
+    "programme": None, "programmes": None, "program": None, "programs": None,
 }
 
 # Words a question may contain that change nothing about the answer.
@@ -93,9 +96,9 @@ FILLER = frozenset(
     have has had having got get gets hold holds held receive receives received deliver delivers delivered provide provides provided
     currently now still already yet just also only ever
     up down out over due going go gonna set planned scheduled expected likely
-    total number value values amount worth money cost costs funded funding fund spend spent budget
+    total number value values amount worth money cost costs funded funding fund spend spent
     register list lists record records row rows data details info information
-    our organisation organisations provider providers supplier suppliers organisation org orgs
+    our organisation organisations organization organizations provider providers supplier suppliers org orgs
     local authority authorities council councils borough boroughs area areas
     name names named called category categories type types kind kinds stream streams
     service services
@@ -157,4 +160,39 @@ RETURNS_CUES = _cues(
     ("amber", r"\bamber\b"),
     ("green", r"\bgreen\b"),
     (None, r"\bmonitoring\b|\breturns?\b|\brag(?: rating| status)?s?\b|\brated\b|\bself[- ]assess(?:ed|ment)\b|\bq[1-4]\b"),
+)
+
+# Every whole word the patterns above read, with common inflections: the dictionary typos are
+# mended against (`bot.questions.tolerance`), beside FILLER, KIND_WORDS and the month and number
+# words. A word missing here is simply never a correction; a fragment here ("expir") would be one.
+READ_WORDS = frozenset(
+    """
+    expire expires expired expiring expiry expiries end ends ending ended finish finishes finishing finished
+    lapse lapses lapsing lapsed renew renews renewal renewals renewing renewed close closes closing closed
+    start starts starting started begin begins beginning began begun commence commences commencing commenced
+    launch launches launching launched award awarded awards new live running run runs ongoing operating
+    current currently active inactive open terminated cancelled draft drafts place force moment
+    quarter quarters month months year years week weeks day days fortnight fortnights financial calendar fiscal
+    next last this coming following previous past upcoming soon shortly imminently near future
+    today tomorrow yesterday now christmas summer winter spring autumn half first second third fourth
+    before after since until till between from onwards within during around towards
+    how many much total count number sum combined value worth cost costs spend spent paid payment payments
+    instalment instalments invoice invoices due overdue late outstanding owed unpaid
+    over above under below more less than least most exceeding excess greater smaller bigger larger higher lower
+    minimum maximum million thousand
+    contact contacts manager managers managed manages managing person details email emails phone address
+    provider providers supplier suppliers organisation organisations organization organizations
+    stream streams funding funded fund funds area areas borough boroughs category categories kind kinds type types
+    extension extensions extend extended extending extendable options option remaining left unused available
+    decision decisions decide
+    data quality problem problems issue issues error errors gaps gap missing blank empty without lacking generic
+    unsigned signed signature signatures code codes import imported
+    monitoring return returns submitted submit assessment assessed unassessed awaiting queried accepted approved
+    rating rated red amber green rag
+    breakdown split grouped group groups per each
+    which what when where who whom whose why does tell show list give find look lookup information
+    programme programmes program programs project projects
+    cancel approve reject email send message notify remind chase pay delete remove update change edit
+    budget budgets staff staffing headcount employees salary salaries best worst better worse recommend advise
+    """.split()
 )

@@ -8,6 +8,8 @@
   name, so the email comes from the Bot Connector (`GET /v3/conversations/{id}/members/{id}`),
   remembered for a while so that each question does not cost a second round trip.
 - `ConversationBook`: stores references, skipping the write when nothing changed recently.
+- `thread_of`: whose follow-up context a message is read in — the full conversation id (a
+  channel thread's own, `…;messageid=…`) and the sender's Entra object id (else their Teams id).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.answering import Thread
 from storage.conversations import ConversationRecord, channel_conversation_id, mark_blocked, save_conversation
 
 log = logging.getLogger(__name__)
@@ -65,6 +68,16 @@ def conversation_record(activity: Activity, user_email: str = "") -> Conversatio
         user_id=(sender.id if sender and sender.id else ""),
         user_email=user_email.strip().lower(),
     )
+
+
+def thread_of(activity: Activity) -> Thread | None:
+    """The (conversation, person) a question's context belongs to, or None when either is unknown."""
+    conversation = activity.conversation.id if activity.conversation else ""
+    sender = activity.from_property
+    person = (getattr(sender, "aad_object_id", None) or sender.id or "") if sender else ""
+    if not conversation or not person:
+        return None
+    return Thread(conversation_id=conversation[:500], user_id=person[:300])
 
 
 class TtlCache:

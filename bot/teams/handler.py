@@ -52,7 +52,15 @@ from bot.requests import (
 )
 from bot.roles import Caller
 from bot.settings import Settings
-from bot.teams.conversations import ConversationBook, MemberDirectory, TtlCache, conversation_record, conversation_type, tenant_of
+from bot.teams.conversations import (
+    ConversationBook,
+    MemberDirectory,
+    TtlCache,
+    conversation_record,
+    conversation_type,
+    tenant_of,
+    thread_of,
+)
 from dialogs.intents import ASSESS_DECISION, ASSESS_REFRESH
 from dialogs.returns_conversation import ReturnsConversation
 from dialogs.turn import Participant
@@ -105,7 +113,7 @@ def reply_activity(reply: Reply, today: date) -> Activity:
             options["page_size"] = reply.page_size
         card = cards.answer_card(reply.answer, **options)
         return card_activity(card, text=reply.note or None, summary=reply.answer.headline)
-    return card_activity(cards.help_card(), text=reply.note or None, summary="Help")
+    return card_activity(cards.help_card(reply.examples), text=reply.note or None, summary="Help")
 
 
 def sync_reply(report: SyncReport) -> str:
@@ -278,7 +286,7 @@ class CommissioningBot(TeamsActivityHandler):
                 return
         request = message.request
         if isinstance(request, (Ask, ShowHelp)):
-            reply = await self._assistant.respond(request, caller)
+            reply = await self._assistant.respond(request, caller, thread_of(turn_context.activity))
             await turn_context.send_activity(reply_activity(reply, self._assistant.today()))
         else:
             await turn_context.send_activity(request.message if isinstance(request, Refuse) else NOT_A_VALID_BUTTON)
@@ -310,7 +318,7 @@ class CommissioningBot(TeamsActivityHandler):
         request = read_card_action(turn_context.activity.value)
         if isinstance(request, Refuse):
             return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": request.message}
-        reply = await self._assistant.respond(request, await self._assistant.caller(email))
+        reply = await self._assistant.respond(request, await self._assistant.caller(email), thread_of(turn_context.activity))
         card = reply_activity(reply, self._assistant.today()).attachments[0].content
         return {"statusCode": 200, "type": CARD_RESPONSE, "value": card}
 

@@ -322,10 +322,22 @@ def test_help_card_lists_each_kind_of_question_with_examples() -> None:
     """Help names every topic and explains financial quarters."""
     card = help_card()
     text = shown(card)
-    for topic, examples in words.HELP_TOPICS:
+    for topic, examples in words.help_topics():
         assert topic in text and examples in text
     assert "1 April – 31 March" in text
-    assert [a["title"] for a in buttons(card)] == [q for q in EXAMPLE_QUESTIONS if q != "help"]
+    assert "OPCC-2023-014" not in text and "Southwark" not in text, "without a register, help names nothing in one"
+    assert [a["title"] for a in buttons(card)] == list(words.GENERAL_QUESTIONS)
+
+
+def test_help_card_names_the_askers_own_register() -> None:
+    """Given the register's examples, the topics and buttons name its real reference, provider and area."""
+    examples = ("which grants expire this quarter?", "what do we fund in Charnwood?",
+                "who is the contact for LLR/2025/031?", "what do we fund with Victim First?")
+    card = help_card(examples)
+    text = shown(card)
+    for said in examples[1:]:
+        assert said in text
+    assert [a["title"] for a in buttons(card)] == list(examples)
 
 
 def test_answer_text_has_the_same_essentials_as_the_card() -> None:

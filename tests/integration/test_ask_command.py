@@ -83,3 +83,37 @@ def test_ask_with_a_bad_today_says_what_to_type(db_url: str) -> None:
     assert result.returncode != 0
     assert "--today must be a date like" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_ask_keeps_the_conversation_between_lines_of_standard_input(db_url: str, tmp_path: Path) -> None:
+    """Follow-up lines refine the line before; a complete question starts afresh, as in Teams."""
+    _import(db_url, tmp_path)
+    lines = [
+        "what do we fund?",
+        "only the grants",
+        "over £100k",
+        "who is the contact for the first one?",
+        "which contracts end this financial year?",
+        "and in Southwark?",
+    ]
+    result = _ask(db_url, "--json", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["question"] for a in answers] == lines
+    everything, grants, big, contact, contracts, southwark = answers
+    assert everything["references"] == ["OPCC-2024-003", "OPCC-2024-001", "OPCC-2023-014"]
+    assert grants["references"] == ["OPCC-2024-003", "OPCC-2024-001", "OPCC-2023-014"]
+    assert "now grants" in grants["interpretation"]
+    assert big["references"] == ["OPCC-2024-001", "OPCC-2023-014"]
+    assert big["interpretation"].endswith("as before; now value over £100,000")
+    assert contact["references"] == ["OPCC-2024-001"] and "Sam Jones" in contact["headline"]
+    assert contracts["references"] == ["OPCC-2024-002"] and "as before" not in contracts["interpretation"]
+    assert southwark["references"] == [] and "contracts" in southwark["interpretation"]
+
+
+def test_ask_with_one_question_has_no_earlier_answer_to_point_at(db_url: str, tmp_path: Path) -> None:
+    """"the first one" on its own says there is nothing to pick from, in plain words."""
+    _import(db_url, tmp_path)
+    result = _ask(db_url, "the first one")
+    assert result.returncode == 0, result.stderr
+    assert "no earlier answer" in result.stdout

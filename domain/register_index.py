@@ -1,0 +1,106 @@
+"""What questions look agreements up by, built once per register version.
+
+A question about one agreement is a dictionary lookup; a period question is a bisect on the
+agreements of its kinds and statuses sorted by date; a question naming a provider, stream,
+area or category starts from the agreements with those values. The index only narrows the
+*candidates*: `domain/query.py` still applies every rule (`_wanted`) to them, so it may hand
+back more than match, never fewer, and answers are exactly those of a scan of the register.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from domain.agreement import Agreement
+
+if TYPE_CHECKING:
+    from domain.query import Query
+
+NAME_FIELDS = ("provider", "funding_stream", "area", "category")
+
+
+@dataclass(frozen=True)
+class _Dated:
+    """Agreements of one (kind, status), sorted by one date; those without it apart."""
+
+    days: list[date]
+    agreements: list[Agreement]
+    undated: list[Agreement]
+
+    @classmethod
+    def build(cls, agreements: Iterable[Agreement], day_of: Callable[[Agreement], date | None]) -> _Dated:
+        dated: list[tuple[date, int, Agreement]] = []
+        undated: list[Agreement] = []
+        for position, agreement in enumerate(agreements):
+            day = day_of(agreement)
+            if day is None:
+                undated.append(agreement)
+            else:
+                dated.append((day, position, agreement))
+        dated.sort(key=lambda item: (item[0], item[1]))
+        return cls([d for d, _, _ in dated], [a for _, _, a in dated], undated)
+
+    def between(self, first: date | None, last: date | None) -> Sequence[Agreement]:
+        low = 0 if first is None else bisect_left(self.days, first)
+        high = len(self.days) if last is None else bisect_right(self.days, last)
+        return self.agreements[low:high]
+
+
+class RegisterIndex:
+    """Lookups over one register; immutable once built (share it between threads freely)."""
+
+    def __init__(self, register: Sequence[Agreement]) -> None:
+        self.register = register
+        self.by_reference: dict[str, Agreement] = {}
+        groups: dict[tuple[str, str], list[Agreement]] = {}
+        self.by_value: dict[str, dict[str, list[Agreement]]] = {name: {} for name in NAME_FIELDS}
+        for agreement in register:
+            self.by_reference[agreement.reference.lower()] = agreement  # the last one wins, as a dict built in order
+            groups.setdefault((agreement.kind, agreement.status), []).append(agreement)
+            for name in NAME_FIELDS:
+                self.by_value[name].setdefault(getattr(agreement, name), []).append(agreement)
+        self.groups = groups
+        self.kinds = frozenset(kind for kind, _ in groups)
+        self._by_end = {key: _Dated.build(group, lambda a: a.current_end_date) for key, group in groups.items()}
+        self._by_start = {key: _Dated.build(group, lambda a: a.start_date) for key, group in groups.items()}
+
+    def find(self, reference: str) -> Agreement | None:
+        """The agreement with this reference, ignoring case."""
+        return self.by_reference.get(reference.lower())
+
+    def candidates(self, query: Query) -> Sequence[Agreement]:
+        """Agreements that may match `query`: a superset of those `_wanted` accepts, in register order or not."""
+        keys = [(kind, status) for kind in (query.kinds or self.kinds) for status in query.statuses]
+        options: list[Sequence[Agreement]] = [self._grouped(keys, query)]
+        for name in query.names:
+            values = self.by_value.get(name.field)
+            if values is None:
+                continue
+            found = [values.get(value, ()) for value in name.values]
+            options.append(found[0] if len(found) == 1 else [a for group in found for a in group])
+        return min(options, key=len)
+
+    def _grouped(self, keys: list[tuple[str, str]], query: Query) -> Sequence[Agreement]:
+        period = query.period
+        parts: list[Sequence[Agreement]] = []
+        for key in keys:
+            if key not in self.groups:
+                continue
+            if period is None or query.date_field not in (None, "end", "start", "running"):
+                parts.append(self.groups[key])
+            elif query.date_field == "start":
+                parts.append(self._by_start[key].between(period.start, period.end))
+            elif query.date_field == "running":
+                # Running during the period: ended on or after its start, or no end date.
+                by_end = self._by_end[key]
+                parts.append(by_end.between(period.start, None))
+                parts.append(by_end.undated)
+            else:
+                parts.append(self._by_end[key].between(period.start, period.end))
+        if len(parts) == 1:
+            return parts[0]
+        return [agreement for part in parts for agreement in part]

@@ -1,0 +1,95 @@
+"""The register index narrows what the question rules look at, and never changes an answer.
+
+Every question below is answered twice over the same 3,000-agreement register — once with the
+engine's index, once by scanning every agreement as the rules alone would — and the answers
+must be equal in every field: the same agreements in the same order, headline, totals, notes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from bot.questions.engine import QuestionEngine
+from demo.register import COLUMNS, demo_rows, register_rows
+from domain.register_index import RegisterIndex
+from domain.register_rows import parse_rows
+
+TODAY = date(2026, 11, 22)
+
+QUESTIONS = (
+    "which grants expire this quarter?",
+    "which contracts end next quarter?",
+    "what ends in March?",
+    "how many agreements end in the next 90 days?",
+    "what is the total value of grants ending this financial year?",
+    "what do we fund in Southwark?",
+    "which Violence Reduction Unit grants end by 31 March 2027?",
+    "how many contracts are funded by the MoJ?",
+    "which contracts are worth over £1m?",
+    "grants under £50k ending next quarter",
+    "who is the contact for OPCC-2023-014?",
+    "when does the Safer London contract end?",
+    "tell me about MOPAC-2022-001",
+    "tell me about NOPE-1999-999",
+    "which contracts have extension options left?",
+    "which agreements need an extension decision?",
+    "which agreements need an extension decision next quarter?",
+    "which agreements have data quality problems?",
+    "which grants have no end date?",
+    "which domestic abuse services end this financial year?",
+    "which partnerships started this financial year?",
+    "which grants started last quarter?",
+    "what do we fund in Lambeth through the CSF?",
+    "what do we fund in Lambeth or Southwark?",
+    "which terminated contracts were there?",
+    "which draft grants end next year?",
+    "which grants are running this quarter?",
+    "which current contracts are there?",
+    "which agreements have ended?",
+    "which grants ended last quarter?",
+    "total value of grants per provider ending this financial year",
+    "how many contracts end next quarter by area?",
+)
+
+
+@pytest.fixture(scope="module")
+def engine() -> QuestionEngine:
+    rows = demo_rows(TODAY)
+    rows += register_rows(TODAY, 3_000 - len(rows), seed=3, taken=[row["reference"] for row in rows])
+    parsed = parse_rows(list(COLUMNS), ((n, [row[c] for c in COLUMNS]) for n, row in enumerate(rows, start=2)))
+    return QuestionEngine(list(parsed.agreements))
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_the_index_gives_the_answer_a_full_scan_gives(engine: QuestionEngine, question: str) -> None:
+    engine._answers.clear()  # answers are remembered per query: each side must work its own out
+    indexed = engine.answer(question, TODAY)
+    index, engine.index = engine.index, None  # type: ignore[assignment]
+    engine._answers.clear()
+    try:
+        scanned = engine.answer(question, TODAY)
+    finally:
+        engine.index = index
+        engine._answers.clear()
+    assert indexed == scanned
+    assert indexed.understood, indexed.headline
+
+
+def test_a_period_question_looks_only_at_its_period(engine: QuestionEngine) -> None:
+    """The point of the index: "which grants expire this quarter?" starts from a few, not all."""
+    query = engine.parse("which grants expire this quarter?", TODAY)
+    candidates = engine.index.candidates(query)
+    assert 0 < len(candidates) < len(engine.register) / 10
+    assert all(a.kind == "grant" and a.current_end_date in query.period for a in candidates)  # type: ignore[operator]
+
+
+def test_a_reference_is_found_whatever_its_case() -> None:
+    rows = demo_rows(TODAY)
+    parsed = parse_rows(list(COLUMNS), ((n, [row[c] for c in COLUMNS]) for n, row in enumerate(rows, start=2)))
+    index = RegisterIndex(list(parsed.agreements))
+    first = parsed.agreements[0]
+    assert index.find(first.reference.lower()) is first
+    assert index.find(replace(first, reference="X").reference) is None
