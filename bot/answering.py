@@ -9,7 +9,8 @@ every question at 10,000 agreements, so engines are kept per (register version, 
 
 Follow-ups ("and in Southwark?") are read against the asker's last question in that
 conversation (`bot/questions/followups.py`), kept in the database for a day through a
-`ContextStore`; a database hiccup there costs the follow-up, never the answer.
+`ContextStore`. The new context is written while the reply is sent (the person's next question
+waits for that write); a database hiccup there costs the follow-up, never the answer.
 """
 
 from __future__ import annotations
@@ -152,6 +153,8 @@ class Assistant:
         contexts: ContextStore | None = None,
     ) -> None:
         self._contexts = contexts
+        # Context writes under way, per thread, so the next question there waits for its own.
+        self._saving: dict[Thread, asyncio.Future[Any]] = {}
         self._payments = payments
         self._register = register
         self._returns = returns
@@ -224,6 +227,9 @@ class Assistant:
         from bot.questions import followups
 
         assert self._contexts is not None
+        pending = self._saving.get(thread)
+        if pending is not None:
+            await pending  # this person's last context is still being written: read it, not the one before
         stored = await self._safely(self._contexts.load(thread.conversation_id, thread.user_id))
         context = followups.context_from_json(stored) if stored else None
         if request.page > 0:
@@ -236,11 +242,23 @@ class Assistant:
         answer, kept, show_all = followups.answer_in_context(engine, request.question, today, context, **sources)  # type: ignore[arg-type]
         if kept != context:
             if kept is not None:
-                await self._safely(self._contexts.save(thread.conversation_id, thread.user_id, followups.context_to_json(kept)))
+                write = self._contexts.save(thread.conversation_id, thread.user_id, followups.context_to_json(kept))
             else:
-                await self._safely(self._contexts.forget(thread.conversation_id, thread.user_id))
+                write = self._contexts.forget(thread.conversation_id, thread.user_id)
+            self._write_behind(thread, write)
         page_size = MAX_PAGE_SIZE if show_all else request.page_size
         return Reply(answer=answer, page=request.page, page_size=page_size, note=self._stale_note())
+
+    def _write_behind(self, thread: Thread, write: Awaitable[Any]) -> None:
+        """Keep the context while the reply goes out: the write is off the turn's critical path."""
+        task = asyncio.ensure_future(self._safely(write))
+        self._saving[thread] = task
+        task.add_done_callback(lambda done: self._saving.pop(thread, None) if self._saving.get(thread) is done else None)
+
+    async def settle(self) -> None:
+        """Wait for every context still being written (at shutdown, before the database goes)."""
+        while self._saving:
+            await asyncio.gather(*self._saving.values())
 
     @staticmethod
     async def _safely(operation: Awaitable[Any]) -> Any:

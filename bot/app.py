@@ -150,7 +150,8 @@ def create_app(
         alerts=AlertActions(sessions, today=today, after_decision=register_sync.after_decision),
         register_sync=register_sync,
         publish=_publisher(engine, today),
-        payments=PaymentActions(sessions, today, profile=os.environ.get("PAYMENT_PROFILE", "")),
+        payments=PaymentActions(sessions, today, profile=os.environ.get("PAYMENT_PROFILE", ""),
+                                after_payment=register_sync.after_payment),
     )
     graph = GraphSettings.from_environ(settings)
     sender = OutboxSender(
@@ -255,6 +256,7 @@ async def _stop_alerts(app: web.Application) -> None:
 
 
 async def _stop(app: web.Application) -> None:
+    await app[BOT].settle()
     await app[ENGINE].dispose()
 
 

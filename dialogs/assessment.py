@@ -16,9 +16,9 @@ from botbuilder.dialogs import ComponentDialog, DialogContext, DialogTurnResult,
 from botbuilder.dialogs.prompts import PromptValidatorContext
 
 from dialogs import checkin_text as say
-from dialogs.answer_prompt import AnswerPrompt, ask
-from dialogs.intents import is_cancel
-from dialogs.turn import ReturnCards, participant_of, text_of
+from dialogs.answer_prompt import BACK, AnswerPrompt, ask, is_back
+from dialogs.interruptions import HELP, command_of, interrupted
+from dialogs.turn import ReturnCards, participant_of
 from domain.monitoring import ACCEPTED, SUBMITTED
 from domain.returns import NONE_WORDS, AnswerRefused, MonitoringReturn, parse_rating
 from storage.returns import ACCEPT, QUERY, NotAwaitingAssessment, NotStaff, ReturnsRepository, UnknownReturn
@@ -42,9 +42,11 @@ class AssessmentDialog(ComponentDialog):
         self.initial_dialog_id = ASSESS
 
     async def on_continue_dialog(self, inner_dc: DialogContext) -> DialogTurnResult:
-        if is_cancel(text_of(inner_dc.context)):
-            await inner_dc.context.send_activity(say.ASSESS_CANCELLED)
-            return await inner_dc.cancel_all_dialogs()
+        """`cancel` and `save for later` stop at any step (nothing is recorded until the last),
+        `continue` asks again, and a register question is answered before asking again."""
+        handled = await interrupted(inner_dc, stopped=say.ASSESS_CANCELLED, saved=say.ASSESS_SAVED)
+        if handled is not None:
+            return handled
         return await super().on_continue_dialog(inner_dc)
 
     async def _show(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -60,21 +62,20 @@ class AssessmentDialog(ComponentDialog):
             await step.context.send_activity(say.NOT_AWAITING.format(state=ret.state))
             return await step.end_dialog()
         step.values["return_id"] = ret.id
+        if options.get("decision") in (ACCEPT, QUERY):
+            # "back" from the comment: the decision stands, the rating is asked again.
+            return await step.next({"decision": options["decision"]})
         card = self._cards.assessment_card(ret)
         return await step.prompt(PROMPT, ask(say.ASSESS_PROMPT, card=card, kind="decision", return_id=ret.id))
 
     async def _decided(self, step: WaterfallStepContext) -> DialogTurnResult:
-        decision: dict[str, Any] = step.result
-        step.values.update(decision)
-        if decision.get("rating"):
-            return await step.next(decision["rating"])
+        step.values["decision"] = step.result["decision"]
         return await step.prompt(PROMPT, ask(say.ASK_RATING, kind="rating"))
 
     async def _rated(self, step: WaterfallStepContext) -> DialogTurnResult:
+        if is_back(step.result):
+            return await step.replace_dialog(ASSESS, {"return_id": step.values["return_id"]})
         step.values["rating"] = step.result
-        comment = step.values.get("comment") or ""
-        if comment:
-            return await step.next(comment)
         if step.values["decision"] == QUERY:
             prompt, kind = say.ASK_QUERY_COMMENT, "query_comment"
         else:
@@ -82,6 +83,8 @@ class AssessmentDialog(ComponentDialog):
         return await step.prompt(PROMPT, ask(prompt, kind=kind))
 
     async def _commented(self, step: WaterfallStepContext) -> DialogTurnResult:
+        if is_back(step.result):
+            return await step.replace_dialog(ASSESS, {"return_id": step.values["return_id"], "decision": step.values["decision"]})
         participant = participant_of(step.context)
         if not participant.is_staff:
             await step.context.send_activity(say.STAFF_ONLY)
@@ -122,10 +125,17 @@ class AssessmentDialog(ComponentDialog):
         text, data = (value.get("text") or "").strip(), value.get("data")
         words = text.lower().strip(" .!")
         send = prompt.context.send_activity
-        if words == "help":
+        command = None if data else command_of(text)
+        kind = rules.get("kind")
+        if command == HELP:
             await send(say.HELP_ASSESS)
             return False
-        kind = rules.get("kind")
+        if command == BACK:
+            if kind == "decision":
+                await send(say.NOTHING_BEFORE_ASSESS)
+                return False
+            prompt.recognized.value = {"command": BACK}
+            return True
         if data:
             # The card's own buttons go to `AssessmentForm`, never here: this is some other card.
             await send(say.STALE_BUTTON)

@@ -29,9 +29,10 @@ from botbuilder.dialogs.prompts import PromptValidatorContext
 from dialogs import checkin_text as say
 from dialogs.answer_prompt import BACK, AnswerPrompt, ask, is_back, numbered, pick
 from dialogs.checkin_questions import answer_title, problem_text, question_text, shown
-from dialogs.intents import CHANGE_ANSWER, SAVE_RETURN, SUBMIT_RETURN, is_cancel
+from dialogs.intents import CHANGE_ANSWER, SAVE_RETURN, SUBMIT_RETURN
+from dialogs.interruptions import HELP, command_of, interrupted
 from dialogs.return_form import ReturnForm
-from dialogs.turn import ReturnCards, participant_of, remember_return, seen_return, text_of
+from dialogs.turn import ReturnCards, participant_of, remember_return, seen_return
 from domain.monitoring import IN_PROGRESS, OPEN_STATES, QUERIED, SUBMITTED
 from domain.returns import SAME_AS_LAST, AnswerRefused, MonitoringReturn, belongs_to, normalise_answer, question_before
 from domain.values import format_date
@@ -68,10 +69,12 @@ class CheckinDialog(ComponentDialog):
         self.initial_dialog_id = CHOOSE
 
     async def on_continue_dialog(self, inner_dc: DialogContext) -> DialogTurnResult:
-        """`cancel` stops at any step; answers already given stay saved."""
-        if is_cancel(text_of(inner_dc.context)):
-            await inner_dc.context.send_activity(say.CANCELLED)
-            return await inner_dc.cancel_all_dialogs()
+        """`cancel` and `save for later` stop at any step (answers already given stay saved),
+        `continue` asks again, and a register question is answered before asking again."""
+        started = any(instance.id in (QUESTION, SUMMARY) for instance in inner_dc.stack)
+        handled = await interrupted(inner_dc, stopped=say.CANCELLED, saved=say.SAVED_FOR_LATER if started else say.NOTHING_TO_SAVE)
+        if handled is not None:
+            return handled
         return await super().on_continue_dialog(inner_dc)
 
     # --- choosing the agreement and period ------------------------------------------------
@@ -309,11 +312,12 @@ class CheckinDialog(ComponentDialog):
         words = text.lower().strip(" .!?")
         kind = rules.get("kind")
         send = prompt.context.send_activity
-        if words == "help" and not data:
+        command = None if data else command_of(text)
+        if command == HELP:
             await send(_help_for(kind, rules) + " " + say.HELP_GENERAL)
             return False
         if kind == "pick":
-            if words == BACK and not data:
+            if command == BACK:
                 if rules.get("can_go_back"):
                     prompt.recognized.value = {"command": BACK}
                     return True
@@ -326,10 +330,12 @@ class CheckinDialog(ComponentDialog):
             prompt.recognized.value = chosen
             return True
         if kind == "summary":
-            return await self._validate_summary(prompt, rules, words, data)
-        return await self._validate_answer(prompt, rules, text, words, data)
+            return await self._validate_summary(prompt, rules, words, data, command)
+        return await self._validate_answer(prompt, rules, text, words, data, command)
 
-    async def _validate_answer(self, prompt: PromptValidatorContext, rules: dict[str, Any], text: str, words: str, data: Any) -> bool:
+    async def _validate_answer(
+        self, prompt: PromptValidatorContext, rules: dict[str, Any], text: str, words: str, data: Any, command: str | None
+    ) -> bool:
         send = prompt.context.send_activity
         if data:
             await send(say.STALE_BUTTON)
@@ -345,7 +351,7 @@ class CheckinDialog(ComponentDialog):
             # The question no longer applies (answers changed elsewhere): move on.
             prompt.recognized.value = {"command": BACK, "to": None}
             return True
-        if words == BACK:
+        if command == BACK:
             before = question_before(ret.questions, question.key)
             if before is None:
                 await send(say.NOTHING_BEFORE)
@@ -364,7 +370,9 @@ class CheckinDialog(ComponentDialog):
         prompt.recognized.value = {"value": value, "prompt_id": rules.get("prompt_id")}
         return True
 
-    async def _validate_summary(self, prompt: PromptValidatorContext, rules: dict[str, Any], words: str, data: Any) -> bool:
+    async def _validate_summary(
+        self, prompt: PromptValidatorContext, rules: dict[str, Any], words: str, data: Any, command: str | None
+    ) -> bool:
         send = prompt.context.send_activity
         if data:
             action = data.get("action")
@@ -374,7 +382,7 @@ class CheckinDialog(ComponentDialog):
             key = data.get("key") if isinstance(data.get("key"), str) else None
             prompt.recognized.value = {"action": action, "key": key}
             return True
-        if words == BACK:
+        if command == BACK:
             prompt.recognized.value = {"command": BACK}
             return True
         for action, choices in ((SUBMIT_RETURN, SUBMIT_WORDS), (CHANGE_ANSWER, CHANGE_WORDS), (SAVE_RETURN, SAVE_WORDS)):

@@ -70,7 +70,8 @@ PROBLEMS = {
 # Interruptions.
 HELP_GENERAL = (
     "Answer the question above. You can also type 'back' to go to the previous question, "
-    "'cancel' to stop (your answers so far are saved) or 'continue my return' later to pick up where you left off."
+    "'save for later' or 'cancel' to stop (your answers so far are saved), 'continue my return' later to pick up "
+    "where you left off, or ask a register question and then carry on."
 )
 HELP_BY_KIND = {
     "number": "Type the number for this period as digits, like 120. Type 0 if there were none.",
@@ -81,6 +82,13 @@ HELP_BY_KIND = {
     "none_or_text": "Type any risks or issues, or 'none' if there are none.",
     "optional_text": "Type a short anonymised story of someone the service helped, or 'skip'.",
 }
+CARRYING_ON = "Carrying on where we were:"
+BACK_TO_IT = "That's the answer to your question. Your return is kept \u2014 back to where we were:"
+NOTHING_TO_SAVE = "Stopped. Nothing was started yet, so there's nothing to save \u2014 type 'check in' when you're ready."
+ASSESS_SAVED = (
+    "Assessment put aside: nothing was recorded and the return is still waiting. "
+    "Ask 'returns awaiting assessment' to come back to it."
+)
 CANCELLED = "Stopped. Your answers so far are saved \u2014 type 'continue my return' to pick up where you left off."
 NOTHING_BEFORE = "This is the first question, so there's nothing to go back to."
 
@@ -108,7 +116,11 @@ ASK_ACCEPT_COMMENT = "Any comment for the provider? Type it, or 'none'."
 QUERY_NEEDS_COMMENT = "A query needs a comment so the provider knows what to change."
 ASSESSED_ACCEPTED = "Accepted the {period} return for {reference}, rated {rating}. The provider will be told."
 ASSESSED_QUERIED = "Queried the {period} return for {reference}. The provider will see your comment and can resubmit."
-HELP_ASSESS = "Choose accept or query, a rating on the Procurement Act scale and, for a query, a comment. Type 'cancel' to stop."
+HELP_ASSESS = (
+    "Choose accept or query, a rating on the Procurement Act scale and, for a query, a comment. "
+    "Type 'back' to change the step before, 'save for later' to come back to it, or 'cancel' to stop."
+)
+NOTHING_BEFORE_ASSESS = "This is the first step, so there's nothing to go back to. Reply 'accept' or 'query', or use the card."
 ASSESS_CANCELLED = "Assessment stopped. Nothing was changed."
 # The assessment card's one submit, checked on the server.
 FORM_NEEDS_RATING = "Choose a rating: it is needed to accept or to query."

@@ -15,6 +15,7 @@ from typing import Any
 
 CHECK_IN = "check_in"
 AWAITING_ASSESSMENT = "awaiting_assessment"
+WHATS_DUE = "whats_due"
 ASSESS = "assess"
 RETURN_BUTTON = "return_button"
 CANCEL = "cancel"
@@ -52,8 +53,11 @@ _AWAITING = re.compile(
     r"^(?:show\s+(?:me\s+)?)?(?:(?:the\s+)?returns?\s+(?:awaiting|waiting\s+for|for|to\s+)\s*assess(?:ment)?|assess\s+returns)\s*[?.!]?$",
     re.IGNORECASE,
 )
+_WHATS_DUE = re.compile(
+    r"^(?:what(?:'|\u2019)?s|what\s+is|what\s+have\s+i\s+got|what\s+do\s+(?:i|we)\s+owe)(?:\s+(?:due|owed))?(?:\s+next|\s+now)?\s*[?.!]?$",
+    re.IGNORECASE,
+)
 _ASSESS_ONE = re.compile(r"^assess\s+(?:the\s+)?(?:return\s+for\s+)?(?P<reference>[A-Za-z0-9][\w/.-]*)\s*$", re.IGNORECASE)
-_CANCEL = re.compile(r"^(?:cancel|stop|quit|exit)\s*[.!]?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -86,14 +90,12 @@ def recognise(text: str | None, value: Any) -> Intent | None:
         return Intent(CHECK_IN, match.group("reference") or "", (match.group("period") or "").upper(), resume=resume)
     if _AWAITING.match(words):
         return Intent(AWAITING_ASSESSMENT)
+    if _WHATS_DUE.match(words) and re.search(r"due|owe", words, re.IGNORECASE):
+        return Intent(WHATS_DUE)
     match = _ASSESS_ONE.match(words)
     if match and match.group("reference").lower() not in ("returns", "return"):
         return Intent(ASSESS, match.group("reference"))
     return None
-
-
-def is_cancel(text: str | None) -> bool:
-    return bool(_CANCEL.match(" ".join((text or "").split())))
 
 
 def _from_card(value: Mapping[str, Any]) -> Intent | None:

@@ -34,12 +34,14 @@ from dialogs.intents import (
     SAVE_RETURN,
     SUBMIT_RETURN,
     SUBMIT_RETURN_FORM,
+    WHATS_DUE,
     Intent,
     recognise,
 )
+from dialogs.provider_home import returns_due
 from dialogs.return_form import ReturnForm
 from dialogs.state_storage import EtagConflict
-from dialogs.turn import Participant, ReturnCards, participant_of, set_turn
+from dialogs.turn import Participant, QuestionAnswerer, ReturnCards, participant_of, set_turn
 from storage.returns import ReturnsRepository
 
 log = logging.getLogger(__name__)
@@ -57,18 +59,30 @@ class ReturnsConversation:
         self._dialogs.add(AssessmentDialog(repo, cards))
         self._repo = repo
         self._cards = cards
+        self._today = today
         self._form = ReturnForm(repo, cards)
         self._assessment = AssessmentForm(repo, cards)
 
-    async def handle(self, context: TurnContext, participant: Participant, text: str | None) -> bool:
-        """Answer this message if it belongs to a return conversation; False to leave it alone."""
-        set_turn(context, participant, text)
+    async def handle(
+        self, context: TurnContext, participant: Participant, text: str | None, questions: QuestionAnswerer | None = None
+    ) -> bool:
+        """Answer this message if it belongs to a return conversation; False to leave it alone.
+
+        `questions` answers a register question typed mid-dialog (for this caller), so the
+        dialog can answer it and ask its question again instead of taking it as an answer.
+        """
+        set_turn(context, participant, text, questions)
         intent = recognise(text, context.activity.value)
         await self._state.load(context)
         dc = await self._dialogs.create_context(context)
         active = dc.active_dialog.id if dc.active_dialog else None
         if intent is None and active is None:
             return False
+        if intent is not None and intent.name == WHATS_DUE:
+            if not participant.providers:
+                return False  # staff: "what's due" is a register question
+            await self._whats_due(context, participant)
+            return True
         if intent is None:
             await dc.continue_dialog()
         elif intent.name == AWAITING_ASSESSMENT:
@@ -139,6 +153,19 @@ class ReturnsConversation:
         await dc.cancel_all_dialogs()
         options = {"return_id": data.get("return_id"), "reference": intent.reference, "data": dict(data) if data else None}
         await dc.begin_dialog(AssessmentDialog.ID, options)
+
+    async def provider_welcome(self, participant: Participant) -> dict[str, Any] | None:
+        """A provider's own welcome card (what to type, their agreements, the next return due); None for anyone else."""
+        if participant.is_staff or not participant.providers:
+            return None
+        agreements = await self._repo.agreements_of(participant.providers)
+        due = await returns_due(self._repo, agreements, self._today())
+        return self._cards.provider_welcome_card(participant.providers, agreements, due)
+
+    async def _whats_due(self, context: TurnContext, participant: Participant) -> None:
+        agreements = await self._repo.agreements_of(participant.providers)
+        due = await returns_due(self._repo, agreements, self._today())
+        await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(self._cards.due_card(due))))
 
     async def card_action(self, participant: Participant, data: Mapping[str, Any]) -> FormReply:
         """An assessment card's Accept / Query (checked and recorded), or Teams refreshing the card.

@@ -7,17 +7,19 @@ dialog state or sent in a card. It also puts the message text with any @mention 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from botbuilder.core import TurnContext
 
+from domain.agreement import Agreement
 from domain.returns import MonitoringReturn
 
 PARTICIPANT = "commissioning.returns.participant"
 RETURNS_SEEN = "commissioning.returns.seen"
 CLEAN_TEXT = "commissioning.returns.text"
+QUESTIONS = "commissioning.returns.questions"
 
 PROVIDER = "provider"
 COMMISSIONER = "commissioner"
@@ -36,9 +38,20 @@ class Participant:
         return self.role == COMMISSIONER
 
 
-def set_turn(context: TurnContext, participant: Participant, text: str | None) -> None:
+# Answers a register question for this turn's caller, if the register understands it (True when sent).
+QuestionAnswerer = Callable[[str], Awaitable[bool]]
+
+
+def set_turn(context: TurnContext, participant: Participant, text: str | None, questions: QuestionAnswerer | None = None) -> None:
     context.turn_state[PARTICIPANT] = participant
     context.turn_state[CLEAN_TEXT] = text
+    context.turn_state[QUESTIONS] = questions
+
+
+async def answer_question(context: TurnContext, text: str) -> bool:
+    """Answer `text` as a register question mid-dialog, if the handler gave a way and it is understood."""
+    questions = context.turn_state.get(QUESTIONS)
+    return bool(questions is not None and await questions(text))
 
 
 def participant_of(context: TurnContext) -> Participant:
@@ -90,6 +103,12 @@ class ReturnCards(Protocol):
     def outcome_card(self, ret: MonitoringReturn) -> dict[str, Any]: ...
 
     def form_offer_card(self, ret: MonitoringReturn) -> dict[str, Any]: ...
+
+    def provider_welcome_card(
+        self, providers: Sequence[str], agreements: Sequence[Agreement], due: Sequence[Any]
+    ) -> dict[str, Any]: ...
+
+    def due_card(self, due: Sequence[Any]) -> dict[str, Any]: ...
 
     def return_form_card(
         self, ret: MonitoringReturn, entered: Mapping[str, object] | None, problems: Mapping[str, str] | None

@@ -21,6 +21,7 @@ from datetime import date
 from decimal import Decimal
 
 from domain.agreement import Agreement
+from domain.list_fields import ColumnPlan, ListColumn
 from domain.payments import ZERO, Instalment, schedule_total
 from domain.register_columns import BadCell, cell_text, header_key, is_empty_row, unescape_text
 from domain.values import ValueNotUnderstood, parse_date, parse_money
@@ -66,11 +67,31 @@ class ParsedPayments:
     rows: int
     # Reference → the spreadsheet row of its first instalment, for reports.
     first_rows: Mapping[str, int] = field(default_factory=dict)
+    # (reference, instalment number) → the row it came from: a list item's instalment, for write-back.
+    source_rows: Mapping[tuple[str, int], int] = field(default_factory=dict)
 
 
 def match_header(header: object) -> str | None:
     key = header_key(header)
     return _CANONICAL.get(key) or _ALIASES.get(key) if key else None
+
+
+def plan_payment_columns(columns: Iterable[ListColumn]) -> ColumnPlan:
+    """A payments list's columns → the header row `parse_payment_rows` reads, matched as a sheet's are.
+
+    By display name first ("Date paid"), then internal name (`PaidOn`); the first column to claim
+    a field wins and the rest are ignored, as SharePoint's own columns always are. The built-in
+    Title counts only when renamed to something that matches ("Grant reference").
+    """
+    chosen: dict[str, str] = {}
+    usable = [column for column in columns if not column.sharepoint_own]
+    for by_display in (True, False):
+        for column in usable:
+            found = match_header(column.display_name if by_display else column.name)
+            if column.name not in chosen and found and found not in chosen.values():
+                chosen[column.name] = found
+    kept = tuple(column for column in usable if column.name in chosen)
+    return ColumnPlan(kept, tuple(chosen[column.name] for column in kept), chosen)
 
 
 def looks_like_payments_header(cells: Sequence[object]) -> bool:
@@ -97,6 +118,7 @@ def parse_payment_rows(headers: Sequence[object], rows: Iterable[tuple[int, Sequ
     schedules: dict[str, list[Instalment]] = {}
     spelled: dict[str, str] = {}
     first_rows: dict[str, int] = {}
+    source_rows: dict[tuple[str, int], int] = {}
     count = 0
     for number, cells in rows:
         if is_empty_row(cells):
@@ -111,7 +133,9 @@ def parse_payment_rows(headers: Sequence[object], rows: Iterable[tuple[int, Sequ
         found = schedules.setdefault(spelled[key], [])
         found.append(Instalment(spelled[key], len(found) + 1, instalment.due, instalment.amount, instalment.paid_on,
                                 instalment.paid_amount, instalment.payment_reference, instalment.note))
-    return ParsedPayments({ref: tuple(items) for ref, items in schedules.items()}, tuple(bad), count, first_rows)
+        source_rows[(spelled[key], len(found))] = number
+    return ParsedPayments({ref: tuple(items) for ref, items in schedules.items()}, tuple(bad), count, first_rows,
+                          source_rows)
 
 
 def _cell(cells: Sequence[object], positions: Mapping[str, int], column: str) -> object:

@@ -3,13 +3,14 @@
 The handler reads the words (or the overdue alert's card) into a `RecordPayment`; this use case
 checks the caller is staff *at the write* (a card button can be forged by anyone who can post
 to the bot), reads the amount and date, and records the payment in one audited transaction,
-which also tells the provider through the outbox.
+which also tells the provider through the outbox. `after_payment` then writes it back to the
+payments list in Microsoft 365, when that is configured.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -54,13 +55,18 @@ def paid_day(text: str, today: date) -> date | None:
         return None
 
 
+# After a payment is recorded (write it back to Microsoft 365): reference, actor → a note for the reply, or "".
+AfterPayment = Callable[[str, str], Awaitable[str]]
+
+
 class PaymentActions:
     """The record-a-payment use case, bound to a database, a clock and the payment profile."""
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], today: Callable[[], date], *, profile: str = "",
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC), after_payment: AfterPayment | None = None,
     ) -> None:
+        self._after_payment = after_payment
         self._sessions = sessions
         self._today = today
         self._profile = profile
@@ -88,4 +94,5 @@ class PaymentActions:
                                                 now=self._clock())
         except PaymentRefused as refused:
             return str(refused)
-        return recorded.message()
+        note = await self._after_payment(recorded.agreement.reference, actor) if self._after_payment else ""
+        return f"{recorded.message()} {note}".strip()

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -393,6 +394,11 @@ class PaymentInstalment(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(320), default="")
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The Microsoft List item it was synced from (PAYMENTS_LIST), that item's eTag when last read
+    # or written, and whether a payment recorded here still has to be written back to it.
+    list_item_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    list_item_etag: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    list_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RegisterVersion(Base):

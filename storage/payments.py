@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -150,14 +150,36 @@ def _summary(schedule: Iterable[Instalment]) -> str:
     return "; ".join(parts)
 
 
+@dataclass(frozen=True)
+class ListLink:
+    """The payments-list item an instalment was synced from, its eTag, and a payment still to write to it."""
+
+    item_id: str | None = None
+    etag: str = ""
+    pending: bool = False
+
+
+NOT_LINKED = ListLink()
+
+
 def _row(agreement_id: int, instalment: Instalment, *, batch_id: int | None = None, actor: str = "",
-         at: datetime | None = None) -> dict[str, Any]:
+         at: datetime | None = None, link: ListLink = NOT_LINKED) -> dict[str, Any]:
     return {
         "agreement_id": agreement_id, "number": instalment.number, "due": instalment.due, "amount": instalment.amount,
         "paid_on": instalment.paid_on, "paid_amount": instalment.paid_amount,
         "payment_reference": instalment.payment_reference[:100], "note": instalment.note,
         "generated": instalment.generated, "batch_id": batch_id, "recorded_by": actor[:320], "recorded_at": at,
+        "list_item_id": link.item_id, "list_item_etag": link.etag[:200], "list_pending": link.pending,
     }
+
+
+async def list_links(session: AsyncSession, agreement_id: int) -> dict[int, ListLink]:
+    """Instalment number → its payments-list item, for an agreement's stored schedule."""
+    rows = await session.execute(
+        select(INSTALMENTS.c.number, INSTALMENTS.c.list_item_id, INSTALMENTS.c.list_item_etag, INSTALMENTS.c.list_pending)
+        .where(INSTALMENTS.c.agreement_id == agreement_id)
+    )
+    return {number: ListLink(item_id, etag or "", bool(pending)) for number, item_id, etag, pending in rows}
 
 
 async def load_schedules(
@@ -246,10 +268,12 @@ async def record_payment(
         if not schedule:
             schedule = (Instalment(row.reference, 1, paid_on, amount, note="recorded without a schedule"),)
     applied = apply_payment(schedule, amount, paid_on, payment_reference)
+    links = await list_links(session, row.id)
     await session.execute(delete(INSTALMENTS).where(INSTALMENTS.c.agreement_id == row.id))
     changed = {i.number for i in applied.changed}
     await session.execute(insert(INSTALMENTS), [
-        _row(row.id, i, actor=actor if i.number in changed else "", at=now if i.number in changed else None)
+        _row(row.id, i, actor=actor if i.number in changed else "", at=now if i.number in changed else None,
+             link=_still_to_write(links.get(i.number, NOT_LINKED), i.number in changed))
         for i in applied.schedule
     ])
     session.add(AuditEntry(
@@ -260,6 +284,11 @@ async def record_payment(
     if notice is not None:
         await add_alerts(session, [notice], now)
     return RecordedPayment(agreement, amount, paid_on, applied, notice is not None)
+
+
+def _still_to_write(link: ListLink, changed: bool) -> ListLink:
+    """A payment recorded here against a list item is written back to it (when write-back is on)."""
+    return replace(link, pending=True) if changed and link.item_id else link
 
 
 def payment_schedules(

@@ -289,7 +289,16 @@ def return_cards() -> dict[str, dict]:
         ret, {"rating": "", "comment": "Please say when the advisers are back."},  # type: ignore[arg-type]
         {"rating": "Choose a rating: it is needed to accept or to query."},
     )
+    from dialogs.provider_home import DueReturn
+    from domain.monitoring import MonitoringPeriod
+
+    mine = [agreement(14, provider="Safe Harbour"), agreement(31, provider="Safe Harbour", title="Domestic abuse outreach")]
+    q2 = MonitoringPeriod("Q2 2026/27", date(2026, 7, 1), date(2026, 9, 30), date(2026, 10, 15))
+    q1 = MonitoringPeriod("Q1 2026/27", date(2026, 4, 1), date(2026, 6, 30), date(2026, 7, 15))
+    due = [DueReturn(mine[0], q1, "overdue"), DueReturn(mine[0], q2, "in_progress"), DueReturn(mine[1], q2, "due")]
     return {
+        "welcome-provider": checkin.provider_welcome_card(["Safe Harbour"], mine, due),
+        "whats-due": checkin.due_card(due),
         "return-submitted": checkin.submission_notification(ret),  # type: ignore[arg-type]
         "assessment-form": checkin.assessment_card(ret),  # type: ignore[arg-type]
         "assessment-form-refused": refused,

@@ -3,7 +3,9 @@
 `ReturnsChat` wires the real `ReturnsConversation` (database state storage, repository,
 cards) behind a TestAdapter; `say` sends one message (text or card data) as a given user
 and returns the bot's replies. A message the return dialogs do not take gets the reply
-`NOT_MINE`, standing in for the handler's register answer.
+`NOT_MINE`, standing in for the handler's register answer; a register question typed
+mid-dialog is answered by the real `Assistant` over the test database's register, as the
+handler does.
 """
 
 from __future__ import annotations
@@ -17,10 +19,16 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, Conversat
 from returns_data import NORTHSIDE, SAFE_HARBOUR, TODAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.answering import Assistant
 from bot.cards import checkin as checkin_cards
+from bot.requests import Ask
+from bot.roles import StaffRule
+from bot.teams.handler import reply_activity
 from dialogs.returns_conversation import ReturnsConversation
 from dialogs.state_storage import SqlStorage
 from dialogs.turn import COMMISSIONER, PROVIDER, Participant
+from storage.db import session_factory
+from storage.register_cache import RegisterCache
 from storage.returns import ReturnsRepository
 
 NOT_MINE = "(not a return message)"
@@ -48,14 +56,29 @@ class ReturnsChat:
         self.repo = ReturnsRepository(engine)
         self.bot = ReturnsConversation(SqlStorage(engine), self.repo, checkin_cards, lambda: today)
         self.participants: dict[str, Participant] = {}
+        self.today = today
+        self.assistant = Assistant(RegisterCache(session_factory(engine)), StaffRule(domains=frozenset({"opcc.gov.uk"})), lambda: today)
         self.adapter = TestAdapter(self._logic)
         self.adapter.template.channel_id = "msteams"
         self.adapter.template.conversation = ConversationAccount(id=conversation)
 
     async def _logic(self, context: TurnContext) -> None:
         participant = self.participants[context.activity.from_property.id]
-        if not await self.bot.handle(context, participant, context.activity.text):
+        if not await self.bot.handle(context, participant, context.activity.text, self._questions(context, participant)):
             await context.send_activity(NOT_MINE)
+
+    def _questions(self, context: TurnContext, participant: Participant):  # type: ignore[no-untyped-def]
+        """The register's own answer to a question typed mid-dialog, as the handler gives it (a card)."""
+
+        async def answer(question: str) -> bool:
+            caller = await self.assistant.caller(participant.actor)
+            reply = await self.assistant.respond(Ask(question), caller)
+            if reply.answer is None or not reply.answer.understood:
+                return False
+            await context.send_activity(reply_activity(reply, self.today))
+            return True
+
+        return answer
 
     async def say(self, text: str | None = None, *, value: dict[str, Any] | None = None, who: Participant = SAFE) -> list[Reply]:
         """Send one message as `who` and return every reply the bot sent in that turn."""

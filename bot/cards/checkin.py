@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.cards.alerts import who_from
 from bot.cards.elements import card, container, execute, facts, heading, size_in_bytes, submit, subtle, text
+from bot.cards.provider_welcome import due_card, provider_welcome_card  # noqa: F401  (a provider's own cards, same card set)
 from bot.cards.return_form import form_offer_card, return_form_card  # noqa: F401  (the one-card form, same card set)
 from bot.cards.text import escape_text, shorten
 from dialogs.checkin_questions import answer_title, number

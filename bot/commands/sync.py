@@ -59,4 +59,9 @@ async def _sync(args: argparse.Namespace, url: str) -> int:
         print(report.summary_line(), file=stream)
         for line in report.problems:
             print(f"  {line}", file=stream)
-    return 0 if report.ok else 1
+        if report.payments is not None:
+            stream = sys.stdout if report.payments.ok else sys.stderr
+            print(report.payments.summary_line(), file=stream)
+            for line in report.payments.problems:
+                print(f"  {line}", file=stream)
+    return 0 if report.ok and (report.payments is None or report.payments.ok) else 1

@@ -6,7 +6,9 @@ site id); then either `REGISTER_LIST` (a Microsoft List by display name or id) o
 `REGISTER_COLUMNS` (JSON, list column → register field) overrides the column matching,
 `REGISTER_TIMEZONE` is the zone dates were typed in, `REGISTER_SYNC_EVERY` the schedule in
 minutes (0 turns it off), and `REGISTER_WRITEBACK` (JSON, what → list column; off by default)
-which list columns get what the bot records. docs/operating.md says how to grant access.
+which list columns get what the bot records. `PAYMENTS_LIST` (a second list on the same site,
+by display name or id) holds the payment schedules; with write-back on, a payment recorded in
+Teams is written to it too. docs/operating.md says how to grant access.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ WRITEBACK_THINGS: dict[str, str] = {"extended_to": "extended_to", "decision": ""
 BOTH_GIVEN = "Set REGISTER_LIST or REGISTER_WORKBOOK, not both: the register is one list or one workbook."
 NEITHER_GIVEN = "REGISTER_SITE is set but neither REGISTER_LIST nor REGISTER_WORKBOOK is: say where the register is."
 NO_SITE = "REGISTER_LIST and REGISTER_WORKBOOK need REGISTER_SITE (e.g. contoso.sharepoint.com:/sites/commissioning)."
+PAYMENTS_NEED_REGISTER = ("PAYMENTS_LIST needs the register in Microsoft 365 too (REGISTER_SITE with REGISTER_LIST or "
+                          "REGISTER_WORKBOOK): payments are checked against the agreements synced from it.")
 BAD_JSON = "{name} must be a JSON object of list column → register field, like {example}: {reason}."
 BAD_WRITEBACK = "REGISTER_WRITEBACK can write {known}, not {what!r}."
 BAD_FIELD = "REGISTER_COLUMNS maps {column!r} to {field!r}, which is not a register column ({known})."
@@ -50,6 +54,8 @@ class RegisterSource:
     timezone: str = DEFAULT_TIMEZONE
     every_minutes: int = DEFAULT_SYNC_MINUTES
     writeback: Mapping[str, str] = field(default_factory=dict)
+    # The payments list on the same site (PAYMENTS_LIST): "" when payments are not kept in Microsoft 365.
+    payments_list: str = ""
 
     @property
     def configured(self) -> bool:
@@ -68,6 +74,20 @@ class RegisterSource:
     def label(self) -> str:
         """How reports name the register: `the list 'Commissioning register'`."""
         return f"the workbook {self.workbook!r}" if self.workbook else f"the list {self.list_name!r}"
+
+    @property
+    def payments_key(self) -> str:
+        """The name the payments list's sync state is stored under."""
+        return f"payments:{self.site}:{self.payments_list}"[:500]
+
+    @property
+    def payments_label(self) -> str:
+        return f"the payments list {self.payments_list!r}"
+
+    @property
+    def payments_writeback(self) -> bool:
+        """Payments recorded in Teams are written to the payments list when write-back is on at all."""
+        return bool(self.payments_list and self.writeback)
 
     @property
     def written_columns(self) -> tuple[str, ...]:
@@ -90,6 +110,9 @@ class RegisterSource:
             raise SourceRefused(NEITHER_GIVEN)
         if (list_name or workbook) and not site:
             raise SourceRefused(NO_SITE)
+        payments_list = env.get("PAYMENTS_LIST", "").strip()
+        if payments_list and not site:
+            raise SourceRefused(PAYMENTS_NEED_REGISTER)
         zone = (env.get("REGISTER_TIMEZONE", "") or DEFAULT_TIMEZONE).strip()
         try:
             ZoneInfo(zone)
@@ -105,7 +128,7 @@ class RegisterSource:
         return cls(
             site=site, list_name=list_name, workbook=workbook, table=env.get("REGISTER_TABLE", "").strip(),
             columns=_column_overrides(env.get("REGISTER_COLUMNS", "")), timezone=zone, every_minutes=minutes,
-            writeback=_writeback(env.get("REGISTER_WRITEBACK", "")),
+            writeback=_writeback(env.get("REGISTER_WRITEBACK", "")), payments_list=payments_list,
         )
 
 

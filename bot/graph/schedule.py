@@ -20,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.graph.client import GraphClient
+from bot.graph.payment_writeback import PaymentWriteBack
 from bot.graph.register_source import RegisterSource
 from bot.graph.sync import SyncReport, sync_register
 from bot.graph.writeback import WriteBack
@@ -48,6 +49,17 @@ class RegisterSyncer:
         self._scheduler: AsyncIOScheduler | None = None
         self.last_report: SyncReport | None = None
         self.writeback = WriteBack(engine, source, graph) if graph is not None else None
+        self.payments_writeback = PaymentWriteBack(engine, source, graph) if graph is not None else None
+
+    async def after_payment(self, reference: str, actor: str) -> str:
+        """Write a payment recorded in Teams to the payments list; the sentence to add to the reply when it could not be."""
+        if self.payments_writeback is None or not self.payments_writeback.enabled:
+            return ""
+        result = await self.payments_writeback.push(reference, actor)
+        if result.outcome != "written":
+            log.log(logging.WARNING if result.note else logging.DEBUG, "Payments write-back for %s: %s", reference,
+                    result.outcome)
+        return result.note
 
     async def after_decision(self, reference: str, actor: str) -> str:
         """Write a recorded decision back to the list; the sentence to add to the reply when it could not be."""
@@ -71,6 +83,8 @@ class RegisterSyncer:
         log.log(level, "Register sync: %s", report.summary_line())
         if report.ok and self.writeback is not None:
             written = await self.writeback.retry_pending() + await self.writeback.push_return_statuses(self._today())
+            if self.payments_writeback is not None and report.payments is not None and report.payments.ok:
+                await self.payments_writeback.push()  # payments refused earlier, now with fresh eTags
             if written:
                 log.info("Register sync: %s earlier write-backs went through after the sync", written)
         return report

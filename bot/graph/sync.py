@@ -18,9 +18,9 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -52,6 +52,9 @@ SYNC_ACTOR = "Microsoft 365 sync"
 MAX_PROBLEMS = 50
 QUOTE_AT_MOST = 80
 
+if TYPE_CHECKING:  # imported when first needed at run time: the payments sync builds on this module
+    from bot.graph.payments_sync import PaymentsSyncReport
+
 AGREEMENTS = table_of(AgreementRow)
 _running = asyncio.Lock()
 
@@ -72,6 +75,8 @@ class SyncReport:
     problems: tuple[str, ...] = ()
     finished_at: datetime | None = None
     data_quality: dict[str, int] = field(default_factory=dict)
+    # The payments list's own sync (PAYMENTS_LIST), after the register's; None when there is none.
+    payments: PaymentsSyncReport | None = None
 
     @property
     def ok(self) -> bool:
@@ -88,6 +93,7 @@ class SyncReport:
             "message": self.message, "problems": list(self.problems),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "data_quality": dict(self.data_quality),
+            **({"payments": self.payments.as_json()} if self.payments is not None else {}),
         }
 
     def summary_line(self) -> str:
@@ -125,7 +131,20 @@ async def sync_register(
         report = _finished(report, finished)
         if report.outcome != "synced":
             await _record(engine, state, report, started)
+        if source.payments_list:
+            report = replace(report, payments=await _payments(engine, source, graph, report, _actor(actor)))
         return report
+
+
+async def _payments(
+    engine: AsyncEngine, source: RegisterSource, graph: GraphClient, register: SyncReport, actor: str,
+) -> PaymentsSyncReport:
+    """The payments list, once the register it is checked against is up to date."""
+    from bot.graph.payments_sync import PAYMENTS_WAIT, PaymentsSyncReport, sync_payments
+
+    if not register.ok:
+        return PaymentsSyncReport(source.payments_label, "skipped", message=PAYMENTS_WAIT)
+    return await sync_payments(engine, source, graph, actor=actor)
 
 
 def _actor(actor: str) -> str:

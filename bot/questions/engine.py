@@ -27,7 +27,7 @@ from bot.questions.payments import is_about_payments, parse_payments
 from bot.questions.period_phrases import MONTHS, NUMBER_WORDS, FoundPeriod, PeriodAmbiguous, PeriodNotUnderstood, find_period
 from bot.questions.reading import NeedsChoice, NotUnderstood, Reading, lower, take_cues, take_kinds, take_money, taken
 from bot.questions.refusals import HERE_IS_WHAT, LEADING_VERBS, NOT_HELD, Refusal, refusal
-from bot.questions.tolerance import Mender, without_courtesy
+from bot.questions.tolerance import Mended, Mender, without_courtesy
 from bot.questions.words import FILLER, KIND_WORDS, READ_WORDS, RESERVED, RETURNS_CUES, RETURNS_TOPIC
 from domain.agreement import Agreement
 from domain.answers import Answer
@@ -183,6 +183,14 @@ class QuestionEngine:
         if query is not None and query.question != text:
             query = replace(query, question=text)  # "Show more" and follow-ups know it as typed
         return (answer if answer.understood or answer.choices else self._with_examples(answer)), query
+
+    def refuses(self, question: str) -> bool:
+        """True for a request to act or judge, or about what the register does not hold (see `answer`)."""
+        return refusal(lower(without_courtesy(question)), self._name_words) is not None
+
+    def mend(self, question: str) -> Mended:
+        """The question, lower-cased, with slips in its ordinary words mended (as `answer` reads it again)."""
+        return self._mender.mend(lower(question))
 
     def _answer(
         self, text: str, today: date, returns: Sequence[ReturnStatus], schedules: Mapping[str, Sequence[Instalment]] | None

@@ -26,6 +26,7 @@ from datetime import date
 
 from bot.questions.engine import MAX_QUESTION_LENGTH, MONTHS_NEED_A_DATE, QuestionEngine, not_understood
 from bot.questions.reading import NotUnderstood, Reading, lower
+from bot.questions.tolerance import without_courtesy
 from domain.answers import Answer, Period
 from domain.query import KIND_PLURALS, NameFilter, Query, interpretation_parts
 from domain.query_codec import ContextUnreadable, query_from_json, query_to_json
@@ -412,14 +413,14 @@ def answer_in_context(
     text = (question or "").strip()
     if context is None and _ORDINAL.search(lower(text)):
         return not_understood(text, NOTHING_TO_POINT_AT), None, False
-    if context is not None and text and len(text) <= MAX_QUESTION_LENGTH and not _other_topic(engine, text, sources):
-        try:
-            outcome = refine(context, read_fragment(engine, text, today), today)
-        except NotUnderstood:
-            outcome = None
+    if context is not None and _may_follow(engine, text, sources):
+        outcome, mended = _follow_up(engine, context, without_courtesy(text), today)
         if isinstance(outcome, CannotFollow):
             return not_understood(text, outcome.message), context, False
         if outcome is not None:
+            outcome = replace(outcome, query=replace(outcome.query, question=text))  # as typed, for "Show more"
+            if mended:
+                outcome = replace(outcome, carried=f"{outcome.carried or 'as asked'} ({mended})")
             answer = engine.run(outcome.query, today)
             if outcome.carried:
                 answer = replace(answer, interpretation=outcome.carried)
@@ -437,6 +438,28 @@ def answer_again(engine: QuestionEngine, context: Context, today: date) -> Answe
     """The context's own answer once more (another page of it), with the interpretation it showed."""
     answer = engine.run(context.query, today)
     return replace(answer, interpretation=context.interpretation) if context.interpretation else answer
+
+
+def _may_follow(engine: QuestionEngine, text: str, sources: dict[str, object]) -> bool:
+    """Refusals, returns and payments questions are answered afresh, never as a refinement."""
+    if not text or len(text) > MAX_QUESTION_LENGTH or not without_courtesy(text):
+        return False
+    return not (engine.refuses(text) or _other_topic(engine, text, sources))
+
+
+def _follow_up(engine: QuestionEngine, context: Context, text: str, today: date) -> tuple[FollowUp | CannotFollow | None, str]:
+    """The follow-up as typed, else with slips mended ("whcih of them …"), and what was mended."""
+    try:
+        fragment = read_fragment(engine, text, today)
+        outcome = refine(context, fragment, today)
+        if outcome is not None or not fragment.leftovers:
+            return outcome, ""
+        mended = engine.mend(text)
+        if not mended.corrections:
+            return None, ""
+        return refine(context, read_fragment(engine, mended.text, today), today), mended.describe()
+    except NotUnderstood:
+        return None, ""
 
 
 def _other_topic(engine: QuestionEngine, text: str, sources: dict[str, object]) -> bool:

@@ -122,6 +122,9 @@ def sync_reply(report: SyncReport) -> str:
     lines += [f"- {line}" for line in report.problems[:SYNC_PROBLEMS_SHOWN]]
     if len(report.problems) > SYNC_PROBLEMS_SHOWN:
         lines.append(f"Run `commissioning-bot sync` to see all {len(report.problems)} problems.")
+    if report.payments is not None:
+        lines.append(report.payments.summary_line())
+        lines += [f"- {line}" for line in report.payments.problems[:SYNC_PROBLEMS_SHOWN]]
     return "\n\n".join(lines)
 
 
@@ -180,6 +183,10 @@ class CommissioningBot(TeamsActivityHandler):
         self._alerts = alerts
         self._welcomed = TtlCache(WELCOME_REPEAT_SECONDS)
         self._routes = self._message_routes()
+
+    async def settle(self) -> None:
+        """Finish what turns left running in the background (follow-up contexts being written)."""
+        await self._assistant.settle()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -282,7 +289,7 @@ class CommissioningBot(TeamsActivityHandler):
         """Monitoring returns first (a check-in or assessment intent, or a dialog already running), else the question."""
         if self._returns is not None:
             participant = participant_of_caller(caller)
-            if await self._returns.handle(turn_context, participant, message.text):
+            if await self._returns.handle(turn_context, participant, message.text, self._question_answerer(turn_context, caller)):
                 return
         request = message.request
         if isinstance(request, (Ask, ShowHelp)):
@@ -290,6 +297,18 @@ class CommissioningBot(TeamsActivityHandler):
             await turn_context.send_activity(reply_activity(reply, self._assistant.today()))
         else:
             await turn_context.send_activity(request.message if isinstance(request, Refuse) else NOT_A_VALID_BUTTON)
+
+    def _question_answerer(self, turn_context: TurnContext, caller: Caller) -> Callable[[str], Awaitable[bool]]:
+        """For a register question typed mid-dialog: answered (True) only if the register understands it."""
+
+        async def answer(question: str) -> bool:
+            reply = await self._assistant.respond(Ask(question), caller)
+            if reply.answer is None or not reply.answer.understood:
+                return False
+            await turn_context.send_activity(reply_activity(reply, self._assistant.today()))
+            return True
+
+        return answer
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         """`Action.Execute` is the one invoke this bot answers; any other is the caller's mistake (400).
@@ -369,7 +388,7 @@ class CommissioningBot(TeamsActivityHandler):
         email = await self._directory.email_of_sender(turn_context)
         await self._remember(turn_context.activity, email)
         if turn_context.activity.action == "add":
-            await self._welcome(turn_context)
+            await self._welcome(turn_context, email)
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         await self._forget(turn_context.activity)
@@ -395,12 +414,22 @@ class CommissioningBot(TeamsActivityHandler):
         recipient = turn_context.activity.recipient
         return bool(recipient and any(member.id == recipient.id for member in members or ()))
 
-    async def _welcome(self, turn_context: TurnContext) -> None:
-        """One welcome per install: Teams sends both installationUpdate and conversationUpdate."""
+    async def _welcome(self, turn_context: TurnContext, email: str = "") -> None:
+        """One welcome per install: Teams sends both installationUpdate and conversationUpdate.
+
+        A provider installing the app in their personal chat gets their own welcome (checking
+        in, their agreements, the next return due); everyone else the register's.
+        """
         conversation_id = turn_context.activity.conversation.id
         if self._welcomed.get(conversation_id):
             return
         self._welcomed.put(conversation_id, True)
+        if email and self._returns is not None and conversation_type(turn_context.activity) == "personal":
+            caller = await self._assistant.caller(email)
+            card = await self._returns.provider_welcome(participant_of_caller(caller))
+            if card is not None:
+                await turn_context.send_activity(card_activity(card, summary="Welcome"))
+                return
         await turn_context.send_activity(welcome_activity())
 
     async def _remember(self, activity: Activity, email: str) -> None:

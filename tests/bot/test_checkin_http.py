@@ -137,3 +137,12 @@ async def test_a_provider_taken_off_an_agreement_mid_check_in_cannot_save_anothe
     finally:
         await engine.dispose()
     assert ret.answers == {"spend_in_period": "20000.00"}
+
+
+async def test_a_register_question_at_the_amount_prompt_is_answered_and_the_return_kept(bot: Bot, register_url: str) -> None:
+    """Through the handler: the question gets the register's answer card, then the amount is asked again."""
+    prompt = "How much did you spend in Q3 2026/27? For example £12,500, 12.5k or 12500."
+    assert (await bot.texts(PROVIDER_ID, "check in for OPCC-2024-031"))[-1] == prompt
+    sent = await bot.send(PROVIDER_ID, text="which grants expire this quarter?")
+    assert sent[0].cards and [s.text for s in sent[-2:]] == [say.BACK_TO_IT, prompt]
+    assert (await bot.texts(PROVIDER_ID, "£20,000"))[-1].startswith("How much have you spent in total")

@@ -6,6 +6,7 @@ stand-in connector, so what is checked is what people see on the answer cards.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from conftest import STAFF_ID, RunningBot
@@ -78,8 +79,14 @@ async def test_context_older_than_a_day_is_not_used(local_bot: RunningBot) -> No
     await ask(local_bot, personal(QUARTER_QUESTION))
     engine = create_engine(local_bot.settings.database_url)
     try:
-        async with session_factory(engine)() as session, session.begin():
-            await session.execute(update(QuestionContext).values(updated_at=datetime.now(UTC) - timedelta(days=1, minutes=1)))
+        for _ in range(100):  # the context is written while the reply goes out
+            async with session_factory(engine)() as session, session.begin():
+                stale = datetime.now(UTC) - timedelta(days=1, minutes=1)
+                if (await session.execute(update(QuestionContext).values(updated_at=stale))).rowcount:
+                    break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the first question's context was never stored")
     finally:
         await engine.dispose()
     fresh = await ask(local_bot, personal("and in Southwark?"))

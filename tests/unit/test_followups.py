@@ -11,6 +11,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_questions import REGISTER, TODAY, agreement
 
 from bot.questions.engine import QuestionEngine
@@ -273,3 +275,39 @@ def test_a_returns_question_ends_the_context() -> None:
     _, context, _ = answer_in_context(ENGINE, "what do we fund in Lambeth?", TODAY, context)
     _, context, _ = answer_in_context(ENGINE, "which returns are overdue?", TODAY, context)
     assert context is None
+
+
+FRAGMENT_WORDS = [
+    "and", "what", "about", "only", "also", "the", "first", "second", "last", "one", "it", "them", "of", "which",
+    "in", "southwark", "lambeth", "grants", "contracts", "over", "£100k", "under", "next", "quarter", "show", "all",
+    "how", "many", "total", "who", "is", "contact", "for", "by", "provider", "area", "ending", "C-3", "drafts",
+    "terminated", "number", "7", "?", "narnia",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENT_WORDS), min_size=1, max_size=7))
+def test_any_follow_up_gets_an_answer_or_an_honest_refusal(words: list[str]) -> None:
+    """After a list, any mix of follow-up words is answered with an interpretation or refused in words."""
+    _, context, _ = answer_in_context(ENGINE, "what do we fund in Lambeth?", TODAY, None)
+    answer, kept, _ = answer_in_context(ENGINE, " ".join(words), TODAY, context)
+    if answer.understood:
+        assert answer.interpretation and answer.count == len(answer.references)
+    else:
+        assert answer.headline and answer.count == 0 and kept is not None
+
+
+def test_follow_ups_are_read_as_tolerantly_as_questions() -> None:
+    """Greetings are ignored and slips mended in a follow-up too, and the interpretation says what was mended."""
+    answers = conversation(ENGINE, "what do we fund in Lambeth?", "thanks! whcih of them are grants?")
+    assert answers[1].references == ["G-2", "OPCC-2023-014"]
+    assert "area Lambeth, as before; now grants" in answers[1].interpretation
+    assert "“whcih” as “which”" in answers[1].interpretation
+
+
+def test_a_request_to_act_on_a_row_is_refused_not_answered() -> None:
+    """"email the first one" is refused in words; the list is still there for the next follow-up."""
+    answers = conversation(ENGINE, "what do we fund in Lambeth?", "email the first one", "the second one")
+    assert "can't send emails" in answers[1].headline
+    assert answers[1].references == []
+    assert answers[2].references == ["C-3"]

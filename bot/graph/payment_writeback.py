@@ -1,0 +1,109 @@
+"""Write a payment recorded in Teams back to the payments list, never over someone else's edit.
+
+When write-back is on (`REGISTER_WRITEBACK`) and the payments come from a list (`PAYMENTS_LIST`),
+each instalment a recorded payment changed gets a `PATCH …/items/{id}/fields` of its paid date,
+paid amount and payment reference (whichever of those columns the list has), with `If-Match` on
+the eTag the item had when last read. A `412` means someone changed the item in SharePoint since:
+nothing is overwritten, the person who recorded it is told, the payment stays recorded here, and
+it is tried again after the next sync brings the item's new version in.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.graph.client import GraphClient, GraphRefused
+from bot.graph.register_list import ListReader
+from bot.graph.register_source import RegisterSource
+from bot.graph.writeback import WRITE_PERMISSION, WritebackResult, _shaped
+from domain.list_fields import ListColumn, read_column
+from domain.payment_rows import plan_payment_columns
+from storage.db import session_factory
+from storage.payment_list import PendingPayment, payment_written, pending_payments
+
+log = logging.getLogger(__name__)
+
+CONFLICT = ("Recorded here, but not written to the payments list: instalment {number} of {reference} was changed in "
+            "SharePoint since the bot last read it. It is written after the next sync; check the list then.")
+FAILED = "Recorded here, but not written to the payments list ({reason}). It is tried again after the next sync."
+NO_PAID_COLUMN = "the payments list has no column for the paid date: add one, such as 'Date paid'"
+WRITTEN_FIELDS = ("paid_date", "paid_amount", "payment_reference")
+
+
+class PaymentWriteBack:
+    """Writes recorded payments to their payments-list items."""
+
+    def __init__(self, engine: AsyncEngine, source: RegisterSource, graph: GraphClient) -> None:
+        self.engine = engine
+        self.source = source
+        self.graph = graph
+
+    @property
+    def enabled(self) -> bool:
+        return self.source.payments_writeback
+
+    async def push(self, reference: str | None = None, actor: str = "") -> WritebackResult:
+        """Write the agreement's payments not yet in the list (every agreement's when `reference` is None)."""
+        if not self.enabled:
+            return WritebackResult("skipped")
+        async with session_factory(self.engine)() as session:
+            waiting = await pending_payments(session, reference)
+        if not waiting:
+            return WritebackResult("skipped")
+        notes: list[str] = []
+        written = 0
+        try:
+            async with self.graph.session() as http:
+                reader = ListReader(self.graph, http, replace(self.source, list_name=self.source.payments_list))
+                await reader.open()
+                columns = _columns([read_column(c) for c in await reader.columns()])
+                if "paid_date" not in columns:
+                    return WritebackResult("failed", FAILED.format(reason=NO_PAID_COLUMN))
+                for payment in waiting:
+                    note = await self._one(http, reader.list_path, columns, payment)
+                    written += not note
+                    if note and note not in notes:
+                        notes.append(note)
+        except GraphRefused as refused:
+            notes.append(FAILED.format(reason=str(refused).rstrip(".")))
+        log.info("Payments write-back: %d written, %d not", written, len(waiting) - written)
+        if not notes:
+            return WritebackResult("written")
+        return WritebackResult("conflict" if all(n.startswith(CONFLICT[:30]) for n in notes) else "failed", " ".join(notes))
+
+    async def _one(self, http: Any, list_path: str, columns: dict[str, ListColumn], payment: PendingPayment) -> str:
+        """PATCH one item; "" when it went through, else what to tell the person."""
+        recorded: dict[str, Any] = {"paid_date": payment.paid_on, "paid_amount": payment.paid_amount,
+                                    "payment_reference": payment.payment_reference}
+        values = {columns[name].name: _value(recorded[name], columns[name], self.source) for name in WRITTEN_FIELDS
+                  if name in columns}
+        answer = await self.graph.call(http, "PATCH", f"{list_path}/items/{payment.item_id}/fields", values,
+                                       headers={"If-Match": payment.etag} if payment.etag else None)
+        if answer.status == 412:
+            return CONFLICT.format(number=payment.number, reference=payment.reference)
+        if answer.status in (401, 403):
+            return FAILED.format(reason=WRITE_PERMISSION)
+        if answer.status != 200:
+            return FAILED.format(reason=f"Graph answered HTTP {answer.status}")
+        etag = answer.headers.get("ETag") or str(answer.body.get("@odata.etag") or "")
+        async with session_factory(self.engine)() as session, session.begin():
+            await payment_written(session, payment.reference, payment.number, etag)
+        return ""
+
+
+def _columns(listed: list[ListColumn]) -> dict[str, ListColumn]:
+    """Payment field → the list column holding it, matched as the sync reads them."""
+    plan = plan_payment_columns(listed)
+    return {plan.fields[column.name]: column for column in plan.columns}
+
+
+def _value(value: Any, column: ListColumn, source: RegisterSource) -> Any:
+    """Shaped for the column: a date as SharePoint keeps a date-only value, money as a number in a number column."""
+    if isinstance(value, Decimal):
+        return float(value) if column.kind in ("number", "currency") else f"{value:.2f}"
+    return _shaped(value, column, source.zone)
