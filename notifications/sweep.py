@@ -10,9 +10,11 @@ Sweeps run on working days only. `force=True` (the CLI's `--force`) sweeps on an
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -24,6 +26,7 @@ from domain.alerts import (
     QualityCheck,
     ReturnRecord,
     SweepInput,
+    alert_window,
     alerts_due,
     could_alert,
     digest_day,
@@ -51,7 +54,8 @@ def _prefilter(
     today: date, last: date | None, limits: AlertThresholds, returns: list[ReturnRecord], paying: Iterable[str] = (),
 ) -> Wanted | None:
     """On a digest day every live agreement counts; otherwise only those that could alert today
-    (an instalment due soon or unpaid counts too)."""
+    (an instalment due soon or unpaid counts too). The database selects by `alert_window` first,
+    so most rows of a large register are never read; this check then decides row by row."""
     if digest_day(last, today, limits.digest_weekday) is not None:
         return None
     with_returns = {record.reference for record in returns} | set(paying)
@@ -89,8 +93,33 @@ async def run_sweep(
     """Sweep for `today`; with `dry_run`, report what would be written and write nothing."""
     if not force and not is_working_day(today, bank_holidays):
         return SweepResult(today, swept=False, skipped_reason=NOT_A_WORKING_DAY.format(day=today.isoformat()))
+    with _collector_paused():
+        return await _sweep(sessions, today, bank_holidays, thresholds or AlertThresholds(), dry_run, clock)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold off Python's cyclic garbage collector while a sweep runs.
+
+    A large sweep makes a few hundred thousand small objects (rows, agreements, alerts) that
+    all live until it ends and hold no cycles; the collector would walk them again and again
+    for nothing, a third of a 100,000-agreement sweep's time. Reference counting still frees
+    everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+async def _sweep(
+    sessions: async_sessionmaker[AsyncSession], today: date, bank_holidays: Container[date], limits: AlertThresholds,
+    dry_run: bool, clock: Callable[[], datetime],
+) -> SweepResult:
     started_at, started = clock(), time.perf_counter()
-    limits = thresholds or AlertThresholds()
     async with sessions() as session:
         last = await alerts_repo.last_sweep_day(session, before=today)
         returns = await alerts_repo.return_records(session)
@@ -101,7 +130,9 @@ async def run_sweep(
         unpaid = await load_schedules(session, unpaid_only=True, due_until=horizon)
         sent_keys = await all_keys(session)
         paying = payment_candidates(PaymentSweep(schedules=unpaid, sent_keys=sent_keys, bank_holidays=bank_holidays), today)
-        agreements = await alerts_repo.live_agreements(session, _prefilter(today, last, limits, returns, paying))
+        wanted = _prefilter(today, last, limits, returns, paying)
+        window = None if wanted is None else alert_window(today, limits)
+        agreements = await alerts_repo.live_agreements(session, wanted, window, paying)
         sweep_input = SweepInput(
             agreements=agreements,
             returns=returns,
