@@ -27,6 +27,8 @@ CHANGE_ANSWER = "change_answer"
 SAVE_RETURN = "save_return"
 ASSESS_RETURN = "assess_return"
 ASSESS_DECISION = "assess_decision"
+# A page of "returns awaiting assessment" (card data carries the page).
+AWAITING_ACTION = "awaiting_assessment"
 # Teams asking for an assessment card as it stands now (Universal Actions refresh).
 ASSESS_REFRESH = "assess_refresh"
 RETURN_ACTIONS = (SUBMIT_RETURN, CHANGE_ANSWER, SAVE_RETURN)
@@ -113,6 +115,6 @@ def _from_card(value: Mapping[str, Any]) -> Intent | None:
         return Intent(RETURN_BUTTON, data=value)
     if action in (ASSESS_RETURN, ASSESS_DECISION, ASSESS_REFRESH):
         return Intent(ASSESS, data=value)
-    if action == "awaiting_assessment":
-        return Intent(AWAITING_ASSESSMENT)
+    if action == AWAITING_ACTION:
+        return Intent(AWAITING_ASSESSMENT, data=value)
     return None

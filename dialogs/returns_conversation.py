@@ -86,7 +86,8 @@ class ReturnsConversation:
         if intent is None:
             await dc.continue_dialog()
         elif intent.name == AWAITING_ASSESSMENT:
-            await self._list_awaiting(context, participant)
+            page = (intent.data or {}).get("page", 0)
+            await self._list_awaiting(context, participant, page if isinstance(page, int) and not isinstance(page, bool) else 0)
         elif intent.name == CHECK_IN:
             await dc.cancel_all_dialogs()
             options = {"reference": intent.reference, "period": intent.period, "resume": intent.resume, "form": intent.form}
@@ -177,12 +178,17 @@ class ReturnsConversation:
             return await self._assessment.current(participant, data.get("return_id"))
         return await self._assessment.take(participant, data)
 
-    async def _list_awaiting(self, context: TurnContext, participant: Participant) -> None:
+    async def _list_awaiting(self, context: TurnContext, participant: Participant, page: int = 0) -> None:
+        """Every submitted return, oldest due first, a page at a time (the newly submitted marked)."""
         if not participant.is_staff:
             await context.send_activity(say.STAFF_ONLY)
             return
-        waiting = await self._repo.awaiting_assessment()
+        waiting = sorted(
+            await self._repo.awaiting_assessment(),
+            key=lambda r: (r.period.due, r.submitted_at.timestamp() if r.submitted_at else 0.0, r.id),
+        )
         if not waiting:
             await context.send_activity(say.NONE_AWAITING)
             return
-        await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(self._cards.awaiting_card(waiting))))
+        card = self._cards.awaiting_card(waiting, page, self._today())
+        await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))

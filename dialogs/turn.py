@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
 from botbuilder.core import TurnContext
@@ -98,7 +99,7 @@ class ReturnCards(Protocol):
 
     def assessed_line(self, ret: MonitoringReturn) -> str: ...
 
-    def awaiting_card(self, returns: list[MonitoringReturn]) -> dict[str, Any]: ...
+    def awaiting_card(self, returns: list[MonitoringReturn], page: int = 0, today: date | None = None) -> dict[str, Any]: ...
 
     def outcome_card(self, ret: MonitoringReturn) -> dict[str, Any]: ...
 

@@ -10,7 +10,7 @@ every one against the stored return, never trusting the card.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from dialogs.intents import (
     ASSESS_DECISION,
     ASSESS_REFRESH,
     ASSESS_RETURN,
+    AWAITING_ACTION,
     CHANGE_ANSWER,
     SAVE_RETURN,
     START_RETURN,
@@ -46,7 +47,10 @@ from domain.values import format_date, format_money
 
 Card = dict[str, Any]
 LONG_TEXT = 1500
-MAX_LISTED = 20
+# Returns on one page of the awaiting list; Previous / Next reach the rest.
+AWAITING_PAGE = 10
+# Submitted within this many days: marked "New" on the awaiting list.
+NEW_DAYS = 7
 ASSESSMENT_NOT_RECORDED = "Not recorded yet: see below for what to fix. Everything you entered is kept."
 RAG_COLOURS = {"Red": "Attention", "Amber": "Warning", "Green": "Good"}
 
@@ -186,24 +190,54 @@ def _problem(body: list[Card], problem: str | None) -> None:
         body.append(text(escape_text(problem), color="Attention", spacing="None", size="Small"))
 
 
-def awaiting_card(returns: list[MonitoringReturn]) -> Card:
-    """Returns waiting for assessment, oldest first, each with an Assess button."""
-    body: list[Card] = [heading(f"Returns awaiting assessment: {len(returns)}")]
-    actions = []
-    for ret in returns[:MAX_LISTED]:
+def awaiting_card(returns: list[MonitoringReturn], page: int = 0, today: date | None = None) -> Card:
+    """One page of the returns waiting for assessment (oldest due first), each with its own Assess button.
+
+    Every return can be reached: Previous / Next pages through them all. Returns submitted in the
+    last `NEW_DAYS` days say "New", and the heading says how many are new.
+    """
+    total = len(returns)
+    pages = max(1, -(-total // AWAITING_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = returns[page * AWAITING_PAGE:(page + 1) * AWAITING_PAGE]
+    new = [r for r in returns if _is_new(r, today)]
+    heading_text = f"Returns awaiting assessment: {total}"
+    body: list[Card] = [heading(heading_text)]
+    summary = "Oldest due first."
+    if new:
+        summary = f"{len(new)} newly submitted (in the last {NEW_DAYS} days). " + summary
+    body.append(subtle(summary, spacing="None"))
+    for ret in shown:
+        badge = " \u00b7 **New**" if _is_new(ret, today) else ""
         body.append(
             container(
                 [
-                    text(f"**{escape_text(ret.reference)}** \u2014 {escape_text(ret.period.label)} \u2014 {escape_text(ret.provider)}"),
-                    subtle(f"Submitted {_when(ret.submitted_at)} \u00b7 RAG {escape_text(ret.answers.get(RAG, ''))}"),
+                    text(f"**{escape_text(ret.reference)}** \u2014 {escape_text(ret.period.label)} \u2014 {escape_text(ret.provider)}{badge}"),
+                    subtle(
+                        f"Due {format_date(ret.period.due)} \u00b7 submitted {_when(ret.submitted_at)} \u00b7 "
+                        f"RAG {escape_text(ret.answers.get(RAG, ''))}",
+                        spacing="None",
+                    ),
+                    {"type": "ActionSet", "actions": [
+                        submit(f"Assess {shorten(ret.reference, 30)} {shorten(ret.period.label, 12)}", {"action": ASSESS_RETURN, "return_id": ret.id})
+                    ]},
                 ],
                 separator=True,
             )
         )
-        actions.append(submit(f"Assess {shorten(ret.reference, 30)} {shorten(ret.period.label, 12)}", {"action": ASSESS_RETURN, "return_id": ret.id}))
-    if len(returns) > MAX_LISTED:
-        body.append(subtle(f"And {len(returns) - MAX_LISTED} more: assess these first, then ask again."))
-    return card(body, actions[:MAX_LISTED], fallback_text=f"{len(returns)} returns awaiting assessment")
+    actions = []
+    if pages > 1:
+        first, last = page * AWAITING_PAGE + 1, page * AWAITING_PAGE + len(shown)
+        body.append(subtle(f"Showing {first}\u2013{last} of {total}.", spacing="Medium"))
+        if page > 0:
+            actions.append(submit("Previous", {"action": AWAITING_ACTION, "page": page - 1}))
+        if page < pages - 1:
+            actions.append(submit("Next", {"action": AWAITING_ACTION, "page": page + 1}))
+    return card(body, actions, fallback_text=f"{total} returns awaiting assessment")
+
+
+def _is_new(ret: MonitoringReturn, today: date | None) -> bool:
+    return bool(today and ret.submitted_at and (today - ret.submitted_at.date()).days < NEW_DAYS)
 
 
 def outcome_card(ret: MonitoringReturn) -> Card:

@@ -40,7 +40,8 @@ async def test_staff_see_returns_awaiting_assessment_with_an_assess_button(chat:
     replies = await chat.say("returns awaiting assessment", who=MANAGER)
     card = replies[-1].card
     assert card is not None and "Returns awaiting assessment: 1" in card["body"][0]["text"]
-    assert card["actions"][0]["data"] == {"action": "assess_return", "return_id": await return_id(chat)}
+    row = next(e for e in card["body"] if e["type"] == "Container")
+    assert row["items"][-1]["actions"][0]["data"] == {"action": "assess_return", "return_id": await return_id(chat)}
 
 
 async def test_nothing_waiting_is_said_plainly(engine: AsyncEngine) -> None:

@@ -115,11 +115,15 @@ def test_the_assessment_card_compares_with_the_previous_period() -> None:
     assert facts["sessions"] == "310 (target 300, 103%) \u00b7 last period 290"
 
 
-def test_the_awaiting_list_says_how_many_are_not_shown() -> None:
-    """A long list is never cut silently."""
+def test_the_awaiting_list_pages_through_every_return() -> None:
+    """A long list is never cut: the page says where it is, and Next goes on."""
     texts = [e.get("text", "") for e in CARDS["awaiting"]["body"]]
     assert texts[0] == "Returns awaiting assessment: 25"
-    assert "And 5 more: assess these first, then ask again." in texts
+    assert "Showing 1\u201310 of 25." in texts
+    assert [a["title"] for a in CARDS["awaiting"]["actions"]] == ["Next"]
+    last = checkin_cards.awaiting_card([RETURN] * 25, page=2)
+    assert "Showing 21\u201325 of 25." in [e.get("text", "") for e in last["body"]]
+    assert [a["data"] for a in last["actions"]] == [{"action": "awaiting_assessment", "page": 1}]
 
 
 def test_a_queried_outcome_offers_to_reopen_the_return() -> None:
