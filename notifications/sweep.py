@@ -31,11 +31,13 @@ from domain.alerts import (
     could_alert,
     digest_day,
 )
-from domain.payment_alerts import PaymentSweep, payment_alerts, payment_candidates
+from domain.payment_alerts import PaymentSweep, PaymentThresholds, payment_alerts, payment_candidates, payment_window
+from domain.payments import Instalment
 from domain.working_days import add_working_days, is_working_day
 from storage import alerts_repo
 from storage.agreements import Wanted
 from storage.outbox import add_alerts, all_keys
+from storage.payment_sweep import alertable_schedules
 from storage.payments import load_schedules
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,23 @@ def _prefilter(
         return reference in with_returns or could_alert(end, monitoring, start, imported, today, limits)
 
     return wanted
+
+
+async def _instalments(
+    session: AsyncSession, today: date, last: date | None, bank_holidays: Container[date],
+) -> dict[str, tuple[Instalment, ...]]:
+    """The instalments the payment rules need today, by reference.
+
+    Only stored schedules alert: a generated one (PAYMENT_PROFILE) is an estimate, not a promise.
+    On the digest day every unpaid instalment due within the digest's horizon (the digest lists
+    them all); on other days only those that can owe an alert not already sent, chosen in SQL.
+    """
+    limits = PaymentThresholds()
+    if digest_day(last, today, limits.digest_weekday) is None:
+        return await alertable_schedules(session, payment_window(today, bank_holidays, thresholds=limits))
+    soon = add_working_days(today, limits.due_soon, bank_holidays)
+    horizon = max(soon, today + timedelta(days=limits.digest_horizon_days))
+    return await load_schedules(session, unpaid_only=True, due_until=horizon)
 
 
 @dataclass
@@ -123,11 +142,7 @@ async def _sweep(
     async with sessions() as session:
         last = await alerts_repo.last_sweep_day(session, before=today)
         returns = await alerts_repo.return_records(session)
-        # Only stored schedules alert: a generated one (PAYMENT_PROFILE) is an estimate, not a promise.
-        payment_limits = PaymentSweep(schedules={}).thresholds
-        soon = add_working_days(today, payment_limits.due_soon, bank_holidays)
-        horizon = max(soon, today + timedelta(days=payment_limits.digest_horizon_days))
-        unpaid = await load_schedules(session, unpaid_only=True, due_until=horizon)
+        unpaid = await _instalments(session, today, last, bank_holidays)
         sent_keys = await all_keys(session)
         paying = payment_candidates(PaymentSweep(schedules=unpaid, sent_keys=sent_keys, bank_holidays=bank_holidays), today)
         wanted = _prefilter(today, last, limits, returns, paying)
