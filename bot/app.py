@@ -61,6 +61,7 @@ from storage.payments import payment_schedules
 from storage.question_context import QuestionContexts
 from storage.register_cache import RegisterCache
 from storage.returns import ReturnsRepository
+from storage.scheduler_lock import SchedulerLock
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,9 @@ def create_app(
                               lease=timedelta(seconds=alerts_config.claim_lease)),
         install=GraphInstaller(graph).install_for if graph.enabled and not local else None,
     )
-    alerts = AlertScheduler(sessions, alerts_config, BankHolidays(), sender)
+    # On PostgreSQL, of all the processes sharing the database (`serve --workers N`, replicas) one sweeps and sends.
+    lock = SchedulerLock(engine) if engine.dialect.name == "postgresql" else None
+    alerts = AlertScheduler(sessions, alerts_config, BankHolidays(), sender, lock=lock)
     app[ENGINE] = engine
     app[SETTINGS] = settings
     app[ADAPTER] = adapter

@@ -483,8 +483,7 @@ def could_alert(
     on ordinary days.
     """
     limits = thresholds or AlertThresholds()
-    horizon = max((*limits.expiry_days, limits.extension_decision_days, limits.decision_overdue_days,
-                   limits.notice_months * 31))
+    horizon = _end_horizon(limits)
     if current_end is not None and today <= current_end <= today + timedelta(days=horizon):
         return True
     frequency = (monitoring or "quarterly").lower()
@@ -495,6 +494,48 @@ def could_alert(
         return False
     first = _first_period(max(known), frequency, limits.due_after_days)
     return first is None or first.due <= today + timedelta(days=limits.return_due_days)
+
+
+@dataclass(frozen=True)
+class AlertWindow:
+    """`could_alert` as ranges a database can select by, so a sweep reads only rows that may alert.
+
+    An agreement may alert when its current end falls in `end_from`..`end_until`, or when its
+    monitoring start (the later of start date and first import, or the start date alone when
+    `count_from_first_import` is off) is on or before `started_by[frequency]` (lower case; ""
+    stands for a blank frequency, which counts as quarterly). A frequency not listed owes no
+    returns. The selection is the same set `could_alert` accepts, never smaller.
+    """
+
+    end_from: date
+    end_until: date
+    started_by: dict[str, date]
+    count_from_first_import: bool
+
+
+def alert_window(today: date, thresholds: AlertThresholds | None = None) -> AlertWindow:
+    """The window `could_alert` accepts on `today`.
+
+    The first period's return is due `due_after_days` after the period ends, and the period
+    containing a day ends later the later the day: so "first return due within the reminder
+    window" is "monitoring start on or before the last day of the latest period that ends by
+    today + return_due_days - due_after_days".
+    """
+    limits = thresholds or AlertThresholds()
+    last_end = today + timedelta(days=limits.return_due_days - limits.due_after_days)
+    started_by: dict[str, date] = {}
+    for frequency in PERIOD_MONTHS:
+        period = _first_period(last_end, frequency, limits.due_after_days)
+        if period is not None:  # always: every frequency in PERIOD_MONTHS has periods
+            started_by[frequency] = period.end if period.end == last_end else period.start - timedelta(days=1)
+    started_by[""] = started_by["quarterly"]
+    return AlertWindow(today, today + timedelta(days=_end_horizon(limits)), started_by, limits.count_from_first_import)
+
+
+def _end_horizon(limits: AlertThresholds) -> int:
+    """Days ahead an end date can still raise an expiry, decision or notice alert."""
+    return max((*limits.expiry_days, limits.extension_decision_days, limits.decision_overdue_days,
+                limits.notice_months * 31))
 
 
 @lru_cache(maxsize=4096)

@@ -117,6 +117,39 @@ def payment_alerts(agreements: Sequence[Agreement], sweep: PaymentSweep, today: 
     return owed
 
 
+@dataclass(frozen=True)
+class PaymentWindow:
+    """The due dates that can owe a payment alert today, and the threshold names of those alerts.
+
+    What a sweep asks the database for on an ordinary day: unpaid instalments due from today to
+    `soon_until` (a reminder), due by `overdue_until` (overdue) or by `channel_until` (the
+    channel), whose alert of that kind is not already in the outbox. Instalments in their grace
+    days, and those already chased at every step, are never read.
+    """
+
+    today: date
+    soon_until: date
+    overdue_until: date
+    channel_until: date
+    due_soon: str  # the threshold after "#<number>:" of a due-soon alert, as `payment_alerts` keys it
+    overdue: str
+    channel: str
+
+
+def payment_window(
+    today: date, bank_holidays: Container[date], rules: PaymentRules | None = None,
+    thresholds: PaymentThresholds | None = None,
+) -> PaymentWindow:
+    """The window for `today`: the working-day arithmetic done once, as `payment_alerts` does it."""
+    rules, thresholds = rules or PaymentRules(), thresholds or PaymentThresholds()
+    return PaymentWindow(
+        today, add_working_days(today, thresholds.due_soon, bank_holidays),
+        latest_due_after(today, rules.overdue_after, bank_holidays),
+        latest_due_after(today, thresholds.channel_after, bank_holidays),
+        f"{thresholds.due_soon}wd", f"{rules.overdue_after}wd", f"{thresholds.channel_after}wd",
+    )
+
+
 def payment_candidates(sweep: PaymentSweep, today: date) -> set[str]:
     """References whose instalments may owe an alert today not already in the outbox.
 

@@ -2,9 +2,11 @@
 
 APScheduler 3's `AsyncIOScheduler` with an in-memory job store runs the sweep at
 `ALERT_SWEEP_TIME` (Europe/London) Monday to Friday; the sweep itself skips bank holidays.
-The job store is deliberately *not* shared between replicas: every replica sweeps, and the
-outbox's idempotency keys make the second sweep write nothing, while claims make each alert
-go out from exactly one replica. Nothing depends on which replica wins.
+The job store is deliberately *not* shared between replicas. On PostgreSQL the sweep and the
+sender run in one process only, whichever holds `storage.scheduler_lock` (`serve --workers N`
+and replicas on other hosts stand by and take over within `LEAD_RETRY` if it goes). Correctness
+never depends on that lock: a second sweep writes nothing (idempotency keys) and claims make each
+alert go out from exactly one process; the lock only saves N-1 processes doing the work again.
 
 A minute after start-up (`ALERT_CATCH_UP_DELAY`), a replica that finds today's sweep missing
 (the bot was down at sweep time, or for a week) sweeps; the rules catch up on everything
@@ -29,10 +31,13 @@ from notifications.config import AlertSettings
 from notifications.sender import OutboxSender
 from notifications.sweep import SweepResult, run_sweep
 from storage import alerts_repo, outbox
+from storage.scheduler_lock import SchedulerLock
 
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "alert-sweep"
+# Seconds between a standing-by process's tries for the lock, and the holder's checks that it still has it.
+LEAD_RETRY = 15.0
 
 
 class AlertScheduler:
@@ -46,7 +51,12 @@ class AlertScheduler:
         sender: OutboxSender | None = None,
         *,
         now: Callable[[], datetime] | None = None,
+        lock: SchedulerLock | None = None,
+        lead_retry: float = LEAD_RETRY,
     ) -> None:
+        self._lock = lock
+        self._lead_retry = lead_retry
+        self._lead_task: asyncio.Task[None] | None = None
         self._sessions = sessions
         self._settings = settings
         self._bank_holidays = bank_holidays
@@ -67,8 +77,34 @@ class AlertScheduler:
     def running(self) -> bool:
         return bool(self._scheduler and self._scheduler.running)
 
+    @property
+    def standing_by(self) -> bool:
+        """Another process holds the scheduler lock and runs the sweep and sender."""
+        return self._lock is not None and not self._lock.held
+
     def start(self) -> None:
-        """Start the cron and the sender loop (call with the event loop running)."""
+        """Start the cron and the sender loop (call with the event loop running); with a lock,
+        start them once this process holds it."""
+        if self._lock is None:
+            self._start_jobs()
+        else:
+            self._lead_task = asyncio.create_task(self._lead(self._lock), name="alert-scheduler-lock")
+
+    async def _lead(self, lock: SchedulerLock) -> None:
+        """Try for the lock until it is ours; run the jobs while it stays ours; stand by again if it goes."""
+        while True:
+            try:
+                if not lock.held and await lock.try_acquire():
+                    log.info("This process runs the alert sweep and sender (it holds the scheduler lock)")
+                    self._start_jobs()
+                elif lock.held and not await lock.still_held():
+                    log.warning("Lost the scheduler lock: stopping the alert sweep and sender here")
+                    await self._stop_jobs()
+            except Exception as error:  # noqa: BLE001 - the database is away; try again later
+                log.warning("Could not check the scheduler lock: %s", type(error).__name__)
+            await asyncio.sleep(self._lead_retry)
+
+    def _start_jobs(self) -> None:
         zone = self._settings.zone
         scheduler = AsyncIOScheduler(jobstores={"default": MemoryJobStore()}, timezone=zone)
         scheduler.add_job(
@@ -86,16 +122,17 @@ class AlertScheduler:
         log.info("Alert scheduler started: sweeps at %s %s on working days", self._settings.sweep_time, self._settings.timezone)
 
     async def stop(self) -> None:
+        await _cancel(self._lead_task)
+        await self._stop_jobs()
+        if self._lock is not None:
+            await self._lock.release()
+
+    async def _stop_jobs(self) -> None:
         self._stop.set()
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         for task in (self._startup_task, self._sender_task):
-            if task is not None and not task.done():
-                task.cancel()
-                try:
-                    await task
-                except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping anyway
-                    pass
+            await _cancel(task)
 
     async def _catch_up_later(self) -> None:
         """Give the bot a minute to settle (and a restart loop time to stop) before catching up."""
@@ -143,9 +180,10 @@ class AlertScheduler:
         next_run = self.next_sweep()
         sender = self._sender
         return {
-            "ok": (self.running or not self._settings.enabled) and not self.last_error,
+            "ok": (self.running or self.standing_by or not self._settings.enabled) and not self.last_error,
             "enabled": self._settings.enabled,
             "running": self.running,
+            "standing_by": self.standing_by,
             "sweep_time": f"{self._settings.sweep_time:%H:%M} {self._settings.timezone}",
             "next_sweep": next_run.isoformat() if next_run else None,
             "last_sweep": None if last is None else {
@@ -167,3 +205,12 @@ class AlertScheduler:
             **backlog.counts,
             "oldest_waiting": backlog.oldest_waiting.isoformat() if backlog.oldest_waiting else None,
         }
+
+
+async def _cancel(task: asyncio.Task[Any] | None) -> None:
+    if task is not None and not task.done():
+        task.cancel()
+        try:
+            await task
+        except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping anyway
+            pass

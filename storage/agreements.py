@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, SQLColumnExpression, String, func, select, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, SQLColumnExpression, String, func, null, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.agreement import Agreement, Kpi, format_extension_options
@@ -83,6 +83,9 @@ def apply_to_row(agreement: Agreement, row: AgreementRow, provider: Provider) ->
 
 # (current end date, monitoring frequency, start date, first imported, reference) → worth building?
 Wanted = Callable[[date | None, str, date | None, date | None, str], bool]
+# Up to this many rows chosen by `where`, their contacts and KPIs are read by id (SQLite allows
+# 32,766 parameters); more, and reading every contact costs less than a huge IN list.
+_FEW = 5000
 _RAW_DATES = frozenset({"start_date", "award_date", "end_date", "extended_to", "first_imported"})
 
 
@@ -93,6 +96,8 @@ async def load_agreements(
     active_only: bool = False,
     wanted: Wanted | None = None,
     with_kpis: bool = True,
+    where: ColumnElement[bool] | None = None,
+    with_extra: bool = True,
 ) -> dict[int, Agreement]:
     """Agreements by row id: all of them, those in `ids`, or the active ones.
 
@@ -100,22 +105,26 @@ async def load_agreements(
     the per-value work of an ORM load costs more than the rules themselves. So this reads
     plain Core rows, with dates and pence uncoerced (converted here with the C
     `date.fromisoformat`), and `wanted` skips rows that cannot matter before an `Agreement`
-    is built for them. KPIs are left out when the caller has no use for them.
+    is built for them. KPIs are left out when the caller has no use for them. `where` selects
+    rows in SQL (contacts and KPIs follow it); `with_extra=False` leaves the extra columns'
+    JSON undecoded (`extra` is empty) for callers that never read them.
     """
     a = AgreementRow
     # Raw values (dates as the driver gives them, pence uncoerced), converted below.
     columns: list[SQLColumnExpression[Any]] = [
         a.id, a.reference, a.kind, a.title, Provider.name, a.provider_org_id, a.funding_stream, a.project_code,
         type_coerce(a.value, BigInteger), a.start_date, a.award_date, a.end_date, a.extension_options, a.extended_to,
-        a.area, a.category, a.contract_manager, a.monitoring, a.signed, a.status, a.notes, a.extra,
-        a.missing_from_last_import, a.first_imported,
+        a.area, a.category, a.contract_manager, a.monitoring, a.signed, a.status, a.notes,
+        a.extra if with_extra else null(), a.missing_from_last_import, a.first_imported,
     ]
     columns = [type_coerce(c, String) if getattr(c, "key", "") in _RAW_DATES else c for c in columns]
-    rows_query = select(*columns).join(Provider, Provider.id == a.provider_id)
     contacts_query = select(Contact.agreement_id, Contact.name, Contact.email).where(Contact.role == "provider_contact")
     kpis_query = select(KpiRow.agreement_id, KpiRow.name, KpiRow.target).order_by(KpiRow.agreement_id, KpiRow.position)
+    rows_query = select(*columns).join(Provider, Provider.id == a.provider_id)
     if active_only:
         rows_query = rows_query.where(a.status == "active")
+    if where is not None:
+        rows_query = rows_query.where(where)
     if ids is not None:
         if not ids:
             return {}
@@ -123,6 +132,14 @@ async def load_agreements(
         contacts_query = contacts_query.where(Contact.agreement_id.in_(ids))
         kpis_query = kpis_query.where(KpiRow.agreement_id.in_(ids))
     connection = await session.connection()
+    rows = (await connection.execute(rows_query)).all()
+    if where is not None and ids is None and len(rows) <= _FEW:
+        # A few rows chosen by `where`: their children by id, not the database evaluating `where` again.
+        ids = [row[0] for row in rows]
+        if not ids:
+            return {}
+        contacts_query = contacts_query.where(Contact.agreement_id.in_(ids))
+        kpis_query = kpis_query.where(KpiRow.agreement_id.in_(ids))
     contacts: dict[int, tuple[str, str]] = {}
     for agreement_id, name, email in (await connection.execute(contacts_query.order_by(Contact.id))).all():
         contacts.setdefault(agreement_id, (name, email))
@@ -137,7 +154,7 @@ async def load_agreements(
         row_id, reference, kind, title, provider, provider_org_id, funding_stream, project_code, pence, start_date,
         award_date, end_date, extension_options, extended_to, area, category, contract_manager, monitoring, signed,
         status, notes, extra, missing, first_imported,
-    ) in (await connection.execute(rows_query)).all():
+    ) in rows:
         end_date, extended_to, start_date, first_imported = _day(end_date), _day(extended_to), _day(start_date), _day(first_imported)
         if wanted is not None and not wanted(extended_to or end_date, monitoring, start_date, first_imported, reference):
             continue

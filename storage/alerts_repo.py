@@ -8,16 +8,17 @@ KPIs. Everything else here is small.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, overload
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Date, Select, and_, case, func, literal, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.agreement import Agreement
-from domain.alerts import DECISIONS, EXTEND, RULES, Decision, ReturnRecord, Snooze
+from domain.alerts import DECISIONS, EXTEND, RULES, AlertWindow, Decision, ReturnRecord, Snooze
 from domain.periods import add_months
 from domain.values import format_date, parse_extension_options
 from storage.agreements import Wanted, load_agreements, reference_is
@@ -61,13 +62,61 @@ def _london_day(moment: datetime | None) -> date | None:
 
 # --- the register, returns, decisions and snoozes ------------------------------------------
 
-async def live_agreements(session: AsyncSession, wanted: Wanted | None = None) -> list[Agreement]:
+async def live_agreements(
+    session: AsyncSession, wanted: Wanted | None = None, window: AlertWindow | None = None,
+    references: Collection[str] = (),
+) -> list[Agreement]:
     """Active agreements with what the alert rules and data-quality checks read (no KPIs), by reference.
 
-    `wanted` skips rows that cannot alert today before an `Agreement` is built for them.
+    With a `window`, only rows whose dates fall in it, rows with stored monitoring returns and
+    the `references` named are read at all (the date columns are indexed); `wanted` then skips
+    rows that cannot alert today before an `Agreement` is built for them. No rule or register
+    check reads the extra columns, so their JSON is never decoded here.
     """
-    found = await load_agreements(session, active_only=True, wanted=wanted, with_kpis=False)
+    if window is None:
+        found = await load_agreements(session, active_only=True, wanted=wanted, with_kpis=False, with_extra=False)
+    else:
+        found = await load_agreements(session, active_only=True, wanted=wanted, with_kpis=False, with_extra=False,
+                                      where=or_(_in_window(window), AgreementRow.id.in_(_with_returns())))
+        named = sorted(set(references) - {agreement.reference for agreement in found.values()})
+        for start in range(0, len(named), _REFERENCE_CHUNK):
+            found.update(await load_agreements(
+                session, active_only=True, wanted=wanted, with_kpis=False, with_extra=False,
+                where=AgreementRow.reference.in_(named[start:start + _REFERENCE_CHUNK]),
+            ))
     return sorted(found.values(), key=lambda agreement: agreement.reference)
+
+
+_REFERENCE_CHUNK = 500
+
+
+def _in_window(window: AlertWindow) -> ColumnElement[bool]:
+    """`AlertWindow` in SQL, written so each branch can use an index on its date column."""
+    a = AgreementRow
+    ending = or_(
+        a.extended_to.between(window.end_from, window.end_until),
+        and_(a.extended_to.is_(None), a.end_date.between(window.end_from, window.end_until)),
+    )
+    # The latest monitoring start that can owe a return, by frequency; NULL (no row) for "none" or unknown ones.
+    started_by = case(
+        *((func.lower(func.coalesce(a.monitoring, "")) == frequency, literal(day, Date))
+          for frequency, day in window.started_by.items()),
+        else_=null(),
+    )
+    if window.count_from_first_import:
+        started = and_(
+            or_(a.start_date.is_not(None), a.first_imported.is_not(None)),
+            or_(a.start_date.is_(None), a.start_date <= started_by),
+            or_(a.first_imported.is_(None), a.first_imported <= started_by),
+        )
+    else:
+        started = a.start_date <= started_by
+    return or_(ending, started)
+
+
+def _with_returns() -> Select[int]:
+    """Agreements with a stored monitoring return: assessment alerts read them whatever their dates."""
+    return select(MonitoringPeriod.agreement_id).join(MonitoringReturn, MonitoringReturn.period_id == MonitoringPeriod.id)
 
 
 async def return_records(session: AsyncSession) -> list[ReturnRecord]:

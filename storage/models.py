@@ -74,6 +74,7 @@ class AgreementRow(Base):
     """One register row. `reference` is the key imports upsert by."""
 
     __tablename__ = "agreements"
+    # The date columns are indexed for the sweep, which selects only rows whose dates can alert today.
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(100), unique=True)
@@ -84,11 +85,11 @@ class AgreementRow(Base):
     funding_stream: Mapped[str] = mapped_column(String(200), default="")
     project_code: Mapped[str] = mapped_column(String(100), default="")
     value: Mapped[Decimal | None] = mapped_column(Pence, nullable=True)
-    start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    start_date: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     award_date: Mapped[date | None] = mapped_column(Date, nullable=True)
-    end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    end_date: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     extension_options: Mapped[str] = mapped_column(String(50), default="")
-    extended_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    extended_to: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     area: Mapped[str] = mapped_column(String(200), default="")
     category: Mapped[str] = mapped_column(String(200), default="")
     contract_manager: Mapped[str] = mapped_column(String(320), default="")
@@ -98,7 +99,7 @@ class AgreementRow(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     missing_from_last_import: Mapped[bool] = mapped_column(Boolean, default=False)
-    first_imported: Mapped[date] = mapped_column(Date)
+    first_imported: Mapped[date] = mapped_column(Date, index=True)
     last_import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), nullable=True)
     # The Microsoft 365 list item (or workbook row) this agreement was synced from, and its eTag
     # when last read: a deleted item in a delta carries only its id, and write-back sends If-Match.

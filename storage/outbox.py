@@ -17,14 +17,12 @@ when no earlier item for the same recipient is claimed or waiting for a retry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, exists, func, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -125,27 +123,56 @@ async def add_alerts(session: AsyncSession, alerts: Sequence[Alert], now: dateti
     """Write alerts to the outbox; a key already there is left alone. Returns how many were new.
 
     `INSERT … ON CONFLICT (idempotency_key) DO NOTHING` on both databases, so two sweeps at
-    the same moment (several replicas) write each alert once. Rows go as one executemany
-    per chunk, so a first sweep of a large register writes quickly.
+    the same moment (several replicas) write each alert once. A first sweep of a large register
+    writes 100,000 rows or more, so the rows go to the driver's own bulk path with each column
+    converted once by its SQLAlchemy type (the columns every new row shares are constants):
+    SQLite's `executemany` (whose row count leaves out keys already there) and, on PostgreSQL,
+    one `INSERT … SELECT FROM unnest(…) RETURNING` per chunk.
     """
-    insert = postgresql_insert if _dialect(session) == "postgresql" else sqlite_insert
-    statement = insert(table_of(OutboxItem)).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    moment = _stored(now)
+    if not alerts:
+        return 0
     connection = await session.connection()
+    dialect = connection.dialect
+    columns = table_of(OutboxItem).c
+
+    def converter(name: str) -> Callable[[Any], Any]:
+        return columns[name].type.bind_processor(dialect) or _as_is
+
+    due, payload, created = converter("due"), converter("payload"), converter("created_at")
+    moment = created(_stored(now))
     added = 0
     for start in range(0, len(alerts), INSERT_CHUNK):
         rows = [
-            {
-                "idempotency_key": alert.idempotency_key, "rule": alert.rule, "reference": alert.reference,
-                "due": alert.due, "audience": alert.audience, "recipient": alert.recipient,
-                "payload": alert_payload(alert), "state": PENDING, "attempts": 0, "next_attempt_at": None,
-                "claimed_by": "", "claimed_at": None, "delivered_at": None, "last_error": "", "created_at": moment,
-            }
+            (alert.idempotency_key, alert.rule, alert.reference, due(alert.due), alert.audience, alert.recipient,
+             payload(alert_payload(alert)))
             for alert in alerts[start:start + INSERT_CHUNK]
         ]
-        result = await connection.execute(statement.returning(OutboxItem.__table__.c.id), rows)
-        added += len(result.all())
+        if dialect.name == "postgresql":
+            found = await connection.exec_driver_sql(_POSTGRESQL_INSERT, (*map(list, zip(*rows, strict=True)), moment))
+            added += len(found.all())
+        else:
+            result = await connection.exec_driver_sql(_SQLITE_INSERT, [(*row, moment) for row in rows])
+            added += result.rowcount
     return added
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+_NEW_ROW = (
+    "INSERT INTO outbox (idempotency_key, rule, reference, due, audience, recipient, payload, state, attempts, "
+    "next_attempt_at, claimed_by, claimed_at, delivered_at, last_error, created_at) "
+)
+_SQLITE_INSERT = (
+    _NEW_ROW + f"VALUES (?, ?, ?, ?, ?, ?, ?, '{PENDING}', 0, NULL, '', NULL, NULL, '', ?) "
+    "ON CONFLICT (idempotency_key) DO NOTHING"
+)
+_POSTGRESQL_INSERT = (
+    _NEW_ROW + f"SELECT k, r, f, d, a, p, j::json, '{PENDING}', 0, NULL, '', NULL, NULL, '', $8 "
+    "FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::date[], $5::varchar[], $6::varchar[], $7::text[]) "
+    "AS t(k, r, f, d, a, p, j) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+)
 
 
 async def existing_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:

@@ -41,6 +41,8 @@ CHUNK = 2000
 
 INSTALMENTS = table_of(PaymentInstalment)
 AGREEMENTS = table_of(AgreementRow)
+# Not fully paid: what a sweep reads (`ix_payment_instalments_unpaid` indexes exactly these rows).
+UNPAID = (INSTALMENTS.c.paid_on.is_(None)) | (INSTALMENTS.c.paid_amount < INSTALMENTS.c.amount)
 AUDIT = table_of(AuditEntry)
 BATCHES = table_of(ImportBatch)
 
@@ -195,13 +197,17 @@ async def load_schedules(
         .order_by(AGREEMENTS.c.reference, INSTALMENTS.c.due, INSTALMENTS.c.number)
     )
     if unpaid_only:
-        query = query.where((INSTALMENTS.c.paid_on.is_(None)) | (INSTALMENTS.c.paid_amount < INSTALMENTS.c.amount))
+        query = query.where(UNPAID)
     if references is not None:
         query = query.where(AGREEMENTS.c.reference.in_(list(references)))
     if due_until is not None:
         query = query.where(INSTALMENTS.c.due <= due_until)
+    return _schedules(await session.execute(query))
+
+
+def _schedules(rows: Iterable[Any]) -> dict[str, tuple[Instalment, ...]]:
     out: dict[str, list[Instalment]] = {}
-    for ref, number, due, amount, paid_on, paid_amount, payment_ref, note, generated in await session.execute(query):
+    for ref, number, due, amount, paid_on, paid_amount, payment_ref, note, generated in rows:
         out.setdefault(ref, []).append(Instalment(ref, number, due, amount, paid_on, paid_amount or Decimal("0.00"),
                                                   payment_ref or "", note or "", bool(generated)))
     return {ref: tuple(items) for ref, items in out.items()}

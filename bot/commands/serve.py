@@ -24,6 +24,12 @@ PLAYGROUND_HINT = (
 )
 
 
+WORKERS_NEED_POSTGRESQL = (
+    "--workers {workers} needs PostgreSQL: SQLite lets one process write at a time, so more workers "
+    "would only queue for its lock. Set DATABASE_URL (or --db) to a postgresql:// database, or run one worker."
+)
+
+
 def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
@@ -31,6 +37,10 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
         "--local",
         action="store_true",
         help="local mode for Microsoft 365 Agents Playground: no app credentials, loopback only",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, metavar="N",
+        help="processes serving the one port (default 1; more than one needs PostgreSQL)",
     )
 
 
@@ -53,16 +63,23 @@ def run(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if args.workers < 1:
+        raise CommandFailed("Cannot start: --workers must be 1 or more.")
+    if args.workers > 1 and not settings.database_url.startswith("postgresql"):
+        raise CommandFailed(f"Cannot start: {WORKERS_NEED_POSTGRESQL.format(workers=args.workers)}")
     if args.local and settings.app_id:
         logging.getLogger(__name__).warning("Local mode ignores MicrosoftAppId and runs without authentication.")
-    app = create_app(settings, local=args.local)
     host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host}:{args.port}"
     if args.local:
         print(PLAYGROUND_HINT.format(url=url), flush=True)
+    if args.workers > 1:
+        from bot.commands.workers import serve_workers
+
+        return serve_workers(settings, args, url)
     try:
         web.run_app(
-            app,
+            create_app(settings, local=args.local),
             host=args.host,
             port=args.port,
             print=lambda _: print(f"Listening on {url}", flush=True),

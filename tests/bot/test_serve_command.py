@@ -130,3 +130,74 @@ async def test_an_unreachable_database_stops_serve_with_one_line() -> None:
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 2
     assert "Cannot open the database" in err.decode() and "Traceback" not in err.decode()
+
+
+def children_of(pid: int) -> list[int]:
+    """Live processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+async def advisory_locks_held(url: str) -> int:
+    from sqlalchemy import text
+
+    from storage.db import create_engine
+
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return int(await connection.scalar(text(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                "WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()"
+            )) or 0)
+    finally:
+        await engine.dispose()
+
+
+async def test_two_workers_share_one_port_and_one_of_them_runs_the_scheduler(db_url: str) -> None:
+    """`serve --workers 2`: on SQLite refused in words (one writer at a time); on PostgreSQL two processes
+    answer on the one port, exactly one holds the scheduler lock, and SIGTERM stops them all with 0."""
+    port = free_port()
+    process = await serve("--local", "--port", str(port), "--workers", "2", "--db", db_url,
+                          env=clean_environment(ALERT_CATCH_UP_DELAY="3600"))
+    if db_url.startswith("sqlite"):
+        _, err = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 2
+        assert "--workers 2 needs PostgreSQL" in err.decode() and "Traceback" not in err.decode()
+        return
+    assert process.stdout is not None
+    try:
+        line = ""
+        while "Listening on" not in line:
+            line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+            assert line, f"serve stopped early: {(await process.stderr.read()).decode()}"  # type: ignore[union-attr]
+        assert "with 2 workers" in line
+        async with ClientSession() as http:
+            for _ in range(150):
+                roles = []
+                for _ in range(10):
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                        health = await response.json()
+                        roles.append((response.status, health["scheduler"]["running"], health["scheduler"]["standing_by"]))
+                if await advisory_locks_held(db_url) == 1 and all(status == 200 for status, *_ in roles):
+                    break
+                await asyncio.sleep(0.2)
+        assert await advisory_locks_held(db_url) == 1
+        assert all(status == 200 for status, *_ in roles)
+        assert all(running != standing_by for _, running, standing_by in roles)
+        assert len(children_of(process.pid)) == 2
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 40)
+        assert process.returncode == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

@@ -329,6 +329,27 @@ def test_the_quick_first_look_never_skips_an_agreement_that_would_alert() -> Non
             assert could_alert(a.current_end_date, a.monitoring, a.start_date, a.first_imported, today), (a, today, owed)
 
 
+def test_the_database_window_accepts_exactly_what_the_first_look_accepts() -> None:
+    """`alert_window` (what the sweep asks the database for) and `could_alert` agree, day by day."""
+    import random
+
+    from domain.alerts import alert_window, could_alert
+
+    rng = random.Random(11)
+    for _ in range(4000):
+        today = date(2026, 1, 1) + timedelta(days=rng.randint(0, 900))
+        window = alert_window(today)
+        end = rng.choice((None, today + timedelta(days=rng.randint(-400, 400))))
+        monitoring = rng.choice(("none", "quarterly", "monthly", "biannual", "annual", "", "Annual", "weekly"))
+        start = rng.choice((None, today - timedelta(days=rng.randint(-200, 800))))
+        imported = rng.choice((None, today - timedelta(days=rng.randint(-50, 800))))
+        ending = end is not None and window.end_from <= end <= window.end_until
+        started_by = window.started_by.get(monitoring.lower())
+        known = [day for day in (start, imported) if day is not None]
+        started = started_by is not None and bool(known) and max(known) <= started_by
+        assert could_alert(end, monitoring, start, imported, today) == (ending or started), (today, end, monitoring, start, imported)
+
+
 def test_options_left_are_counted_in_good_english() -> None:
     """One option of one year is "1 year left"; two options read "1+1 years left"."""
     from domain.alerts import options_left_words

@@ -10,9 +10,9 @@ from dialogs.intents import (
     CHECK_IN,
     RETURN_BUTTON,
     Intent,
-    is_cancel,
     recognise,
 )
+from dialogs.interruptions import CANCEL, command_of
 
 
 @pytest.mark.parametrize(
@@ -75,4 +75,4 @@ def test_forged_start_buttons_with_odd_types_carry_no_reference() -> None:
 @pytest.mark.parametrize(("text", "cancel"), [("cancel", True), ("Stop.", True), ("quit", True), ("cancel my contract", False), (None, False)])
 def test_cancel_is_a_whole_word_command(text: str | None, cancel: bool) -> None:
     """Only the word itself cancels."""
-    assert is_cancel(text) is cancel
+    assert (command_of(text) == CANCEL) is cancel

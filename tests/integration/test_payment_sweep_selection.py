@@ -1,0 +1,73 @@
+"""The sweep's SQL choice of instalments is exactly what the payment rules would choose from all of them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from register_files_data import ACTOR, HEADER, ROWS, TODAY, write_csv
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.payment_alerts import PaymentSweep, PaymentThresholds, payment_alerts, payment_candidates, payment_window
+from domain.working_days import add_working_days
+from notifications.calendar import BankHolidays
+from notifications.sweep import run_sweep
+from storage import alerts_repo
+from storage.db import session_factory
+from storage.outbox import all_keys
+from storage.payment_sweep import alertable_schedules
+from storage.payments import import_payments, load_schedules
+from storage.register_import import import_register
+
+HOLIDAYS = BankHolidays()
+PAYMENTS_HEADER = ["Reference", "Due date", "Amount", "Paid date", "Paid amount"]
+
+
+def schedule_rows() -> list[list[object]]:
+    """An instalment every two days from September to January for two agreements: paid, part paid, unpaid."""
+    rows: list[list[object]] = [PAYMENTS_HEADER]
+    for n in range(70):
+        due = date(2026, 9, 1) + timedelta(days=2 * n)
+        for reference in ("OPCC-2023-014", "OPCC-2024-002"):
+            kind = (n + len(reference)) % 4 if due < date(2026, 11, 20) else 3
+            if kind == 0:  # paid in full, some of them late
+                rows.append([reference, due.isoformat(), "1000", (due + timedelta(days=n % 9)).isoformat(), ""])
+            elif kind == 1:  # part paid
+                rows.append([reference, due.isoformat(), "1000", due.isoformat(), "400"])
+            else:
+                rows.append([reference, due.isoformat(), "1000", "", ""])
+    return rows
+
+
+async def compare(engine: AsyncEngine, day: date) -> int:
+    """The SQL choice against the rules' choice from every unpaid instalment, and the alerts each gives."""
+    limits = PaymentThresholds()
+    horizon = add_working_days(day, limits.due_soon, HOLIDAYS)
+    async with session_factory(engine)() as session:
+        everything = await load_schedules(session, unpaid_only=True, due_until=horizon)
+        chosen = await alertable_schedules(session, payment_window(day, HOLIDAYS))
+        sent = await all_keys(session)
+        agreements = await alerts_repo.live_agreements(session, None)
+    wanted = payment_candidates(PaymentSweep(schedules=everything, sent_keys=sent, bank_holidays=HOLIDAYS), day)
+    assert set(chosen) == wanted
+    from_all = payment_alerts(agreements, PaymentSweep(schedules=everything, sent_keys=sent, bank_holidays=HOLIDAYS), day)
+    from_chosen = payment_alerts(agreements, PaymentSweep(schedules=chosen, sent_keys=sent, bank_holidays=HOLIDAYS), day)
+    assert [a.idempotency_key for a in from_chosen] == [a.idempotency_key for a in from_all]
+    assert sum(len(items) for items in chosen.values()) < sum(len(items) for items in everything.values())
+    return len(from_all)
+
+
+async def test_the_instalments_selected_in_sql_owe_exactly_the_alerts_all_of_them_owe(
+    engine: AsyncEngine, tmp_path: Path,
+) -> None:
+    """Day after day, with the outbox filling up, across a weekend and Christmas: the same alerts."""
+    await import_register(engine, write_csv(tmp_path, [HEADER, *ROWS], name="register.csv"), today=TODAY, actor=ACTOR)
+    await import_payments(engine, write_csv(tmp_path, schedule_rows(), name="payments.csv"), today=TODAY)
+    owed = []
+    for day in (date(2026, 11, 25), date(2026, 11, 26), date(2026, 11, 27), date(2026, 12, 1), date(2026, 12, 4),
+                date(2026, 12, 24), date(2026, 12, 29), date(2027, 1, 5)):
+        owed.append(await compare(engine, day))
+        await run_sweep(session_factory(engine), day, bank_holidays=HOLIDAYS,
+                        clock=lambda day=day: datetime.combine(day, datetime.min.time(), UTC))  # type: ignore[misc]
+    assert owed[0] > 0 and all(count >= 0 for count in owed)
+    assert await compare(engine, date(2027, 1, 6)) < owed[0]  # the outbox holds what was chased
