@@ -35,8 +35,10 @@ SIGNED_SENTENCES: dict[str, str] = {
     "ours": "{name} is signed by us only: the provider has not signed it yet.",
     "none": "{name} is not signed by either party.",
 }
-# Columns an import kept beside the register's own (`extra`) that hold a phone number.
-_PHONE_COLUMN = re.compile(r"phone|tel|mobile")
+# Columns an import kept beside the register's own that hold a phone number: "Contact Phone",
+# "telephone", "mobile_no". An import keeps an unknown column as a notes line "Contact Phone: 0116…".
+_PHONE_COLUMN = re.compile(r"(?:tele)?phone|(?<![a-z])tel(?![a-z])|mobile")
+_NOTES_LINE = re.compile(r"^\s*([^:\n]{1,60}):\s*(\S.*?)\s*$", re.MULTILINE)
 
 
 def _years(years: int) -> str:
@@ -44,8 +46,10 @@ def _years(years: int) -> str:
 
 
 def phone_numbers(agreement: Agreement) -> list[str]:
-    """Phone numbers kept from extra columns of the import ("contact_phone", "Telephone")."""
-    return [value for key, value in agreement.extra if _PHONE_COLUMN.search(key.lower()) and str(value).strip()]
+    """Phone numbers kept from columns the register format lacks ("Contact Phone", "telephone")."""
+    found = [str(value).strip() for key, value in agreement.extra if _PHONE_COLUMN.search(key.lower()) and str(value).strip()]
+    found += [value for key, value in _NOTES_LINE.findall(agreement.notes) if _PHONE_COLUMN.search(key.lower())]
+    return list(dict.fromkeys(found))
 
 
 def describe_field(agreement: Agreement, aspect: str, today: date) -> str:

@@ -142,3 +142,12 @@ def test_cannot_be_extended_says_what_it_counts() -> None:
     """The interpretation says that never having had an option counts."""
     answer = ENGINES["shire"].answer("which agreements cannot be extended?", DEC_24)
     assert "cannot be extended (no unused extension option, or never had one)" in answer.interpretation
+
+
+def test_a_phone_number_kept_in_the_notes_by_an_import_is_found() -> None:
+    """An import keeps an unknown "Contact Phone" column as a notes line; the phone question reads it."""
+    from dataclasses import replace
+
+    row = replace(SHIRE[0], notes="Board in May.\nContact Phone: 0116 496 0000\nHotel: none")
+    answer = QuestionEngine([row]).answer("phone number for GR-2024-015", DEC_24)
+    assert answer.headline.endswith("is 0116 496 0000.")
