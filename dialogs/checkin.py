@@ -32,11 +32,12 @@ from dialogs.checkin_questions import answer_title, problem_text, question_text,
 from dialogs.intents import CHANGE_ANSWER, SAVE_RETURN, SUBMIT_RETURN
 from dialogs.interruptions import HELP, command_of, interrupted
 from dialogs.return_form import ReturnForm
+from dialogs.return_submission import INCOMPLETE, NOT_OPEN, NOT_YOURS, submit_return
 from dialogs.turn import ReturnCards, participant_of, remember_return, seen_return
 from domain.monitoring import IN_PROGRESS, OPEN_STATES, QUERIED, SUBMITTED
 from domain.returns import SAME_AS_LAST, AnswerRefused, MonitoringReturn, belongs_to, normalise_answer, question_before
 from domain.values import format_date
-from storage.returns import NotYourReturn, ReturnIncomplete, ReturnNotOpen, ReturnsRepository, StalePrompt, UnknownReturn
+from storage.returns import NotYourReturn, ReturnNotOpen, ReturnsRepository, StalePrompt, UnknownReturn
 
 CHOOSE = "checkin.choose"
 QUESTION = "checkin.question"
@@ -266,22 +267,19 @@ class CheckinDialog(ComponentDialog):
         return await step.replace_dialog(QUESTION, {"return_id": step.values["return_id"], "key": step.result})
 
     async def _submit(self, step: WaterfallStepContext, ret: MonitoringReturn) -> DialogTurnResult:
-        participant = participant_of(step.context)
-        try:
-            submitted = await self._repo.submit(
-                ret.id, participant.actor, notification=self._cards.submission_notification, speaking_for=participant.providers
-            )
-        except NotYourReturn as refused:
-            await step.context.send_activity(say.NO_LONGER_YOURS.format(reference=refused.reference))
+        done = await submit_return(self._repo, self._cards, participant_of(step.context), ret.id)
+        if done.outcome == NOT_YOURS:
+            await step.context.send_activity(say.NO_LONGER_YOURS.format(reference=ret.reference))
             return await step.end_dialog()
-        except ReturnIncomplete:
+        if done.outcome == INCOMPLETE:
             return await step.replace_dialog(QUESTION, {"return_id": ret.id})
-        except ReturnNotOpen as closed:
-            words = say.ALREADY_SUBMITTED if closed.state == SUBMITTED else say.PERIOD_NOT_OPEN
-            await step.context.send_activity(words.format(period=ret.period.label, reference=ret.reference, state=closed.state))
+        if done.outcome == NOT_OPEN:
+            state = done.ret.state if done.ret is not None else ret.state
+            words = say.ALREADY_SUBMITTED if state == SUBMITTED else say.PERIOD_NOT_OPEN
+            await step.context.send_activity(words.format(period=ret.period.label, reference=ret.reference, state=state))
             return await step.end_dialog()
-        await step.context.send_activity(say.SUBMITTED.format(period=submitted.period.label, reference=submitted.reference))
-        return await step.end_dialog(submitted.id)
+        await step.context.send_activity(say.SUBMITTED.format(period=ret.period.label, reference=ret.reference))
+        return await step.end_dialog(ret.id)
 
     # --- helpers --------------------------------------------------------------------------
 

@@ -102,6 +102,8 @@ SUBMITTED = (
 )
 STALE_BUTTON = "That button belongs to a different return. Please use the buttons on the latest card."
 ALREADY_SUBMITTED = "Your {period} return for {reference} is already submitted."
+ALREADY_SUBMITTED_BY = "Nothing changed: this return was already submitted. {outcome}."
+SUBMIT_INCOMPLETE = "Nothing was submitted: some answers are still missing. Type 'continue my return' to finish them."
 CONFLICT = "Someone else changed this return at the same moment. Please type your answer again."
 
 # Assessment (staff).

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 CHECK_IN = "check_in"
@@ -31,6 +32,8 @@ ASSESS_DECISION = "assess_decision"
 AWAITING_ACTION = "awaiting_assessment"
 # Teams asking for an assessment card as it stands now (Universal Actions refresh).
 ASSESS_REFRESH = "assess_refresh"
+# Teams asking for a return's summary card as it stands now (Universal Actions refresh).
+RETURN_REFRESH = "return_refresh"
 RETURN_ACTIONS = (SUBMIT_RETURN, CHANGE_ANSWER, SAVE_RETURN)
 # The one-card return form: open it, and send it back filled in.
 OPEN_RETURN_FORM = "open_return_form"
@@ -60,6 +63,15 @@ _WHATS_DUE = re.compile(
     re.IGNORECASE,
 )
 _ASSESS_ONE = re.compile(r"^assess\s+(?:the\s+)?(?:return\s+for\s+)?(?P<reference>[A-Za-z0-9][\w/.-]*)\s*$", re.IGNORECASE)
+
+
+def submission_round(submitted_at: datetime | None) -> str:
+    """Which submission a summary card belongs to: when the return was last submitted ("" for never).
+
+    A return is submitted again after a query, so a card from before the query carries an older
+    round than the stored return: its Submit is stale, not a resubmission.
+    """
+    return submitted_at.isoformat() if submitted_at else ""
 
 
 @dataclass(frozen=True)

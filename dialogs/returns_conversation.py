@@ -31,6 +31,7 @@ from dialogs.intents import (
     CHECK_IN,
     OPEN_RETURN_FORM,
     RETURN_BUTTON,
+    RETURN_REFRESH,
     SAVE_RETURN,
     SUBMIT_RETURN,
     SUBMIT_RETURN_FORM,
@@ -40,6 +41,7 @@ from dialogs.intents import (
 )
 from dialogs.provider_home import returns_due
 from dialogs.return_form import ReturnForm
+from dialogs.return_submission import ReturnSubmission
 from dialogs.state_storage import EtagConflict
 from dialogs.turn import Participant, QuestionAnswerer, ReturnCards, participant_of, set_turn
 from storage.returns import ReturnsRepository
@@ -62,6 +64,7 @@ class ReturnsConversation:
         self._today = today
         self._form = ReturnForm(repo, cards)
         self._assessment = AssessmentForm(repo, cards)
+        self._submission = ReturnSubmission(repo, cards)
 
     async def handle(
         self, context: TurnContext, participant: Participant, text: str | None, questions: QuestionAnswerer | None = None
@@ -168,15 +171,40 @@ class ReturnsConversation:
         due = await returns_due(self._repo, agreements, self._today())
         await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(self._cards.due_card(due))))
 
-    async def card_action(self, participant: Participant, data: Mapping[str, Any]) -> FormReply:
-        """An assessment card's Accept / Query (checked and recorded), or Teams refreshing the card.
+    async def card_action(
+        self, participant: Participant, data: Mapping[str, Any], context: TurnContext | None = None
+    ) -> FormReply:
+        """A return card's Universal Action (or Teams refreshing the card): the card as it now stands.
 
-        Answers both an `Action.Submit` message and an `Action.Execute` invoke, whose reply card
-        replaces the one pressed: the form again with what to fix, or the decision for everyone.
+        Assessment: Accept / Query checked and recorded, the form again with what to fix, or the
+        decision for everyone. Summary: Submit recorded once, or who already submitted it. Answers
+        both an `Action.Submit` message and an `Action.Execute` invoke, whose reply card replaces
+        the one pressed. With the invoke's `context`, a submission also ends the check-in dialog
+        that was waiting at that summary, so the next thing typed is not taken as its reply.
         """
-        if data.get("action") == ASSESS_REFRESH:
+        action = data.get("action")
+        if action == ASSESS_REFRESH:
             return await self._assessment.current(participant, data.get("return_id"))
+        if action == RETURN_REFRESH:
+            return await self._submission.current(participant, data)
+        if action == SUBMIT_RETURN:
+            reply = await self._submission.take(participant, data)
+            if reply.recorded and context is not None:
+                await self._end_checkin(context)
+            return reply
         return await self._assessment.take(participant, data)
+
+    async def _end_checkin(self, context: TurnContext) -> None:
+        """Stop this person's check-in dialog here: the return it was asking about is submitted."""
+        await self._state.load(context)
+        dc = await self._dialogs.create_context(context)
+        if dc.active_dialog is None or dc.active_dialog.id != CheckinDialog.ID:
+            return
+        await dc.cancel_all_dialogs()
+        try:
+            await self._state.save_changes(context)
+        except EtagConflict:
+            log.warning("Return dialog state changed under a submit; the submission stands")
 
     async def _list_awaiting(self, context: TurnContext, participant: Participant, page: int = 0) -> None:
         """Every submitted return, oldest due first, a page at a time (the newly submitted marked)."""

@@ -26,10 +26,13 @@ from dialogs.intents import (
     ASSESS_RETURN,
     AWAITING_ACTION,
     CHANGE_ANSWER,
+    RETURN_REFRESH,
     SAVE_RETURN,
     START_RETURN,
     SUBMIT_RETURN,
+    submission_round,
 )
+from domain.monitoring import ACCEPTED, QUERIED
 from domain.returns import (
     CASE_STUDY,
     OUTCOMES,
@@ -56,7 +59,13 @@ RAG_COLOURS = {"Red": "Attention", "Amber": "Warning", "Green": "Good"}
 
 
 def summary_card(ret: MonitoringReturn) -> Card:
-    """Every answer, for the provider to check, with Submit / Change an answer / Save for later."""
+    """Every answer, for the provider to check, with Submit / Change an answer / Save for later.
+
+    Submit is a Universal Action (with an `Action.Submit` fallback) and the card refreshes, so
+    once the return is submitted, from this card or anywhere else, it shows who submitted it and
+    when instead of the buttons. The buttons carry the submission round (when the return was
+    last submitted), so a press on a card from before a query is refused, not a resubmission.
+    """
     body = [
         heading(f"{escape_text(ret.period.label)} return \u2014 {escape_text(ret.reference)}"),
         subtle(f"{escape_text(ret.agreement.title)} \u00b7 due {format_date(ret.period.due)}"),
@@ -67,11 +76,52 @@ def summary_card(ret: MonitoringReturn) -> Card:
         body.append(_flags_block(flags))
     ids = {"return_id": ret.id}
     actions = [
-        submit("Submit", {"action": SUBMIT_RETURN, **ids}),
+        execute("Submit", {"action": SUBMIT_RETURN, **ids, "round": submission_round(ret.submitted_at)}),
         submit("Change an answer", {"action": CHANGE_ANSWER, **ids}),
         submit("Save for later", {"action": SAVE_RETURN, **ids}),
     ]
-    return card(body, actions, fallback_text=f"{ret.period.label} return for {ret.reference}")
+    built = card(body, actions, fallback_text=f"{ret.period.label} return for {ret.reference}")
+    built["refresh"] = summary_refresh(ret)
+    return built
+
+
+def summary_refresh(ret: MonitoringReturn) -> Card:
+    """Teams asks for the summary card as it stands whenever someone views it (Universal Actions)."""
+    data = {"action": RETURN_REFRESH, "return_id": ret.id, "round": submission_round(ret.submitted_at)}
+    return {"action": {"type": "Action.Execute", "verb": RETURN_REFRESH, "data": data}}
+
+
+def submitted_line(ret: MonitoringReturn) -> str:
+    """ "Submitted by Amara Jones, 3 Dec 2026": who submitted the return and when (raw text)."""
+    return f"Submitted by {submitter(ret)}"
+
+
+def submitted_card(ret: MonitoringReturn, *, note: str = "") -> Card:
+    """The summary card once submitted, for everyone who sees it: who submitted it and when, the
+    answers as sent, and what became of it since; no Submit left to press.
+
+    It keeps its `refresh`, so a later view still shows what stands; `note` tells the person whose
+    press changed nothing why.
+    """
+    body = [
+        heading(f"{escape_text(ret.period.label)} return \u2014 {escape_text(ret.reference)}"),
+        subtle(f"{escape_text(ret.agreement.title)} \u00b7 due {format_date(ret.period.due)}", spacing="None"),
+        text(escape_text(submitted_line(ret)), weight="Bolder", color="Good"),
+    ]
+    actions: list[Card] = []
+    if ret.state in (ACCEPTED, QUERIED) and ret.assessed_by:
+        body.append(text(escape_text(assessed_line(ret)), color="Good" if ret.state == ACCEPTED else "Warning", spacing="None"))
+    if ret.state == QUERIED:
+        body.append(text("Your contract manager queried it: change the answers that need it, then submit again."))
+        actions.append(submit("Open my return", {"action": START_RETURN, "reference": ret.reference, "period": ret.period.label}))
+    elif ret.state != ACCEPTED:
+        body.append(subtle("Your contract manager will review it and tell you the outcome.", spacing="None"))
+    if note:
+        body.append(text(escape_text(note), color="Attention"))
+    body.append(facts(_answer_facts(ret)))
+    built = card(body, actions, fallback_text=submitted_line(ret))
+    built["refresh"] = summary_refresh(ret)
+    return built
 
 
 def submission_notification(ret: MonitoringReturn) -> Card:
@@ -113,7 +163,7 @@ def assessment_card(
         heading(f"Assess {escape_text(ret.period.label)} return \u2014 {escape_text(ret.reference)}"),
         subtle(
             f"{escape_text(ret.agreement.title)} \u00b7 {escape_text(ret.provider)} \u00b7 submitted "
-            f"{_when(ret.submitted_at)} by {escape_text(who_from(ret.submitted_by))}"
+            f"{_when(ret.submitted_at)} by {escape_text(submitter_name(ret))}"
         ),
         facts(_kpi_facts(ret, previous) + _spend_facts(ret) + _text_facts(ret)),
     ]
@@ -339,7 +389,15 @@ def submitter(ret: MonitoringReturn) -> str:
     """ "Sam Patel, 6 Oct 2026": who pressed Submit and when (the register keeps emails only)."""
     if not ret.submitted_by:
         return "not yet submitted"
-    return f"{who_from(ret.submitted_by)}, {_when(ret.submitted_at)}"
+    return f"{submitter_name(ret)}, {_when(ret.submitted_at)}"
+
+
+def submitter_name(ret: MonitoringReturn) -> str:
+    """The register's name for the provider's contact when they submitted it, else a name read from the email."""
+    contact = ret.agreement
+    if contact.contact_name and contact.contact_email and ret.submitted_by.lower() == contact.contact_email.lower():
+        return contact.contact_name
+    return who_from(ret.submitted_by)
 
 
 def _when(moment: datetime | None) -> str:

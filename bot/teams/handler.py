@@ -61,7 +61,7 @@ from bot.teams.conversations import (
     tenant_of,
     thread_of,
 )
-from dialogs.intents import ASSESS_DECISION, ASSESS_REFRESH
+from dialogs.intents import ASSESS_DECISION, ASSESS_REFRESH, RETURN_REFRESH, SUBMIT_RETURN
 from dialogs.returns_conversation import ReturnsConversation
 from dialogs.turn import Participant
 from notifications.actions import ALREADY_DECIDED_PREFIX, STAFF_ONLY, AlertActions
@@ -87,7 +87,7 @@ WELCOME_REPEAT_SECONDS = 120
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 # Universal Actions the return cards carry: answered by the return dialogs, with a card in place.
-RETURN_CARD_ACTIONS = (ASSESS_DECISION, ASSESS_REFRESH)
+RETURN_CARD_ACTIONS = (ASSESS_DECISION, ASSESS_REFRESH, SUBMIT_RETURN, RETURN_REFRESH)
 
 
 def card_activity(card: dict[str, Any], *, text: str | None = None, summary: str | None = None) -> Activity:
@@ -330,7 +330,7 @@ class CommissioningBot(TeamsActivityHandler):
         await self._remember(turn_context.activity, email)
         data = _execute_data(turn_context.activity.value)
         if self._returns is not None and data.get("action") in RETURN_CARD_ACTIONS:
-            return await self._return_card_action(data, await self._assistant.caller(email))
+            return await self._return_card_action(turn_context, data, await self._assistant.caller(email))
         alert = read_alert_action(data) if self._alerts is not None else None
         if isinstance(alert, (DecideEnd, RefreshAlert)):
             return await self._alert_card_action(alert, data, await self._assistant.caller(email))
@@ -341,14 +341,15 @@ class CommissioningBot(TeamsActivityHandler):
         card = reply_activity(reply, self._assistant.today()).attachments[0].content
         return {"statusCode": 200, "type": CARD_RESPONSE, "value": card}
 
-    async def _return_card_action(self, data: dict[str, Any], caller: Caller) -> dict[str, Any]:
-        """Accept / Query on an assessment card, or Teams refreshing one: the card as it now stands.
+    async def _return_card_action(self, turn_context: TurnContext, data: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        """Accept / Query on an assessment card, Submit on a return's summary, or Teams refreshing either.
 
-        The form again with what to fix, or the decision, which every viewer's refresh then shows
-        instead of the buttons; a press on a card already decided is refused and says what stands.
+        The card as it now stands: the form again with what to fix, or the decision or submission,
+        which every viewer's refresh then shows instead of the buttons; a press on a card already
+        acted on is refused and says what stands.
         """
         assert self._returns is not None
-        reply = await self._returns.card_action(participant_of_caller(caller), data)
+        reply = await self._returns.card_action(participant_of_caller(caller), data, turn_context)
         if reply.card is None:
             return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": reply.text}
         return {"statusCode": 200, "type": CARD_RESPONSE, "value": reply.card}

@@ -61,6 +61,12 @@ CARDS = {
     "assessed": checkin_cards.assessed_card(QUERIED, note=HOSTILE),
     "awaiting": checkin_cards.awaiting_card([RETURN] * 25),
     "outcome-queried": checkin_cards.outcome_card(QUERIED),
+    "submitted": checkin_cards.submitted_card(RETURN, note=HOSTILE),
+    "submitted-then-queried": checkin_cards.submitted_card(
+        MonitoringReturn(2, AGREEMENT, Q2, "queried", ANSWERS, submitted_by="returns@safeharbour.org.uk",
+                         submitted_at=datetime(2026, 10, 6, 9, tzinfo=UTC), assessed_by="cm@opcc.gov.uk",
+                         assessed_at=datetime(2026, 10, 9, 9, tzinfo=UTC), rating="Inadequate", assessment_comment=HOSTILE)
+    ),
 }
 
 
@@ -149,3 +155,13 @@ def test_a_decided_assessment_card_says_who_decided_when_with_no_buttons() -> No
     card = checkin_cards.assessed_card(assessed)
     assert card["body"][2]["text"] == "Queried by Grace Okafor, 3 Dec 2026, rated Inadequate"
     assert "actions" not in card and card["refresh"]["action"]["data"] == {"action": "assess_refresh", "return_id": 2}
+
+
+def test_the_summary_card_names_the_contact_from_the_register_once_submitted() -> None:
+    """The provider's card after Submit says who sent it by the register's contact name, and when."""
+    from dataclasses import replace
+
+    named = replace(RETURN, agreement=replace(AGREEMENT, contact_name="Amara Jones"))
+    texts = [e.get("text", "") for e in checkin_cards.submitted_card(named)["body"]]
+    assert "Submitted by Amara Jones, 6 Oct 2026" in texts
+    assert "actions" not in checkin_cards.submitted_card(named)
