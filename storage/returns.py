@@ -541,6 +541,11 @@ async def paid_by(session: AsyncSession, agreement_id: int, day: date) -> Decima
     return paid if paid is not None else Decimal("0.00")  # summed as the column's Pence type: pounds
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    """A stored moment as an aware UTC datetime (SQLite returns them without a zone)."""
+    return moment if moment is None or moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _domain(
     row: ReturnRow, period_row: PeriodRow, agreement: Agreement, previous: MonitoringReturn | None,
     paid_to_date: Decimal | None = None,
@@ -549,8 +554,8 @@ def _domain(
     return MonitoringReturn(
         id=row.id, agreement=agreement, period=period, state=row.state,
         answers={str(k): str(v) for k, v in (row.answers or {}).items()},
-        submitted_by=row.submitted_by, submitted_at=row.submitted_at, assessed_by=row.assessed_by,
-        assessed_at=row.assessed_at, rating=row.rating, assessment_comment=row.assessment_comment, previous=previous,
+        submitted_by=row.submitted_by, submitted_at=_aware(row.submitted_at), assessed_by=row.assessed_by,
+        assessed_at=_aware(row.assessed_at), rating=row.rating, assessment_comment=row.assessment_comment, previous=previous,
         paid_to_date=paid_to_date,
     )
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.cards.digest import digest_card
 from bot.cards.elements import ask_button, card, container, execute, facts, fits, heading, submit, subtle, text
-from bot.cards.text import day, escape_text, plural, safe
+from bot.cards.text import day, escape_text, london_day, plural, safe
 from bot.requests import ACTION_DECIDE, ACTION_RECORD_PAYMENT, ACTION_REFRESH, ACTION_SNOOZE, ACTION_START_RETURN, SNOOZE_DAYS
 from domain.alerts import (
     ASSESSMENT_PENDING,
@@ -39,8 +38,6 @@ from domain.alerts import (
 from domain.payment_alerts import PAYMENT_DIGEST, PAYMENT_DUE, PAYMENT_OVERDUE, PAYMENT_RECORDED
 from storage.alerts_repo import EarlierDecision
 from storage.outbox import OutboxEntry
-
-LONDON = ZoneInfo("Europe/London")
 
 TITLES: dict[str, str] = {
     EXPIRY: "Agreement ending soon",
@@ -205,7 +202,7 @@ def who_from(actor: str) -> str:
 def outcome_line(earlier: EarlierDecision) -> str:
     """ "Extended to 31 Mar 2028 by Grace Okafor, 3 Dec 2026": what was decided, by whom, when."""
     who = who_from(earlier.decided_by)
-    when = day(earlier.decided_at.astimezone(LONDON).date())
+    when = day(london_day(earlier.decided_at))
     if earlier.decision == EXTEND:
         return OUTCOME_EXTENDED.format(end=day(earlier.current_end), who=who, when=when)
     if earlier.decision == RECOMMISSION_DECISION:

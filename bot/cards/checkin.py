@@ -18,7 +18,7 @@ from bot.cards.alerts import who_from
 from bot.cards.elements import card, container, execute, facts, heading, size_in_bytes, submit, subtle, text
 from bot.cards.provider_welcome import due_card, provider_welcome_card  # noqa: F401  (a provider's own cards, same card set)
 from bot.cards.return_form import form_offer_card, return_form_card  # noqa: F401  (the one-card form, same card set)
-from bot.cards.text import escape_text, shorten
+from bot.cards.text import escape_text, london_day, shorten
 from dialogs.checkin_questions import answer_title, number
 from dialogs.intents import (
     ASSESS_DECISION,
@@ -287,7 +287,7 @@ def awaiting_card(returns: list[MonitoringReturn], page: int = 0, today: date | 
 
 
 def _is_new(ret: MonitoringReturn, today: date | None) -> bool:
-    return bool(today and ret.submitted_at and (today - ret.submitted_at.date()).days < NEW_DAYS)
+    return bool(today and ret.submitted_at and (today - london_day(ret.submitted_at)).days < NEW_DAYS)
 
 
 def outcome_card(ret: MonitoringReturn) -> Card:
@@ -401,7 +401,8 @@ def submitter_name(ret: MonitoringReturn) -> str:
 
 
 def _when(moment: datetime | None) -> str:
-    return format_date(moment.date()) if moment else "not yet"
+    """The day a return was submitted or assessed, as it was in London."""
+    return format_date(london_day(moment)) if moment else "not yet"
 
 
 def card_bytes(value: Card) -> int:

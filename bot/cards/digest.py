@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.cards.elements import card, column, columns, container, fits, subtle, text
-from bot.cards.text import day, escape_text, plural, safe
+from bot.cards.text import day, escape_text, london_day, plural, safe
 from domain.alerts import (
     ASSESSMENT_PENDING,
     DATA_QUALITY,
@@ -31,7 +30,6 @@ from domain.alerts import (
 )
 from storage.outbox import OutboxEntry
 
-LONDON = ZoneInfo("Europe/London")
 VISIBLE_LINES = 25
 TITLE_CHARS = 60
 
@@ -77,7 +75,7 @@ def group_heading(rule: str, count: int) -> str:
 def _as_of(entries: Sequence[OutboxEntry]) -> date | None:
     """The sweep's day in London: days left are counted from the day the alerts were written."""
     moments = [e.created_at for e in entries if e.created_at is not None]
-    return max(moments).astimezone(LONDON).date() if moments else None
+    return london_day(max(moments)) if moments else None
 
 
 def _urgency(entry: OutboxEntry) -> tuple[date, str]:

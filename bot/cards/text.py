@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from domain.values import format_date, format_money
 
@@ -23,6 +24,8 @@ _LEADING_LIST_NUMBER = re.compile(r"^(\d+)\.")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 ELLIPSIS = "…"
+# People read a card's "by whom and when" as the day it was in the office: London, GMT or BST.
+LONDON = ZoneInfo("Europe/London")
 
 
 def escape_text(value: object) -> str:
@@ -78,6 +81,15 @@ def money(amount: Decimal | None) -> str:
 def day(value: date | None) -> str:
     """`31 Mar 2027`, or `no date` when the register has none."""
     return format_date(value) if value is not None else NO_DATE
+
+
+def london_day(moment: datetime) -> date:
+    """The calendar day `moment` fell on in London: 23:30 UTC on 30 Mar 2027 (BST) is 31 Mar.
+
+    A moment without a zone is UTC, as the database stores it (SQLite hands them back naive).
+    """
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(LONDON).date()
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
