@@ -281,7 +281,10 @@ def submitted_return(state: str = "submitted") -> object:
 
 
 def return_cards() -> dict[str, dict]:
-    """The return cards staff act on: the channel notice, the assessment form (fresh and refused), the decision."""
+    """The return cards: the provider's summary (before and after Submit), the channel notice, the
+    assessment form (fresh and refused), the decision, and a provider's welcome and what's due."""
+    from dataclasses import replace
+
     from bot.cards import checkin
 
     ret = submitted_return()
@@ -303,6 +306,8 @@ def return_cards() -> dict[str, dict]:
         "assessment-form": checkin.assessment_card(ret),  # type: ignore[arg-type]
         "assessment-form-refused": refused,
         "assessment-decided": checkin.assessed_card(submitted_return("accepted")),  # type: ignore[arg-type]
+        "return-summary": checkin.summary_card(replace(ret, state="in_progress", submitted_by="", submitted_at=None)),  # type: ignore[type-var]
+        "return-summary-decided": checkin.submitted_card(ret),  # type: ignore[arg-type]
     }
 
 

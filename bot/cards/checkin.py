@@ -382,7 +382,7 @@ def _flags_block(flags: list[str]) -> Card:
 def _rag_colour(body: list[Card], ret: MonitoringReturn) -> None:
     colour = RAG_COLOURS.get(ret.answers.get(RAG, ""))
     if colour:
-        body.insert(1, text(f"Self-assessed {escape_text(ret.answers[RAG])}", color=colour, weight="Bolder"))
+        body.insert(2, text(f"Self-assessed {escape_text(ret.answers[RAG])}", color=colour, weight="Bolder"))
 
 
 def submitter(ret: MonitoringReturn) -> str:

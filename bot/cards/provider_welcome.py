@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.cards.elements import Element, ask_button, button_list, card, facts, heading, submit, subtle, text
+from bot.cards.elements import Element, ask_button, button_list, card, container, facts, heading, submit, subtle, text
 from bot.cards.text import escape_text, shorten
 from dialogs.intents import START_RETURN
 from dialogs.provider_home import DueReturn
@@ -63,11 +63,14 @@ def due_card(due: Sequence[DueReturn]) -> Element:
              else "Nothing is due yet: the next returns")
     body: list[Element] = [heading(title)]
     for item in due[:MAX_DUE]:
-        body.append(text(escape_text(due_line(item)), separator=True))
+        # Each return's button sits under its own line: a row of them side by side runs off a narrow card.
+        items = [text(escape_text(due_line(item)))]
+        if item.state != UPCOMING:
+            items.append({"type": "ActionSet", "actions": [_start(item)]})
+        body.append(container(items, separator=True))
     if len(due) > MAX_DUE:
         body.append(subtle(f"And {len(due) - MAX_DUE} more, due later."))
-    actions = [_start(item) for item in open_now[:3]]
-    return card(body, actions, fallback_text=title)
+    return card(body, fallback_text=title)
 
 
 def due_line(item: DueReturn) -> str:

@@ -58,11 +58,16 @@ async def test_whats_due_lists_the_returns_a_provider_can_send_oldest_first(chat
     """Q1 is overdue and Q2 due on both Safe Harbour agreements; each can be started from the card."""
     (reply,) = await chat.say("What's due?")
     assert reply.card is not None
-    lines = [e["text"].replace("\\", "") for e in reply.card["body"][1:]]
+    rows = [e["items"] for e in reply.card["body"][1:]]
+    lines = [row[0]["text"].replace("\\", "") for row in rows]
     assert reply.card["body"][0]["text"] == "4 returns to send"
+    assert [row[1]["actions"][0]["title"] for row in rows] == [
+        "Start OPCC-2023-014 Q1 2026/27", "Start OPCC-2024-031 Q1 2026/27", "Start OPCC-2023-014 Q2 2026/27",
+        "Start OPCC-2024-031 Q2 2026/27",
+    ]
     assert lines[0].startswith("OPCC-2023-014 Independent sexual violence advisers: Q1 2026/27 return, due 15 Jul 2026 (overdue)")
     assert lines[-1].startswith("OPCC-2024-031 Domestic abuse outreach: Q2 2026/27 return, due 15 Oct 2026")
-    start = reply.card["actions"][0]["data"]
+    start = rows[0][1]["actions"][0]["data"]
     assert start == {"action": "start_return", "reference": "OPCC-2023-014", "period": "Q1 2026/27"}
     assert (await chat.say(value=start))[-1].text == "How many referrals in Q1 2026/27? The target is 120."
 
@@ -78,4 +83,4 @@ def test_the_welcome_card_says_when_nothing_is_due_and_escapes_register_text() -
     assert "No returns are due right now." in text and "<at>" not in text
     period = MonitoringPeriod("Q2 2026/27", date(2026, 7, 1), date(2026, 9, 30), date(2026, 10, 15))
     due = due_card([DueReturn(hostile, period, "in_progress")])
-    assert due["actions"][0]["title"] == "Continue OPCC-2023-014 Q2 2026/27" and "<at>" not in words(due)
+    assert due["body"][1]["items"][1]["actions"][0]["title"] == "Continue OPCC-2023-014 Q2 2026/27" and "<at>" not in words(due)
