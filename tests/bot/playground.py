@@ -49,7 +49,10 @@ class Playground:
     http: ClientSession
     config: dict[str, Any] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
+    # What the playground's chat shows, message by message, from its conversation stream.
+    shown: list[dict[str, Any]] = field(default_factory=list)
     _reader: asyncio.Task[None] | None = None
+    _shown_reader: asyncio.Task[None] | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -81,12 +84,24 @@ class Playground:
                     self._changed.set()
 
         self._reader = asyncio.create_task(read())
+        chat = await self.http.ws_connect(f"{self.url}/_ws_conversation/v1/conversations/stream")
+
+        async def read_chat() -> None:
+            async for message in chat:
+                if message.type != WSMsgType.TEXT:
+                    break
+                data = message.json()
+                if data.get("action") == "createMessage" and isinstance(data.get("message"), dict):
+                    self.shown.append({**data["message"], "conversation": data.get("actionConversationId")})
+
+        self._shown_reader = asyncio.create_task(read_chat())
 
     async def stop(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._reader
+        for reader in (self._reader, self._shown_reader):
+            if reader is not None:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await reader
         if self.process.returncode is None:
             self.process.terminate()
             with contextlib.suppress(asyncio.TimeoutError):
@@ -133,7 +148,10 @@ class Playground:
         return self._bot_messages(start, end + 1)
 
     async def say(self, conversation_id: str, text: str, *, mention_bot: bool = False) -> list[dict[str, Any]]:
-        """The current user sends `text` (with an @mention of the bot if asked); the bot's replies."""
+        """The current user sends `text` (with an @mention of the bot if asked); the bot's replies.
+
+        The playground sends everything as its current user, whatever `from` names.
+        """
         body: dict[str, Any] = {"from": {"id": self.user_id}, "text": text, "textFormat": "plain"}
         if mention_bot:
             at = f"<at>{self.bot['name']}</at>"
@@ -156,6 +174,20 @@ class Playground:
 
         return await self._turn(send, "message")
 
+    async def execute(self, conversation_id: str, card_message_id: str, action: dict[str, Any],
+                      inputs: dict[str, Any] | None = None) -> Any:
+        """The user presses an `Action.Execute` button (its inputs merged into its data, as Teams does):
+        the bot's answer to the `adaptiveCard/action` invoke, which the playground hands back."""
+        data = {**action.get("data", {}), **(inputs or {})}
+        body = {
+            "name": "adaptiveCard/action", "conversation": {"id": conversation_id}, "replyToId": card_message_id,
+            "value": {"action": {"type": "Action.Execute", "verb": action.get("verb"), "data": data}, "trigger": "manual"},
+            "from": {"id": self.user_id},
+        }
+        response = await self.http.post(f"{self.url}/_conversation/v1/invoke", json=body)
+        assert response.status < 300, await response.text()
+        return await response.json()
+
     async def install(self, conversation_id: str) -> list[dict[str, Any]]:
         """Install the app in a conversation: installationUpdate (add) and conversationUpdate."""
 
@@ -164,6 +196,20 @@ class Playground:
             assert response.status < 300, await response.text()
 
         return await self._turn(send, "installationUpdate", "conversationUpdate")
+
+    async def card_message_id(self, conversation_id: str, card: dict[str, Any], timeout: float = 10.0) -> str:
+        """The id of the chat message showing `card`. A reply with text and a card is shown as two
+        messages (the playground then answers the bot's post with 202 and no id), so it is read from
+        what the chat shows, the latest such message first."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for message in reversed(self.shown):
+                contents = [a.get("content") for a in message.get("attachments") or []]
+                if message.get("conversation") == conversation_id and card in contents:
+                    return str(message["messageId"])
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("the playground's chat does not show that card")
+            await asyncio.sleep(0.05)
 
     def message_id_of(self, reply: dict[str, Any]) -> str:
         """The id the playground gave a bot message (the body of its answer to the bot's post)."""
