@@ -6,6 +6,7 @@ values, including hostile register text, so card tests need no parser or databas
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -19,6 +20,12 @@ INTERPRETATION = "Q3 2026/27: 1 Oct – 31 Dec 2026, grants, current end date"
 HOSTILE_TITLE = "**bold** <at>Everyone</at> [click](http://evil) & co"
 HOSTILE_PROVIDER = "_Evil_ # Provider <script>alert(1)</script>"
 HOSTILE_NOTES = "1. not a list\n- nor this\n> nor a quote `code` ~~struck~~ | pipe {{DATE(2017-02-14T06:08:39Z, SHORT)}}"
+# Ordinary register text that Markdown would touch: a hyphenated reference, brackets, `&`, `*`, `_`
+# and a leading `1.` in a title, a leading `-` in a provider name, and a mention-like `<at>`.
+LITERAL_REFERENCE = "GR-2024-015"
+LITERAL_TITLE = "1. Women & Girls (WAGN) *priority* _new_ support_services <at>Everyone</at>"
+LITERAL_PROVIDER = "- Safe & Sound (CIC) *"
+LITERAL_TEXTS = (LITERAL_REFERENCE, LITERAL_TITLE, LITERAL_PROVIDER)
 
 PROVIDERS = ("Safer London", "Victim Support", "Solace Women's Aid", "Refuge", "St Giles Trust")
 AREAS = ("Southwark", "Lambeth", "Croydon", "Hackney", "pan-London")
@@ -99,7 +106,7 @@ def empty_answer() -> Answer:
 
 
 def hostile_answer() -> Answer:
-    """Register text written to look like Markdown, HTML and mentions."""
+    """Register text written to look like Markdown, HTML and mentions, then ordinary text Markdown would touch."""
     bad = agreement(7, reference="OPCC-**7**", title=HOSTILE_TITLE, provider=HOSTILE_PROVIDER, notes=HOSTILE_NOTES)
     return Answer(
         question="[click](http://evil) <at>Everyone</at>",
@@ -107,7 +114,7 @@ def hostile_answer() -> Answer:
         intent="list",
         headline="1 agreement matches",
         interpretation="provider “<at>Everyone</at>”",
-        matches=(Match(bad), Match(agreement(8))),
+        matches=(Match(bad), Match(agreement(8, reference=LITERAL_REFERENCE, title=LITERAL_TITLE, provider=LITERAL_PROVIDER, notes=HOSTILE_NOTES))),
     )
 
 
@@ -228,6 +235,7 @@ def sample_cards() -> dict[str, dict]:
         "answer-empty": answer_card(empty_answer(), today=TODAY),
         "answer-breakdown": answer_card(breakdown_answer(), today=TODAY),
         "answer-escaped": answer_card(hostile_answer(), today=TODAY),
+        "agreement-escaped": answer_card(replace(hostile_answer(), matches=hostile_answer().matches[1:], about_one=True), today=TODAY),
         "agreement": answer_card(one_agreement_answer(), today=TODAY),
         "not-understood": answer_card(not_understood_answer(), today=TODAY),
         "welcome": welcome_card(),

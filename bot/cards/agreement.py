@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.cards import text as words
 from bot.cards.elements import Element, card, container, facts, fits, heading, subtle, text
-from bot.cards.text import day, escape_text, money, safe, shorten
+from bot.cards.text import day, money, shorten
 from domain.agreement import Agreement, format_extension_options
 from domain.answers import Match
 
@@ -45,30 +45,30 @@ def _agreement_card(
     agreement = match.agreement
     body: list[Element] = []
     if headline:
-        body.append(text(safe(headline, field), weight="Bolder"))
+        body.append(text(shorten(headline, field), weight="Bolder"))
     if interpretation:
-        body.append(subtle(safe(interpretation, field), spacing="None"))
-    body.append(heading(safe(agreement.title, title)))
+        body.append(subtle(shorten(interpretation, field), spacing="None"))
+    body.append(heading(shorten(agreement.title, title)))
     kind = words.KIND_WORDS.get(agreement.kind, agreement.kind)
-    body.append(text(escape_text(f"{shorten(agreement.reference, field)} · {shorten(kind, field)}"), weight="Bolder", spacing="None"))
+    body.append(text(f"{shorten(agreement.reference, field)} · {shorten(kind, field)}", weight="Bolder", spacing="None"))
     status = _status_line(match, agreement, today)
     if status:
-        body.append(text(escape_text(status), color="Attention" if match.ended or agreement.has_ended(today) else "Accent", weight="Bolder"))
-    body.append(facts([(escape_text(name), value) for name, value in _facts(agreement, field)]))
+        body.append(text(status, color="Attention" if match.ended or agreement.has_ended(today) else "Accent", weight="Bolder"))
+    body.append(facts([(name, value) for name, value in _facts(agreement, field)]))
     if agreement.kpis:
         kpi_lines = "; ".join(f"{shorten(kpi.name, field)}: {_number(kpi.target)}" for kpi in agreement.kpis)
         per = _per_period(agreement.monitoring)
-        body.append(text(escape_text(f"KPI targets{per}: {shorten(kpi_lines, notes)}"), spacing="Medium"))
+        body.append(text(f"KPI targets{per}: {shorten(kpi_lines, notes)}", spacing="Medium"))
     problems = _problems(match, today)
     if problems:
         shown = problems[:max_problems]
-        items = [text(escape_text(f"Data-quality problems ({len(problems)})"), weight="Bolder")]
-        items.extend(text("• " + safe(problem, field), spacing="None") for problem in shown)
+        items = [text(f"Data-quality problems ({len(problems)})", weight="Bolder")]
+        items.extend(text("• " + shorten(problem, field), spacing="None") for problem in shown)
         if len(problems) > len(shown):
-            items.append(subtle(escape_text(f"…and {len(problems) - len(shown)} more"), spacing="None"))
+            items.append(subtle(f"…and {len(problems) - len(shown)} more", spacing="None"))
         body.append(container(items, style="warning", spacing="Medium"))
     if agreement.notes:
-        body.append(subtle(escape_text("Notes: " + shorten(agreement.notes, notes)), spacing="Medium"))
+        body.append(subtle("Notes: " + shorten(agreement.notes, notes), spacing="Medium"))
     return card(body, fallback_text=shorten(f"{agreement.reference}: {agreement.title}", 200))
 
 
@@ -89,29 +89,29 @@ def _facts(agreement: Agreement, limit: int) -> list[tuple[str, str]]:
 
     def field(value: object) -> str:
         text_value = shorten(value, limit)
-        return escape_text(text_value) if text_value else words.NOT_RECORDED
+        return text_value if text_value else words.NOT_RECORDED
 
     pairs: list[tuple[str, str]] = [
         ("Provider", field(agreement.provider)),
         ("Funding stream", field(agreement.funding_stream)),
         ("Area", field(agreement.area)),
         ("Category", field(agreement.category)),
-        ("Value", escape_text(money(agreement.value))),
-        ("Start", escape_text(day(agreement.start_date))),
-        ("End date", escape_text(day(agreement.end_date))),
+        ("Value", money(agreement.value)),
+        ("Start", day(agreement.start_date)),
+        ("End date", day(agreement.end_date)),
     ]
     if agreement.extended_to and agreement.extended_to != agreement.end_date:
-        pairs.append(("Current end date", escape_text(f"{day(agreement.current_end_date)} (extended)")))
+        pairs.append(("Current end date", f"{day(agreement.current_end_date)} (extended)"))
     else:
-        pairs.append(("Current end date", escape_text(day(agreement.current_end_date))))
-    pairs.append(("Extension options", escape_text(_extensions(agreement))))
+        pairs.append(("Current end date", day(agreement.current_end_date)))
+    pairs.append(("Extension options", _extensions(agreement)))
     pairs.extend(
         [
             ("Contract manager", field(agreement.contract_manager)),
             ("Provider contact", field(agreement.contact_name)),
             ("Contact email", field(agreement.contact_email)),
-            ("Signed", escape_text(words.SIGNED_WORDS.get(agreement.signed, words.NOT_RECORDED))),
-            ("Status", escape_text(words.STATUS_WORDS.get(agreement.status, agreement.status))),
+            ("Signed", words.SIGNED_WORDS.get(agreement.signed, words.NOT_RECORDED)),
+            ("Status", words.STATUS_WORDS.get(agreement.status, agreement.status)),
             ("Monitoring", field(agreement.monitoring)),
         ]
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.cards.digest import digest_card
 from bot.cards.elements import ask_button, card, container, execute, facts, fits, heading, submit, subtle, text
-from bot.cards.text import day, escape_text, london_day, plural, safe
+from bot.cards.text import day, london_day, plural, shorten
 from bot.requests import ACTION_DECIDE, ACTION_RECORD_PAYMENT, ACTION_REFRESH, ACTION_SNOOZE, ACTION_START_RETURN, SNOOZE_DAYS
 from domain.alerts import (
     ASSESSMENT_PENDING,
@@ -148,7 +148,7 @@ def _detail_facts(entry: OutboxEntry, limit: int) -> list[dict[str, Any]]:
             return [text(NOTHING_DUE)]
         return []
     shown = lines[:limit]
-    elements: list[dict[str, Any]] = [facts([(safe(a, 40), safe(b, 200)) for a, b in shown])]
+    elements: list[dict[str, Any]] = [facts([(shorten(a, 40), shorten(b, 200)) for a, b in shown])]
     if len(lines) > limit:
         elements.append(subtle(MORE_LINES.format(count=len(lines) - limit)))
     return elements
@@ -158,7 +158,7 @@ def _section(entry: OutboxEntry, limit: int, *, separator: bool) -> dict[str, An
     title = TITLES.get(entry.rule, entry.rule.replace("_", " ").capitalize())
     if entry.reference:
         title = f"{title}: {entry.reference}"
-    items = [heading(escape_text(title)), text(escape_text(entry.payload.get("message", "")))]
+    items = [heading(title), text(entry.payload.get("message", ""))]
     items += _detail_facts(entry, limit)
     actions = _actions(entry)
     if actions:
@@ -218,12 +218,12 @@ def outcome_card(reference: str, earlier: EarlierDecision, entry: OutboxEntry | 
     the person whose press changed nothing why.
     """
     details = {str(a): str(b) for a, b in entry.payload.get("details", [])} if entry else {}
-    body = [heading(escape_text(DECIDED_HEADING.format(reference=reference)))]
+    body = [heading(DECIDED_HEADING.format(reference=reference))]
     if details.get("Title"):
-        body.append(subtle(safe(details["Title"], 200), spacing="None"))
-    body.append(text(escape_text(outcome_line(earlier)), weight="Bolder", color="Good"))
+        body.append(subtle(shorten(details["Title"], 200), spacing="None"))
+    body.append(text(outcome_line(earlier), weight="Bolder", color="Good"))
     if note:
-        body.append(text(escape_text(note), color="Attention"))
+        body.append(text(note, color="Attention"))
     built = card(body, [ask_button(open_question(reference), OPEN_AGREEMENT)], fallback_text=outcome_line(earlier))
     refresh = refresh_data(entry) if entry else {"action": ACTION_REFRESH, "reference": reference}
     built["refresh"] = {"action": {"type": "Action.Execute", "verb": ACTION_REFRESH, "data": refresh}}

@@ -16,7 +16,7 @@ from bot.cards.breakdowns import breakdown_card, breakdown_page_count, breakdown
 from bot.cards.elements import Element, card, column, columns, fits, heading, submit, subtle, text
 from bot.cards.messages import not_understood_card
 from bot.cards.notes import detail_lines
-from bot.cards.text import escape_text, money, plural, safe, shorten
+from bot.cards.text import money, plural, shorten
 from domain.answers import Answer, Match
 
 DEFAULT_PAGE_SIZE = 15
@@ -86,10 +86,10 @@ def _divisors_descending(number: int) -> list[int]:
 def _list_card_from(answer: Answer, first_row: int, rows: int, *, shrunk: bool) -> Element:
     """The list card showing `rows` matches from `first_row` (a multiple of `rows`)."""
     shown = answer.matches[first_row : first_row + rows]
-    body: list[Element] = [heading(safe(answer.headline, _LINE_LIMIT))]
+    body: list[Element] = [heading(shorten(answer.headline, _LINE_LIMIT))]
     if answer.interpretation:
-        body.append(subtle(safe(answer.interpretation, _LINE_LIMIT), spacing="None"))
-    body.append(text(escape_text(summary_line(answer)), weight="Bolder", spacing="Small"))
+        body.append(subtle(shorten(answer.interpretation, _LINE_LIMIT), spacing="None"))
+    body.append(text(summary_line(answer), weight="Bolder", spacing="Small"))
     body.extend(detail_lines(answer.details))
     actions: list[Element] = []
     if not shown:
@@ -129,19 +129,19 @@ def _header_row() -> Element:
 def _match_row(match: Match) -> Element:
     """One agreement as a table row: reference | title and provider | end date | value."""
     agreement = match.agreement
-    middle = [text(safe(agreement.title, _TITLE_LIMIT), size="Small"), subtle(safe(agreement.provider, _PROVIDER_LIMIT), size="Small", spacing="None")]
+    middle = [text(shorten(agreement.title, _TITLE_LIMIT), size="Small"), subtle(shorten(agreement.provider, _PROVIDER_LIMIT), size="Small", spacing="None")]
     if match.problems:
         problems = words.PROBLEMS_PREFIX + join_sentences(match.problems)
-        middle.append(text(safe(problems, _PROBLEMS_LIMIT), size="Small", spacing="None"))
+        middle.append(text(shorten(problems, _PROBLEMS_LIMIT), size="Small", spacing="None"))
     if match.notes:
-        middle.append(text(safe(join_sentences(match.notes), _PROBLEMS_LIMIT), size="Small", spacing="None"))
+        middle.append(text(shorten(join_sentences(match.notes), _PROBLEMS_LIMIT), size="Small", spacing="None"))
     end = [text(words.day(agreement.current_end_date), size="Small")]
     if match.ended:
         end.append(text(words.ENDED, size="Small", color="Attention", weight="Bolder", spacing="None"))
     if match.not_started:
         end.append(text(words.NOT_STARTED, size="Small", color="Accent", weight="Bolder", spacing="None"))
     cells = [
-        column([text(safe(agreement.reference, _REFERENCE_LIMIT), size="Small", weight="Bolder")], _WIDTHS[0]),
+        column([text(shorten(agreement.reference, _REFERENCE_LIMIT), size="Small", weight="Bolder")], _WIDTHS[0]),
         column(middle, _WIDTHS[1]),
         column(end, _WIDTHS[2]),
         column([text(money(agreement.value), size="Small", **_align(3))], _WIDTHS[3]),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.cards import text as words
 from bot.cards.elements import Element, card, column, columns, fits, heading, submit, subtle, text
 from bot.cards.notes import detail_lines
-from bot.cards.text import escape_text, money, plural, safe, shorten
+from bot.cards.text import money, plural, shorten
 from domain.answers import Answer, Group
 from domain.breakdowns import GROUP_FIELDS
 
@@ -61,9 +61,9 @@ def breakdown_page_count(answer: Answer, page_size: int = DEFAULT_PAGE_SIZE) -> 
 
 def _card_from(answer: Answer, first_row: int, rows: int, *, shrunk: bool) -> Element:
     shown = answer.groups[first_row : first_row + rows]
-    body: list[Element] = [heading(safe(answer.headline, _LINE_LIMIT))]
+    body: list[Element] = [heading(shorten(answer.headline, _LINE_LIMIT))]
     if answer.interpretation:
-        body.append(subtle(safe(answer.interpretation, _LINE_LIMIT), spacing="None"))
+        body.append(subtle(shorten(answer.interpretation, _LINE_LIMIT), spacing="None"))
     body.extend(detail_lines(answer.details))
     actions: list[Element] = []
     if not shown:
@@ -75,7 +75,7 @@ def _card_from(answer: Answer, first_row: int, rows: int, *, shrunk: bool) -> El
         count=f"{len(answer.groups):,}", things=group_word(answer, len(answer.groups)))
     body.append(_row((total_label, f"{answer.count:,}", money(answer.total_value)), weight="Bolder", spacing="Small"))
     if answer.missing_values:
-        body.append(subtle(escape_text(words.WITHOUT_VALUE.format(count=answer.missing_values) + ", not in the totals"), spacing="None", size="Small"))
+        body.append(subtle(words.WITHOUT_VALUE.format(count=answer.missing_values) + ", not in the totals", spacing="None", size="Small"))
     last_row = first_row + len(shown)
     if len(answer.groups) > len(shown):
         things = group_word(answer, len(answer.groups))
@@ -92,20 +92,20 @@ def _row(cells: tuple[str, str, str], **style: str) -> Element:
     """A table row of three plain cells; the header and the total row use it."""
     weight = style.pop("weight", "Default")
     built = [
-        column([text(escape_text(value), size="Small", weight=weight, **_align(index))], width)
+        column([text(value, size="Small", weight=weight, **_align(index))], width)
         for index, (value, width) in enumerate(zip(cells, _WIDTHS, strict=True))
     ]
     return columns(built, separator=True, **style)
 
 
 def _group_row(group: Group) -> Element:
-    name = [text(safe(group.name, _NAME_LIMIT), size="Small", weight="Bolder")]
+    name = [text(shorten(group.name, _NAME_LIMIT), size="Small", weight="Bolder")]
     if group.missing_values:
-        name.append(subtle(escape_text(words.WITHOUT_VALUE.format(count=group.missing_values)), size="Small", spacing="None"))
+        name.append(subtle(words.WITHOUT_VALUE.format(count=group.missing_values), size="Small", spacing="None"))
     cells = [
         column(name, _WIDTHS[0]),
         column([text(f"{group.count:,}", size="Small", **_align(1))], _WIDTHS[1]),
-        column([text(escape_text(money(group.total_value)), size="Small", **_align(2))], _WIDTHS[2]),
+        column([text(money(group.total_value), size="Small", **_align(2))], _WIDTHS[2]),
     ]
     return columns(cells, spacing="Small", separator=True)
 

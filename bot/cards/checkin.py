@@ -2,7 +2,7 @@
 
 Plain functions from a `MonitoringReturn` to Adaptive Card dicts (schema 1.5, 1.2 elements
 plus Input.Text/Input.ChoiceSet on the assessment form). Everything a provider typed and
-every register value is escaped, so staff see it exactly as typed and no text can become
+every register value is literal text (TextRuns), so staff see it exactly as typed and no text can become
 markup or a mention. Buttons carry `{"action": ..., "return_id": ...}`; the server checks
 every one against the stored return, never trusting the card.
 """
@@ -15,10 +15,10 @@ from decimal import Decimal
 from typing import Any
 
 from bot.cards.alerts import who_from
-from bot.cards.elements import card, container, execute, facts, heading, size_in_bytes, submit, subtle, text
+from bot.cards.elements import BOLD, Part, card, container, execute, facts, heading, rich, size_in_bytes, submit, subtle, text
 from bot.cards.provider_welcome import due_card, provider_welcome_card  # noqa: F401  (a provider's own cards, same card set)
 from bot.cards.return_form import form_offer_card, return_form_card  # noqa: F401  (the one-card form, same card set)
-from bot.cards.text import escape_text, london_day, shorten
+from bot.cards.text import london_day, shorten
 from dialogs.checkin_questions import answer_title, number
 from dialogs.intents import (
     ASSESS_DECISION,
@@ -67,8 +67,8 @@ def summary_card(ret: MonitoringReturn) -> Card:
     last submitted), so a press on a card from before a query is refused, not a resubmission.
     """
     body = [
-        heading(f"{escape_text(ret.period.label)} return \u2014 {escape_text(ret.reference)}"),
-        subtle(f"{escape_text(ret.agreement.title)} \u00b7 due {format_date(ret.period.due)}"),
+        heading(f"{ret.period.label} return \u2014 {ret.reference}"),
+        subtle(f"{ret.agreement.title} \u00b7 due {format_date(ret.period.due)}"),
         facts(_answer_facts(ret)),
     ]
     flags = return_flags(ret)
@@ -104,20 +104,20 @@ def submitted_card(ret: MonitoringReturn, *, note: str = "") -> Card:
     press changed nothing why.
     """
     body = [
-        heading(f"{escape_text(ret.period.label)} return \u2014 {escape_text(ret.reference)}"),
-        subtle(f"{escape_text(ret.agreement.title)} \u00b7 due {format_date(ret.period.due)}", spacing="None"),
-        text(escape_text(submitted_line(ret)), weight="Bolder", color="Good"),
+        heading(f"{ret.period.label} return \u2014 {ret.reference}"),
+        subtle(f"{ret.agreement.title} \u00b7 due {format_date(ret.period.due)}", spacing="None"),
+        text(submitted_line(ret), weight="Bolder", color="Good"),
     ]
     actions: list[Card] = []
     if ret.state in (ACCEPTED, QUERIED) and ret.assessed_by:
-        body.append(text(escape_text(assessed_line(ret)), color="Good" if ret.state == ACCEPTED else "Warning", spacing="None"))
+        body.append(text(assessed_line(ret), color="Good" if ret.state == ACCEPTED else "Warning", spacing="None"))
     if ret.state == QUERIED:
         body.append(text("Your contract manager queried it: change the answers that need it, then submit again."))
         actions.append(submit("Open my return", {"action": START_RETURN, "reference": ret.reference, "period": ret.period.label}))
     elif ret.state != ACCEPTED:
         body.append(subtle("Your contract manager will review it and tell you the outcome.", spacing="None"))
     if note:
-        body.append(text(escape_text(note), color="Attention"))
+        body.append(text(note, color="Attention"))
     body.append(facts(_answer_facts(ret)))
     built = card(body, actions, fallback_text=submitted_line(ret))
     built["refresh"] = summary_refresh(ret)
@@ -127,13 +127,13 @@ def submitted_card(ret: MonitoringReturn, *, note: str = "") -> Card:
 def submission_notification(ret: MonitoringReturn) -> Card:
     """The contracts channel's notice of a submitted return: RAG, KPIs vs targets, spend, flags."""
     body = [
-        heading(f"Monitoring return submitted: {escape_text(ret.reference)}"),
-        subtle(f"{escape_text(ret.agreement.title)} \u00b7 {escape_text(ret.provider)}"),
+        heading(f"Monitoring return submitted: {ret.reference}"),
+        subtle(f"{ret.agreement.title} \u00b7 {ret.provider}"),
         facts(
             [
-                ("Period", escape_text(ret.period.label)),
-                ("RAG", escape_text(ret.answers.get(RAG, ""))),
-                ("Submitted by", escape_text(submitter(ret))),
+                ("Period", ret.period.label),
+                ("RAG", ret.answers.get(RAG, "")),
+                ("Submitted by", submitter(ret)),
             ]
             + _kpi_facts(ret)
             + _spend_facts(ret)
@@ -160,15 +160,15 @@ def assessment_card(
     problems = problems or {}
     previous = ret.previous
     body = [
-        heading(f"Assess {escape_text(ret.period.label)} return \u2014 {escape_text(ret.reference)}"),
+        heading(f"Assess {ret.period.label} return \u2014 {ret.reference}"),
         subtle(
-            f"{escape_text(ret.agreement.title)} \u00b7 {escape_text(ret.provider)} \u00b7 submitted "
-            f"{_when(ret.submitted_at)} by {escape_text(submitter_name(ret))}"
+            f"{ret.agreement.title} \u00b7 {ret.provider} \u00b7 submitted "
+            f"{_when(ret.submitted_at)} by {submitter_name(ret)}"
         ),
         facts(_kpi_facts(ret, previous) + _spend_facts(ret) + _text_facts(ret)),
     ]
     if previous is not None:
-        body.append(subtle(f"Previous period: {escape_text(previous.period.label)}, {escape_text(previous.state)}"))
+        body.append(subtle(f"Previous period: {previous.period.label}, {previous.state}"))
     else:
         body.append(subtle("No previous return to compare with."))
     flags = return_flags(ret)
@@ -176,7 +176,7 @@ def assessment_card(
         body.append(_flags_block(flags))
     if problems:
         body.append(text(ASSESSMENT_NOT_RECORDED, weight="Bolder", color="Attention", separator=True))
-    # Labels as TextBlocks, not `label` (1.3): mobile clients render 1.2. Nothing is checked in the
+    # Labels as text blocks, not `label` (1.3): mobile clients render 1.2. Nothing is checked in the
     # client either: the server checks the fields together and says what to fix.
     rating: Card = {
         "type": "Input.ChoiceSet",
@@ -220,16 +220,16 @@ def assessed_card(ret: MonitoringReturn, *, note: str = "") -> Card:
     press changed nothing why.
     """
     body = [
-        heading(f"{escape_text(ret.period.label)} return \u2014 {escape_text(ret.reference)}"),
-        subtle(f"{escape_text(ret.agreement.title)} \u00b7 {escape_text(ret.provider)}", spacing="None"),
-        text(escape_text(assessed_line(ret)), weight="Bolder", color="Good" if ret.state == "accepted" else "Warning"),
+        heading(f"{ret.period.label} return \u2014 {ret.reference}"),
+        subtle(f"{ret.agreement.title} \u00b7 {ret.provider}", spacing="None"),
+        text(assessed_line(ret), weight="Bolder", color="Good" if ret.state == "accepted" else "Warning"),
     ]
     if ret.assessment_comment:
-        body.append(facts([("Comment", escape_text(shorten(ret.assessment_comment, LONG_TEXT)))]))
+        body.append(facts([("Comment", shorten(ret.assessment_comment, LONG_TEXT))]))
     if ret.state not in ("accepted", "queried"):
-        body.append(subtle(f"The return is now {escape_text(ret.state.replace('_', ' '))}."))
+        body.append(subtle(f"The return is now {ret.state.replace('_', ' ')}."))
     if note:
-        body.append(text(escape_text(note), color="Attention"))
+        body.append(text(note, color="Attention"))
     built = card(body, fallback_text=assessed_line(ret))
     built["refresh"] = assessment_refresh(ret)
     return built
@@ -237,7 +237,7 @@ def assessed_card(ret: MonitoringReturn, *, note: str = "") -> Card:
 
 def _problem(body: list[Card], problem: str | None) -> None:
     if problem:
-        body.append(text(escape_text(problem), color="Attention", spacing="None", size="Small"))
+        body.append(text(problem, color="Attention", spacing="None", size="Small"))
 
 
 def awaiting_card(returns: list[MonitoringReturn], page: int = 0, today: date | None = None) -> Card:
@@ -258,14 +258,14 @@ def awaiting_card(returns: list[MonitoringReturn], page: int = 0, today: date | 
         summary = f"{len(new)} newly submitted (in the last {NEW_DAYS} days). " + summary
     body.append(subtle(summary, spacing="None"))
     for ret in shown:
-        badge = " \u00b7 **New**" if _is_new(ret, today) else ""
+        badge: list[Part] = [" \u00b7 ", ("New", BOLD)] if _is_new(ret, today) else []
         body.append(
             container(
                 [
-                    text(f"**{escape_text(ret.reference)}** \u2014 {escape_text(ret.period.label)} \u2014 {escape_text(ret.provider)}{badge}"),
+                    rich([(ret.reference, BOLD), f" \u2014 {ret.period.label} \u2014 {ret.provider}", *badge]),
                     subtle(
                         f"Due {format_date(ret.period.due)} \u00b7 submitted {_when(ret.submitted_at)} \u00b7 "
-                        f"RAG {escape_text(ret.answers.get(RAG, ''))}",
+                        f"RAG {ret.answers.get(RAG, '')}",
                         spacing="None",
                     ),
                     {"type": "ActionSet", "actions": [
@@ -295,10 +295,10 @@ def outcome_card(ret: MonitoringReturn) -> Card:
     accepted = ret.state == "accepted"
     headline = "accepted" if accepted else "queried"
     body = [
-        heading(f"Your {escape_text(ret.period.label)} return for {escape_text(ret.reference)} was {headline}"),
+        heading(f"Your {ret.period.label} return for {ret.reference} was {headline}"),
         facts(
-            [("Rating", escape_text(ret.rating or "not given")), ("Assessed by", escape_text(ret.assessed_by))]
-            + ([("Comment", escape_text(shorten(ret.assessment_comment, LONG_TEXT)))] if ret.assessment_comment else [])
+            [("Rating", ret.rating or "not given"), ("Assessed by", ret.assessed_by)]
+            + ([("Comment", shorten(ret.assessment_comment, LONG_TEXT))] if ret.assessment_comment else [])
         ),
     ]
     actions = []
@@ -322,8 +322,8 @@ def _answer_facts(ret: MonitoringReturn) -> list[tuple[str, str]]:
         elif question.key in (SPEND_IN_PERIOD, SPEND_TO_DATE):
             shown = format_money(Decimal(value)) if value else ""
         else:
-            shown = escape_text(shorten(value, LONG_TEXT)) if value else "none"
-        pairs.append((escape_text(answer_title(question)), shown))
+            shown = shorten(value, LONG_TEXT) if value else "none"
+        pairs.append((answer_title(question), shown))
     return pairs
 
 
@@ -342,9 +342,9 @@ def _kpi_value(kpi: Any, previous: MonitoringReturn | None = None) -> str:
 def _kpi_facts(ret: MonitoringReturn, previous: MonitoringReturn | None = None) -> list[tuple[str, str]]:
     pairs = []
     for kpi in ret.kpis:
-        pairs.append((escape_text(kpi.name), _kpi_value(kpi, previous)))
+        pairs.append((kpi.name, _kpi_value(kpi, previous)))
         if kpi.short and kpi.reason:
-            pairs.append((f"Reason for {escape_text(kpi.name)}", escape_text(shorten(kpi.reason, LONG_TEXT))))
+            pairs.append((f"Reason for {kpi.name}", shorten(kpi.reason, LONG_TEXT)))
     return pairs
 
 
@@ -361,20 +361,20 @@ def _spend_facts(ret: MonitoringReturn) -> list[tuple[str, str]]:
         to_date += f" of {format_money(ret.agreement.value)}"
     pairs.append(("Spend to date", to_date))
     if ret.answers.get(SPEND_EXPLANATION):
-        pairs.append(("Spend explanation", escape_text(shorten(ret.answers[SPEND_EXPLANATION], LONG_TEXT))))
+        pairs.append(("Spend explanation", shorten(ret.answers[SPEND_EXPLANATION], LONG_TEXT)))
     return pairs
 
 
 def _text_facts(ret: MonitoringReturn) -> list[tuple[str, str]]:
-    pairs = [("RAG", escape_text(ret.answers.get(RAG, "")))]
+    pairs = [("RAG", ret.answers.get(RAG, ""))]
     for key, title in ((RISKS, "Risks and issues"), (OUTCOMES, "Outcomes"), (CASE_STUDY, "Case study")):
-        pairs.append((title, escape_text(shorten(ret.answers.get(key, ""), LONG_TEXT)) or "none"))
+        pairs.append((title, shorten(ret.answers.get(key, ""), LONG_TEXT) or "none"))
     return pairs
 
 
 def _flags_block(flags: list[str]) -> Card:
     return container(
-        [text("Needs attention", weight="Bolder", color="Attention")] + [text(f"\u2022 {escape_text(flag)}") for flag in flags],
+        [text("Needs attention", weight="Bolder", color="Attention")] + [text(f"\u2022 {flag}") for flag in flags],
         separator=True,
     )
 
@@ -382,7 +382,7 @@ def _flags_block(flags: list[str]) -> Card:
 def _rag_colour(body: list[Card], ret: MonitoringReturn) -> None:
     colour = RAG_COLOURS.get(ret.answers.get(RAG, ""))
     if colour:
-        body.insert(2, text(f"Self-assessed {escape_text(ret.answers[RAG])}", color=colour, weight="Bolder"))
+        body.insert(2, text(f"Self-assessed {ret.answers[RAG]}", color=colour, weight="Bolder"))
 
 
 def submitter(ret: MonitoringReturn) -> str:

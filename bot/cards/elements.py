@@ -1,15 +1,19 @@
 """Small builders for Adaptive Card JSON, kept to elements mobile Teams renders (1.2).
 
-Every card is schema version 1.5 (what Teams renders) but uses only TextBlock, ColumnSet,
-Column, FactSet, Container and Action.Submit/OpenUrl, so the essential content shows on
-clients that understand only 1.2. Cards are plain dicts, ready for
-`CardFactory.adaptive_card(card)`.
+Every card is schema version 1.5 (what Teams renders) but uses only RichTextBlock, TextRun,
+ColumnSet, Column, Container and Action.Submit/OpenUrl, so the essential content shows on
+clients that understand only 1.2. Text is never a TextBlock or FactSet: those read Markdown,
+and register text must show exactly as typed (see `bot.cards.text.literal_runs`). Cards are
+plain dicts, ready for `CardFactory.adaptive_card(card)`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from bot.cards.text import literal_runs, shorten
 
 CARD_VERSION = "1.5"
 # Teams counts a bot message as the whole activity encoded in UTF-16 and refuses it (413
@@ -26,7 +30,7 @@ def card(body: list[Element], actions: list[Element] | None = None, *, fallback_
     """A full-width Adaptive Card at the schema version Teams renders.
 
     `fallback_text` is raw text (shown by clients that cannot render the card); it is
-    shortened and escaped here.
+    shortened here and otherwise kept as typed, so references read in the JSON as in the register.
     """
     result: Element = {
         "type": "AdaptiveCard",
@@ -38,15 +42,34 @@ def card(body: list[Element], actions: list[Element] | None = None, *, fallback_
     if actions:
         result["actions"] = actions
     if fallback_text:
-        from bot.cards.text import safe
-
-        result["fallbackText"] = safe(fallback_text, 200)
+        result["fallbackText"] = " ".join(literal_runs(shorten(fallback_text, 200))).strip()
     return result
 
 
-def text(value: str, **style: Any) -> Element:
-    """A wrapping TextBlock; `value` must already be escaped if it holds register text."""
-    return {"type": "TextBlock", "text": value, "wrap": True, **style}
+# RichTextBlock properties; every other style (size, weight, color, isSubtle…) styles its TextRuns.
+_BLOCK_STYLES = frozenset({"spacing", "separator", "horizontalAlignment", "isVisible", "id", "height"})
+Part = str | tuple[str, Mapping[str, Any]]
+BOLD: Mapping[str, Any] = {"weight": "Bolder"}
+
+
+def text(value: object, **style: Any) -> Element:
+    """Text shown exactly as written (register text, what people typed, our own words), wrapped."""
+    return rich(["".join(literal_runs(value)).strip()], **style)
+
+
+def rich(parts: Sequence[Part], **style: Any) -> Element:
+    """One RichTextBlock of `parts` in order; a part is text, or `(text, run style)` such as bold.
+
+    `style` sets the block's spacing and alignment and every run's size, weight and colour. No
+    part is read as Markdown, HTML or a mention, so nothing is escaped (`literal_runs`).
+    """
+    block = {key: value for key, value in style.items() if key in _BLOCK_STYLES}
+    shared = {key: value for key, value in style.items() if key not in _BLOCK_STYLES}
+    inlines: list[Element] = []
+    for part in parts:
+        value, own = (part, {}) if isinstance(part, str) else part
+        inlines.extend({"type": "TextRun", "text": piece, **shared, **own} for piece in literal_runs(value))
+    return {"type": "RichTextBlock", "inlines": inlines, **block}
 
 
 def heading(value: str) -> Element:
@@ -69,9 +92,20 @@ def container(items: list[Element], **style: Any) -> Element:
     return {"type": "Container", "items": items, **style}
 
 
-def facts(pairs: list[tuple[str, str]]) -> Element:
-    """A FactSet; titles and values must already be escaped."""
-    return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs]}
+# Title and value columns of a fact row, the same in every row so they line up like a FactSet.
+FACT_WIDTHS = (35, 65)
+
+
+def facts(pairs: Sequence[tuple[str, str]]) -> Element:
+    """Title and value rows that read like a FactSet, with both as literal text.
+
+    Not a FactSet: Teams reads fact titles and values as Markdown.
+    """
+    rows = [
+        columns([column([text(title, weight="Bolder")], FACT_WIDTHS[0]), column([text(value)], FACT_WIDTHS[1])], spacing="None")
+        for title, value in pairs
+    ]
+    return container(rows, spacing="Small")
 
 
 def ask_button(question: str, title: str | None = None) -> Element:

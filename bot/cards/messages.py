@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.cards import text as words
 from bot.cards.elements import Element, ask_button, button_list, card, container, facts, heading, subtle, text
 from bot.cards.notes import detail_lines
-from bot.cards.text import EXAMPLE_QUESTIONS, escape_text, safe, shorten
+from bot.cards.text import EXAMPLE_QUESTIONS, shorten
 
 # More than six example buttons would bury the answer.
 MAX_BUTTONS = 6
@@ -21,9 +21,9 @@ def not_understood_card(answer: object) -> Element:
     headline = getattr(answer, "headline", "") or "I didn't understand that question."
     question = getattr(answer, "question", "")
     examples = tuple(getattr(answer, "examples", ()) or EXAMPLE_QUESTIONS)
-    body: list[Element] = [heading(safe(headline, _QUESTION_LIMIT))]
+    body: list[Element] = [heading(shorten(headline, _QUESTION_LIMIT))]
     if question:
-        body.append(subtle(escape_text(words.YOU_ASKED.format(question=shorten(question, _QUESTION_LIMIT))), spacing="None"))
+        body.append(subtle(words.YOU_ASKED.format(question=shorten(question, _QUESTION_LIMIT)), spacing="None"))
     body.extend(detail_lines(tuple(getattr(answer, "details", ()))))
     choices = tuple(getattr(answer, "choices", ()))
     if choices:
@@ -39,10 +39,10 @@ def not_understood_card(answer: object) -> Element:
 def welcome_card() -> Element:
     """Sent when the app is installed: what the bot is for and what to ask first."""
     body = [
-        heading(escape_text(words.WELCOME_TITLE)),
-        text(escape_text(words.WELCOME_TEXT)),
-        subtle(escape_text(words.WELCOME_CHANNEL_TIP), spacing="Small"),
-        subtle(escape_text(words.WELCOME_HELP_TIP), spacing="None"),
+        heading(words.WELCOME_TITLE),
+        text(words.WELCOME_TEXT),
+        subtle(words.WELCOME_CHANNEL_TIP, spacing="Small"),
+        subtle(words.WELCOME_HELP_TIP, spacing="None"),
         button_list(_buttons(EXAMPLE_QUESTIONS), spacing="Medium"),
     ]
     return card(body, fallback_text=words.WELCOME_TEXT)
@@ -57,9 +57,9 @@ def help_card(examples: tuple[str, ...] = ()) -> Element:
     """
     topics = words.help_topics(examples)
     body = [
-        heading(escape_text(words.HELP_TITLE)),
-        facts([(escape_text(topic), escape_text(said)) for topic, said in topics]),
-        container([subtle(escape_text(words.HELP_PERIODS)), subtle(escape_text(words.WELCOME_CHANNEL_TIP), spacing="Small")], spacing="Medium"),
+        heading(words.HELP_TITLE),
+        facts([(topic, said) for topic, said in topics]),
+        container([subtle(words.HELP_PERIODS), subtle(words.WELCOME_CHANNEL_TIP, spacing="Small")], spacing="Medium"),
     ]
     questions = tuple(q for q in (examples or words.GENERAL_QUESTIONS) if q != "help")
     body.append(button_list(_buttons(questions), spacing="Medium"))

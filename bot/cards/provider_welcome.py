@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.cards.elements import Element, ask_button, button_list, card, container, facts, heading, submit, subtle, text
-from bot.cards.text import escape_text, shorten
+from bot.cards.text import shorten
 from dialogs.intents import START_RETURN
 from dialogs.provider_home import DueReturn
 from domain.agreement import Agreement
@@ -29,13 +29,13 @@ def provider_welcome_card(providers: Sequence[str], agreements: Sequence[Agreeme
     """What a provider can do here, the agreements they report on, and the next return due."""
     names = ", ".join(providers) or "your organisation"
     body: list[Element] = [
-        heading(escape_text(f"Welcome, {shorten(names, 120)}")),
+        heading(f"Welcome, {shorten(names, 120)}"),
         text("Send your monitoring returns here, and ask about your agreements. Try:"),
         button_list([ask_button(command) for command in WELCOME_COMMANDS], spacing="Small"),
     ]
     if agreements:
         body.append(text(f"Your agreements ({len(agreements)})", weight="Bolder", spacing="Medium"))
-        body.append(facts([(escape_text(a.reference), escape_text(shorten(a.title, 80))) for a in agreements[:MAX_AGREEMENTS]]))
+        body.append(facts([(a.reference, shorten(a.title, 80)) for a in agreements[:MAX_AGREEMENTS]]))
         if len(agreements) > MAX_AGREEMENTS:
             body.append(subtle(f"And {len(agreements) - MAX_AGREEMENTS} more: type 'my returns' to see them all.", spacing="None"))
     else:
@@ -44,7 +44,7 @@ def provider_welcome_card(providers: Sequence[str], agreements: Sequence[Agreeme
     if due:
         first = due[0]
         body.append(text("Next return due", weight="Bolder", spacing="Medium"))
-        body.append(text(escape_text(due_line(first))))
+        body.append(text(due_line(first)))
         if first.state != UPCOMING:
             actions.append(_start(first))
     elif agreements:
@@ -64,7 +64,7 @@ def due_card(due: Sequence[DueReturn]) -> Element:
     body: list[Element] = [heading(title)]
     for item in due[:MAX_DUE]:
         # Each return's button sits under its own line: a row of them side by side runs off a narrow card.
-        items = [text(escape_text(due_line(item)))]
+        items = [text(due_line(item))]
         if item.state != UPCOMING:
             items.append({"type": "ActionSet", "actions": [_start(item)]})
         body.append(container(items, separator=True))

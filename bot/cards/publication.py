@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cards.elements import Element, card, container, facts, heading, subtle, text
-from bot.cards.text import escape_text, plural, safe
+from bot.cards.text import plural, shorten
 
 PUBLISHED = "{label} published"
 REFUSED = "{label} not published: {problems} to fix"
@@ -25,7 +25,7 @@ def publication_card(outcome: Any) -> Element:
     """The card for a `publication.service.Outcome` (refused, blocked or written)."""
     pub = outcome.publication
     if pub is None:
-        return card([heading(SETTINGS_REFUSED), text(escape_text(outcome.refusal))], fallback_text=outcome.refusal)
+        return card([heading(SETTINGS_REFUSED), text(outcome.refusal)], fallback_text=outcome.refusal)
     label = f"{pub.quarter.label} ({pub.code})"
     c = pub.counts
     counts = facts([
@@ -35,16 +35,16 @@ def publication_card(outcome: Any) -> Element:
     ])
     if not pub.clean:
         headline = REFUSED.format(label=label, problems=plural(len(pub.problems), "problem"))
-        lines = [text(safe(p.line(), 300), spacing="Small") for p in pub.problems[:PROBLEMS_SHOWN]]
+        lines = [text(shorten(p.line(), 300), spacing="Small") for p in pub.problems[:PROBLEMS_SHOWN]]
         if len(pub.problems) > PROBLEMS_SHOWN:
-            lines.append(subtle(escape_text(MORE_PROBLEMS.format(count=len(pub.problems) - PROBLEMS_SHOWN, code=pub.code,
-                                                                 folder=outcome.folder))))
-        body = [heading(escape_text(headline)), counts, container(lines, spacing="Medium", style="attention"),
-                text(escape_text(FIX_THEN_AGAIN), spacing="Medium")]
+            lines.append(subtle(MORE_PROBLEMS.format(count=len(pub.problems) - PROBLEMS_SHOWN, code=pub.code,
+                                                                 folder=outcome.folder)))
+        body = [heading(headline), counts, container(lines, spacing="Medium", style="attention"),
+                text(FIX_THEN_AGAIN, spacing="Medium")]
         return card(body, fallback_text=headline)
     if outcome.refusal:
-        return card([heading(escape_text(SETTINGS_REFUSED)), counts, text(escape_text(outcome.refusal))], fallback_text=outcome.refusal)
+        return card([heading(SETTINGS_REFUSED), counts, text(outcome.refusal)], fallback_text=outcome.refusal)
     headline = PUBLISHED.format(label=label)
-    body = [heading(escape_text(headline)), counts, text(escape_text(WHERE.format(folder=outcome.folder)), spacing="Medium")]
-    body += [subtle(escape_text(note), spacing="Small") for note in pub.notes]
+    body = [heading(headline), counts, text(WHERE.format(folder=outcome.folder), spacing="Medium")]
+    body += [subtle(note, spacing="Small") for note in pub.notes]
     return card(body, fallback_text=headline)

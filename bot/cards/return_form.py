@@ -1,7 +1,7 @@
 """The one-card monitoring return: every question of the check-in as Adaptive Card inputs.
 
 An alternative to answering one question at a time. Schema 1.5 with only 1.2 elements, so
-labels and error messages are TextBlocks (Input `label`/`errorMessage` are 1.3): KPI actuals
+labels and error messages are text blocks (Input `label`/`errorMessage` are 1.3): KPI actuals
 are Input.Number, spend and free text Input.Text, RAG an Input.ChoiceSet. Fields are
 prefilled with what the provider entered (or saved) and show last period's figures as
 placeholders. Input ids are the answer keys of `domain.returns`; the submit button carries
@@ -16,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.cards.elements import card, heading, submit, subtle, text
-from bot.cards.text import escape_text
 from dialogs import return_form_text as say
 from dialogs.checkin_questions import number
 from dialogs.intents import OPEN_RETURN_FORM, SUBMIT_RETURN_FORM
@@ -56,8 +55,8 @@ def return_form_card(
     problems = problems or {}
     previous = ret.previous.answers if ret.previous else {}
     body: list[Card] = [
-        heading(f"{escape_text(ret.period.label)} return \u2014 {escape_text(ret.reference)}"),
-        subtle(f"{escape_text(ret.agreement.title)} \u00b7 due {format_date(ret.period.due)}"),
+        heading(f"{ret.period.label} return \u2014 {ret.reference}"),
+        subtle(f"{ret.agreement.title} \u00b7 due {format_date(ret.period.due)}"),
         text(say.FORM_INTRO),
     ]
     if problems:
@@ -65,14 +64,14 @@ def return_form_card(
         body.append(text(count, color="Attention", weight="Bolder"))
     for kpi in ret.agreement.kpis:
         key = kpi_key(kpi.name)
-        label = say.KPI_LABEL.format(kpi=escape_text(kpi.name), period=escape_text(ret.period.label), target=number(kpi.target))
+        label = say.KPI_LABEL.format(kpi=kpi.name, period=ret.period.label, target=number(kpi.target))
         hint = say.LAST_PERIOD.format(value=previous[key]) if key in previous else say.NUMBER_PLACEHOLDER
         body += _field(label, _number_input(key, form_value(values, key), hint), problems.get(key))
         why = reason_key(kpi.name)
         threshold = number(kpi.target * SHORTFALL_THRESHOLD)
-        body += _field(say.REASON_LABEL.format(kpi=escape_text(kpi.name), threshold=threshold), _text_input(why, values), problems.get(why))
+        body += _field(say.REASON_LABEL.format(kpi=kpi.name, threshold=threshold), _text_input(why, values), problems.get(why))
     body += _field(
-        say.SPEND_IN_PERIOD_LABEL.format(period=escape_text(ret.period.label)),
+        say.SPEND_IN_PERIOD_LABEL.format(period=ret.period.label),
         _text_input(SPEND_IN_PERIOD, values, _money_hint(previous.get(SPEND_IN_PERIOD)), multiline=False),
         problems.get(SPEND_IN_PERIOD),
     )
@@ -82,7 +81,7 @@ def return_form_card(
         problems.get(SPEND_TO_DATE),
     )
     body += _field(say.SPEND_EXPLANATION_LABEL, _text_input(SPEND_EXPLANATION, values), problems.get(SPEND_EXPLANATION))
-    rag_label = say.RAG_LABEL + (f" ({say.LAST_PERIOD.format(value=escape_text(previous[RAG]))})" if RAG in previous else "")
+    rag_label = say.RAG_LABEL + (f" ({say.LAST_PERIOD.format(value=previous[RAG])})" if RAG in previous else "")
     body += _field(rag_label, _rag_input(form_value(values, RAG)), problems.get(RAG))
     body += _field(say.RISKS_LABEL, _text_input(RISKS, values, say.RISKS_PLACEHOLDER), problems.get(RISKS))
     body += _field(say.OUTCOMES_LABEL, _text_input(OUTCOMES, values), problems.get(OUTCOMES))
@@ -104,7 +103,7 @@ def _stored(ret: MonitoringReturn) -> dict[str, str]:
 def _field(label: str, element: Card, problem: str | None) -> list[Card]:
     items = [text(label, weight="Bolder", spacing="Medium"), element]
     if problem:
-        items.append(text(escape_text(problem), color="Attention", spacing="None"))
+        items.append(text(problem, color="Attention", spacing="None"))
     return items
 
 

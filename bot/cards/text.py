@@ -1,10 +1,11 @@
-"""Text that goes into cards: escaping register text and the words cards say.
+"""Text that goes into cards: register text shown as typed, and the words cards say.
 
-Register text (titles, provider names, notes) and text people type are shown in cards
-verbatim. Adaptive Card TextBlocks interpret a Markdown subset, the renderer expands
-`{{DATE(...)}}`, and Teams turns `<at>…</at>` into mentions, so every piece of such text
-goes through `escape_text` before it reaches a card: `**bold**`, `[click](http://evil)` and
-`<at>Everyone</at>` are shown exactly as typed.
+Register text (references, titles, provider names, notes) and text people type are shown in
+cards verbatim. A TextBlock or FactSet would read them as Markdown (`GR-2024-015` is safe there
+only as `GR\\-2024\\-015`, and Teams mobile shows those backslashes), so cards put every piece of
+text in the `TextRun`s of a `RichTextBlock`, which no Teams client reads as Markdown, HTML or a
+mention: `literal_runs` is the one way text becomes card text. The activity `summary` is a plain
+string outside the card and keeps `escape_text`.
 """
 
 from __future__ import annotations
@@ -22,18 +23,33 @@ from domain.values import format_date, format_money
 _MARKDOWN_SPECIALS = frozenset("\\*_[]()#-+`~|!{}")
 _LEADING_LIST_NUMBER = re.compile(r"^(\d+)\.")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_WHITESPACE = re.compile(r"\s+")
+# Between two `{`: the renderers expand `{{DATE(...)}}` and `{{TIME(...)}}` inside one TextRun,
+# never across two, so a run is split there and the braces still read as typed.
+_BETWEEN_BRACES = re.compile(r"(?<=\{)(?=\{)")
 
 ELLIPSIS = "…"
 # People read a card's "by whom and when" as the day it was in the office: London, GMT or BST.
 LONDON = ZoneInfo("Europe/London")
 
 
-def escape_text(value: object) -> str:
-    """Card-safe text that a Markdown renderer shows exactly as `value` reads.
+def literal_runs(value: object) -> list[str]:
+    """The TextRun texts that show `value` exactly as typed, in order.
 
-    Whitespace runs (including line breaks) become single spaces, because a line break
-    inside a cell would let a following `1.` or `-` start a list; other control characters
-    are dropped.
+    Whitespace runs (line breaks too) become one space, as they read in a cell; other control
+    characters are dropped. The characters themselves are never escaped: a TextRun shows them as
+    they are. Only `{{` is split over two runs, so no date function can form.
+    """
+    raw = str(value if value is not None else "")
+    kept = "".join(c for c in raw if c.isspace() or unicodedata.category(c) != "Cc")
+    flat = _WHITESPACE.sub(" ", kept)
+    return [piece for piece in _BETWEEN_BRACES.split(flat) if piece]
+
+
+def escape_text(value: object) -> str:
+    """Text for a plain string Teams may read as Markdown (the activity `summary`), shown as typed.
+
+    Never used inside a card: card text goes in TextRuns (`literal_runs`).
     """
     raw = str(value if value is not None else "")
     text = " ".join("".join(c for c in raw if c.isspace() or unicodedata.category(c) != "Cc").split())
@@ -59,18 +75,13 @@ def shorten(value: object, limit: int) -> str:
     return text[: max(0, limit - 1)].rstrip() + ELLIPSIS
 
 
-def safe(value: object, limit: int) -> str:
-    """Shortened, then escaped: the form every piece of register text takes in a card."""
-    return escape_text(shorten(value, limit))
-
-
 SUMMARY_CHARS = 200
 
 
 def summary_text(value: object) -> str:
     """An activity's `summary` (Teams' notification and chat-list preview): shortened and escaped
     like every other piece of register text, because it carries the same headlines and titles."""
-    return safe(value, SUMMARY_CHARS)
+    return escape_text(shorten(value, SUMMARY_CHARS))
 
 
 def money(amount: Decimal | None) -> str:

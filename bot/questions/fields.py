@@ -32,7 +32,9 @@ FIELD_CUES: list[tuple[str, re.Pattern[str]]] = [
                        r"|\bextension options? (?:left |remaining )?(?:for|on|of)\b"),
     _cue("signed", r"\b(?:what(?:'s| is) (?:the )?)?(?:signed|signature|signing) status(?: (?:of|for|on))?\b|\bwho (?:has )?signed\b"),
     _cue("funding_stream", r"\b(?:which|what)(?:'s| is)? (?:the )?(?:funding )?stream (?:is|does|funds|pays for|for|of)\b"
-                           r"|\bfunding stream (?:for|of|on)\b|\bwho funds\b|\bwhat (?:is|does) (?=.*\bfunded (?:from|by|through)\b)"),
+                           r"|\bfunding stream (?:for|of|on)\b|\bwho funds\b"
+                           # "what is X funded from?" asks for the field; "funded by the VRU" (a stream named after it) is a filter.
+                           r"|\bwhat (?:is|does) (?=.*\bfunded (?:from|by|through)\W*$)"),
     _cue("provider", r"\bwho(?:'s| is)? (?:the )?(?:provider|supplier|grantee|recipient)(?: (?:for|of|on))?\b|\bwho (?:delivers|provides|holds)\b"),
     _cue("area", r"\b(?:which|what) (?:area|borough|district|local authority|place) (?:is|does|do|did)\b|\b(?:area|borough|district) (?:of|for)\b"),
     _cue("category", r"\b(?:which|what) (?:service )?(?:category|type of service|kind of service) (?:is|does)\b|\b(?:service )?category (?:of|for)\b"),

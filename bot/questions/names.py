@@ -222,7 +222,10 @@ class Vocabulary:
         if exact_only:
             return found
         size = len(said.split())
-        for length in (size - 1, size, size + 1):
+        # A name of as many words as were said, or one more ("saferlondon" for Safer London), never one
+        # fewer: "Safer London kangaroo" or "Violence volcano Reduction Unit" would read a word that is
+        # not in the name into it, and the question would be answered as if it had not been said.
+        for length in (size, size + 1):
             texts = self._fuzzy_texts.get(length)
             if not texts:
                 continue

@@ -22,7 +22,8 @@ ASPECT_CUES = _cues(
     ("manager", r"\b(?:who(?:'s| is)? (?:the )?contract manager(?: for| of| on)?|who manages|who is managing|contract manager (?:for|of|on)|managed by whom)\b"),
     ("end", r"\bwhen (?:does|do|did|will|is) (?=.*\b(?:end|expire|finish|run out|due to end|ending|expiring|finishing|come to an end)\b)"),
     ("start", r"\bwhen (?:does|do|did|will|is) (?=.*\b(?:start|begin|commence|go live|starting|beginning)\b)"),
-    ("value", r"\b(?:how much is|what is|what's) (?=.*\bworth\b)|\bworth\b(?= *$)"),
+    # "what is X worth?": `worth` ends the question; "worth … at least £250k" is a money limit, not this.
+    ("value", r"\b(?:how much is|what is|what's) (?=.*\bworth\W*$)|\bworth\b(?=\W*$)"),
     ("details", r"\b(?:tell me about|details (?:of|for|on|about)|show me details (?:of|for)|what do you know about|information (?:on|about)|info (?:on|about)|look up|lookup)\b"),
 )
 

@@ -1,9 +1,10 @@
-"""Alert and digest cards: valid Adaptive Cards, escaped text, the right buttons for each reader."""
+"""Alert and digest cards: valid Adaptive Cards, text as typed, the right buttons for each reader."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from card_reading import facts_of
 from test_cards_schema import TYPES_1_2, as_old_clients_see_it, load_validator, types_in, without_teams_keys
 
 from bot.cards.alerts import OPEN_AGREEMENT, SNOOZE, START_RETURN, render
@@ -72,11 +73,13 @@ def test_providers_get_only_start_my_return() -> None:
     assert read_alert_action(button["data"]) == StartReturn("REF-001")
 
 
-def test_register_text_is_escaped_in_alert_cards() -> None:
-    """A title with Markdown and a mention is shown as typed, never as markup."""
-    card = render([entry(message="**Urgent** <at>Everyone</at> [click](http://evil.example)")])
-    message = card["body"][1]["text"]
-    assert message == r"\*\*Urgent\*\* &lt;at&gt;Everyone&lt;/at&gt; \[click\]\(http://evil.example\)"
+def test_register_text_is_shown_as_typed_in_alert_cards() -> None:
+    """A title with Markdown and a mention is literal text (a TextRun), with no backslash or entity."""
+    typed = "**Urgent** <at>Everyone</at> [click](http://evil.example) GR-2024-015"
+    card = render([entry(message=typed, details=[["Title", typed]])])
+    message = card["body"][1]
+    assert message["type"] == "RichTextBlock" and [run["text"] for run in message["inlines"]] == [typed]
+    assert facts_of(card)["Title"] == typed
 
 
 def test_forged_alert_buttons_are_not_acted_on() -> None:

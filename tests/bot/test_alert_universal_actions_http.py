@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from card_reading import block_text
 from conftest import STAFF_ID, RunningBot
 from test_alert_decisions_http import END, KIT_ID, bot, extendable_url, reference, stored  # noqa: F401
 from test_cards_schema import load_validator, without_teams_keys
@@ -69,7 +70,7 @@ async def execute(running: RunningBot, action: dict[str, Any], sender: str, trig
 
 
 def text_of(card: dict[str, Any]) -> str:
-    return " ".join(str(b.get("text", "")) for b in card["body"]).replace("\\", "")
+    return " ".join(block_text(b) for b in card["body"])
 
 
 async def test_one_press_becomes_the_outcome_for_everyone_and_a_stale_press_is_refused(bot: RunningBot) -> None:  # noqa: F811

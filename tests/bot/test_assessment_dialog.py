@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from card_reading import block_text, facts_of
 from returns_chat import MANAGER, NORTH, SAFE, ReturnsChat
 from returns_data import add_agreements
 from sqlalchemy import select
@@ -39,7 +40,7 @@ async def test_staff_see_returns_awaiting_assessment_with_an_assess_button(chat:
     """The list card names each submitted return and offers Assess."""
     replies = await chat.say("returns awaiting assessment", who=MANAGER)
     card = replies[-1].card
-    assert card is not None and "Returns awaiting assessment: 1" in card["body"][0]["text"]
+    assert card is not None and "Returns awaiting assessment: 1" in block_text(card["body"][0])
     row = next(e for e in card["body"] if e["type"] == "Container")
     assert row["items"][-1]["actions"][0]["data"] == {"action": "assess_return", "return_id": await return_id(chat)}
 
@@ -56,7 +57,7 @@ async def test_the_assessment_card_shows_targets_previous_period_and_the_rating_
     assert replies[-1].text == say.ASSESS_PROMPT
     card = replies[-1].card
     assert card is not None
-    facts = {f["title"]: f["value"] for f in card["body"][2]["facts"]}
+    facts = facts_of(card)
     assert facts["referrals"] == "95 (target 120, 79%)"
     assert facts["Reason for referrals"] == "Two advisers off sick"
     ratings = next(e for e in card["body"] if e.get("id") == "rating")

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from card_reading import block_text
 from returns_chat import MANAGER, SAFE, ReturnsChat
 from returns_data import add_agreements
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -46,7 +47,7 @@ def field_value(card: dict[str, Any], field_id: str) -> Any:
 
 
 def card_texts(card: dict[str, Any]) -> list[str]:
-    return [e.get("text", "") for e in card["body"]]
+    return [block_text(e) for e in card["body"]]
 
 
 async def decisions_audited(chat: ReturnsChat) -> list[tuple[str, str]]:

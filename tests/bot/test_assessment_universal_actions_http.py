@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from card_reading import block_text
 from test_cards_schema import load_validator, without_teams_keys
 from test_checkin_http import BOT, PROVIDER_ID, STAFF_ID, TENANT, Bot, bot  # noqa: F401
 
@@ -60,7 +61,7 @@ def button(card: dict[str, Any], title: str) -> dict[str, Any]:
 
 
 def words(card: dict[str, Any]) -> str:
-    return " ".join(str(e.get("text", "")) for e in card["body"]).replace("\\", "")
+    return " ".join(block_text(e) for e in card["body"])
 
 
 async def state_and_audit(bot: Bot, register_url: str, return_id: int) -> tuple[str, list[str]]:  # noqa: F811

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from card_reading import block_text
 from returns_chat import MANAGER, SAFE, ReturnsChat
 from returns_data import add_agreements, agreement
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -37,7 +38,7 @@ async def submit_many(chat: ReturnsChat) -> None:
 
 
 def rows(card: dict) -> list[str]:
-    return [item["items"][0]["text"].replace("\\", "") for item in card["body"] if item["type"] == "Container"]
+    return [block_text(item["items"][0]) for item in card["body"] if item["type"] == "Container"]
 
 
 async def test_every_waiting_return_is_reachable_page_by_page_oldest_due_first(engine: AsyncEngine) -> None:
@@ -49,7 +50,7 @@ async def test_every_waiting_return_is_reachable_page_by_page_oldest_due_first(e
     pages = 0
     while card is not None:
         pages += 1
-        assert card["body"][0]["text"] == f"Returns awaiting assessment: {COUNT}"
+        assert block_text(card["body"][0]) == f"Returns awaiting assessment: {COUNT}"
         assert len(rows(card)) <= 10
         for item in card["body"]:
             if item["type"] == "Container":
@@ -70,11 +71,11 @@ async def test_the_newly_submitted_return_is_marked_and_counted(engine: AsyncEng
     await submit_many(chat)
     card = (await chat.say("returns awaiting assessment", who=MANAGER))[-1].card
     assert card is not None
-    assert card["body"][1]["text"] == "1 newly submitted (in the last 7 days). Oldest due first."
+    assert block_text(card["body"][1]) == "1 newly submitted (in the last 7 days). Oldest due first."
     marked: list[str] = []
     page = 0
     while True:
-        marked += [row for row in rows(card) if row.endswith("· **New**")]
+        marked += [row for row in rows(card) if row.endswith("· New")]
         following = next((a["data"] for a in card.get("actions", []) if a["title"] == "Next"), None)
         if following is None:
             break

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from card_reading import fact_rows
 from card_samples import decided, submitted_return
 from returns_data import add_agreements
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -40,8 +41,7 @@ def test_every_decided_card_names_the_london_day(moment: datetime, london: str) 
     assert f"by Grace Okafor, {london}, rated" in checkin.assessed_line(assessed)
     submitted = replace(submitted_return(), submitted_at=moment)  # type: ignore[type-var]
     assert checkin.submitted_line(submitted) == f"Submitted by Sam Patel, {london}"
-    facts = next(e for e in checkin.submission_notification(submitted)["body"] if e["type"] == "FactSet")
-    assert {f["title"]: f["value"] for f in facts["facts"]}["Submitted by"] == f"Sam Patel, {london}"
+    assert dict(fact_rows(checkin.submission_notification(submitted)))["Submitted by"] == f"Sam Patel, {london}"
 
 
 def test_a_moment_with_no_zone_is_read_as_utc() -> None:

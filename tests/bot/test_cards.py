@@ -6,6 +6,8 @@ import json
 from datetime import date
 from decimal import Decimal
 
+import card_reading as reading
+from card_reading import facts_of
 from card_samples import (
     TODAY,
     agreement,
@@ -32,26 +34,8 @@ from domain.answers import Answer, Match
 
 
 def texts(card: dict) -> list[str]:
-    """Every text a reader sees in the card (TextBlocks, facts and button titles), in order."""
-    found: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                found.append(node["text"])
-            if node.get("type", "").startswith("Action."):
-                found.append(node["title"])
-            for fact in node.get("facts", ()):
-                found.extend([fact["title"], fact["value"]])
-            for key, value in node.items():
-                if key not in ("facts", "data"):
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return found
+    """Every text a reader sees in the card (text blocks, facts and button titles), in order."""
+    return reading.texts(card, with_buttons=True)
 
 
 def buttons(node: object) -> list[dict]:
@@ -69,12 +53,8 @@ def buttons(node: object) -> list[dict]:
 
 
 def shown(card: dict) -> str:
-    """The card's text as a reader sees it: Markdown escapes and entities undone."""
-    import html
-    import re
-
-    joined = "\n".join(texts(card))
-    return html.unescape(re.sub(r"\\(.)", r"\1", joined))
+    """The card's text as a reader sees it: every block's runs, one block a line."""
+    return "\n".join(texts(card))
 
 
 def test_every_card_sets_schema_version_and_full_width() -> None:
@@ -211,9 +191,8 @@ def test_a_loose_name_that_fits_several_agreements_lists_them_all() -> None:
 def test_agreement_card_shows_everything_a_contract_manager_asks_about() -> None:
     """Contacts, dates, extensions left, KPIs, signature, status and funding, labelled."""
     match = one_agreement_answer().matches[0]
-    facts = {f["title"]: f["value"] for block in agreement_card(match, TODAY)["body"] if block["type"] == "FactSet" for f in block["facts"]}
     card_text = shown(agreement_card(match, TODAY))
-    plain = {title: shown({"body": [{"type": "TextBlock", "text": value}]}) for title, value in facts.items()}
+    plain = facts_of(agreement_card(match, TODAY))
     assert plain["Provider"] == "St Giles Trust"
     assert plain["Funding stream"] == "Commissioner's Safety Fund"
     assert plain["Area"] == "pan-London"
@@ -257,7 +236,7 @@ def test_agreement_card_with_a_clean_record_shows_no_problem_heading() -> None:
 def test_agreement_card_says_not_recorded_for_gaps() -> None:
     """A register gap reads "not recorded", never a blank or "None"."""
     bare = agreement(3, contact_name="", contact_email="", contract_manager="", funding_stream="", value=None, end_date=None, extension_options=(), signed="")
-    facts = {f["title"]: f["value"] for block in agreement_card(bare, TODAY)["body"] if block["type"] == "FactSet" for f in block["facts"]}
+    facts = facts_of(agreement_card(bare, TODAY))
     assert facts["Provider contact"] == facts["Contact email"] == facts["Contract manager"] == words.NOT_RECORDED
     assert facts["Signed"] == words.NOT_RECORDED
     assert facts["Value"] == words.NO_VALUE
@@ -278,8 +257,7 @@ def test_agreement_card_says_when_an_agreement_has_ended_or_not_started() -> Non
 def test_extension_options_all_used_say_none_left() -> None:
     """`1` extended by a year has no options left."""
     used = agreement(4, extension_options=(1,), end_date=date(2026, 3, 31), extended_to=date(2027, 3, 31))
-    facts = {f["title"]: f["value"] for block in agreement_card(used, TODAY)["body"] if block["type"] == "FactSet" for f in block["facts"]}
-    assert shown({"body": [{"type": "TextBlock", "text": facts["Extension options"]}]}) == "1, none left"
+    assert facts_of(agreement_card(used, TODAY))["Extension options"] == "1, none left"
 
 
 def test_not_understood_card_is_honest_and_offers_examples_as_buttons() -> None:

@@ -1,4 +1,4 @@
-"""Return cards: valid Adaptive Cards, provider text escaped, small enough for Teams."""
+"""Return cards: valid Adaptive Cards, provider text shown as typed, small enough for Teams."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from card_reading import block_text, facts_of, texts
 from test_cards_schema import as_old_clients_see_it
 
 from bot.cards import checkin as checkin_cards
@@ -70,11 +71,6 @@ CARDS = {
 }
 
 
-def facts_of(card: dict) -> dict[str, str]:
-    factset = next(e for e in card["body"] if e["type"] == "FactSet")
-    return {f["title"]: f["value"] for f in factset["facts"]}
-
-
 def validator(name: str) -> jsonschema.Validator:
     schema = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
     return jsonschema.validators.validator_for(schema)(schema)
@@ -92,10 +88,13 @@ def test_return_cards_are_valid_adaptive_cards_at_1_5_and_1_2(name: str) -> None
 
 
 @pytest.mark.parametrize("name", sorted(CARDS))
-def test_provider_text_is_shown_escaped_never_as_markup_or_mentions(name: str) -> None:
-    """Text a provider typed reaches staff as plain text: no mention tags, links or date functions."""
-    text = json.dumps(CARDS[name])
-    assert "<at>" not in text and "](http" not in text and "{{DATE" not in text
+def test_provider_text_is_shown_as_typed_never_as_markup_or_mentions(name: str) -> None:
+    """Text a provider typed reaches staff as literal runs: no mention entity, no Markdown block, no date function."""
+    card = CARDS[name]
+    raw = json.dumps(card)
+    assert "entities" not in raw and '"TextBlock"' not in raw and '"FactSet"' not in raw and "{{DATE" not in raw
+    if name != "awaiting":
+        assert " ".join(HOSTILE.split()) in "\n".join(texts(card))
 
 
 @pytest.mark.parametrize("name", sorted(CARDS))
@@ -111,7 +110,7 @@ def test_the_channel_notification_has_rag_kpis_spend_profile_and_flags() -> None
     assert facts["Period"] == "Q2 2026/27" and facts["RAG"] == "Red"
     assert facts["referrals"] == "95 (target 120, 79%)"
     assert facts["Spend to date"].startswith("£10,000 (20% of the £50,")
-    flags = " ".join(e["text"] for e in card["body"][-1]["items"])
+    flags = " ".join(texts(card["body"][-1]))
     assert "Provider rates the service Red" in flags and "Underspend" in flags
 
 
@@ -123,12 +122,12 @@ def test_the_assessment_card_compares_with_the_previous_period() -> None:
 
 def test_the_awaiting_list_pages_through_every_return() -> None:
     """A long list is never cut: the page says where it is, and Next goes on."""
-    texts = [e.get("text", "") for e in CARDS["awaiting"]["body"]]
-    assert texts[0] == "Returns awaiting assessment: 25"
-    assert "Showing 1\u201310 of 25." in texts
+    shown = [block_text(e) for e in CARDS["awaiting"]["body"]]
+    assert shown[0] == "Returns awaiting assessment: 25"
+    assert "Showing 1\u201310 of 25." in shown
     assert [a["title"] for a in CARDS["awaiting"]["actions"]] == ["Next"]
     last = checkin_cards.awaiting_card([RETURN] * 25, page=2)
-    assert "Showing 21\u201325 of 25." in [e.get("text", "") for e in last["body"]]
+    assert "Showing 21\u201325 of 25." in [block_text(e) for e in last["body"]]
     assert [a["data"] for a in last["actions"]] == [{"action": "awaiting_assessment", "page": 1}]
 
 
@@ -153,7 +152,7 @@ def test_a_decided_assessment_card_says_who_decided_when_with_no_buttons() -> No
 
     assessed = replace(QUERIED, assessed_by="grace.okafor@mopac.example", assessed_at=datetime(2026, 12, 3, 10, tzinfo=UTC))
     card = checkin_cards.assessed_card(assessed)
-    assert card["body"][2]["text"] == "Queried by Grace Okafor, 3 Dec 2026, rated Inadequate"
+    assert block_text(card["body"][2]) == "Queried by Grace Okafor, 3 Dec 2026, rated Inadequate"
     assert "actions" not in card and card["refresh"]["action"]["data"] == {"action": "assess_refresh", "return_id": 2}
 
 

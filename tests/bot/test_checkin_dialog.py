@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from card_reading import facts_of
 from returns_chat import MANAGER, NORTH, NOT_MINE, SAFE, STRANGER, ReturnsChat
 from returns_data import add_agreements
 from sqlalchemy import select
@@ -84,8 +85,7 @@ async def test_a_provider_completes_and_submits_a_return(chat: ReturnsChat, engi
     }
     assert [o.rule for o in outbox] == ["return_submitted"]
     assert outbox[0].reference == "OPCC-2023-014" and outbox[0].payload["card"]["type"] == "AdaptiveCard"
-    fact_set = next(e for e in outbox[0].payload["card"]["body"] if e["type"] == "FactSet")
-    facts = {f["title"]: f["value"] for f in fact_set["facts"]}
+    facts = facts_of(outbox[0].payload["card"])
     assert facts["Submitted by"] == f"{SAFE.actor}, {row.submitted_at:%-d %b %Y}"
 
 
@@ -255,7 +255,7 @@ async def test_change_an_answer_from_the_summary(chat: ReturnsChat) -> None:
     assert await chat.last("90") == "Referrals: 90 is below 80% of the target of 120. What is the reason?"
     summary = await chat.say("Referral partner closed")
     assert summary[-1].text == say.SUMMARY_PROMPT
-    facts = {f["title"]: f["value"] for f in summary[-1].card["body"][2]["facts"]}  # type: ignore[index]
+    facts = facts_of(summary[-1].card)
     assert facts["referrals"].startswith("90 (target 120, 75%)")
     assert facts["Reason for referrals"] == "Referral partner closed"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import card_reading as reading
 from card_samples import digest_entries
 from test_cards_schema import TYPES_1_2, load_validator, types_in, without_teams_keys
 
@@ -15,26 +16,17 @@ from storage.outbox import OutboxEntry
 
 
 def texts(node: object) -> list[str]:
-    """Every TextBlock's text, in reading order."""
-    found: list[str] = []
-    if isinstance(node, dict):
-        if node.get("type") == "TextBlock":
-            found.append(str(node["text"]).replace("\\", ""))
-        for key in ("body", "items", "columns", "actions"):
-            for child in node.get(key) or []:
-                found += texts(child)
-        if isinstance(node.get("card"), dict):
-            found += texts(node["card"])
-    return found
+    """Every text block's text, in reading order (the Show all card's too)."""
+    return reading.texts(node)
 
 
 def lines(node: object) -> list[dict]:
-    """The digest's alert lines (ColumnSets you press to open the agreement), in order."""
+    """The digest's alert lines (ColumnSets, or runs behind Show all, you press to open the agreement), in order."""
     found: list[dict] = []
     if isinstance(node, dict):
         if "selectAction" in node:
             found.append(node)
-        for key in ("body", "items", "actions"):
+        for key in ("body", "items", "actions", "inlines"):
             for child in node.get(key) or []:
                 found += lines(child)
         if isinstance(node.get("card"), dict):
@@ -68,7 +60,7 @@ def test_groups_are_headed_by_count_and_rule_and_the_most_urgent_come_first() ->
     words = texts({"body": card["body"]})
     assert words[0] == "Deadline alerts, 22 Nov 2026"
     assert words[1].startswith("105 alerts, most urgent first.")
-    headings = [block["items"][0]["text"] for block in card["body"][2:]]
+    headings = [reading.block_text(block["items"][0]) for block in card["body"][2:]]
     assert headings == [
         "40 monitoring returns overdue", "15 returns waiting for assessment", "30 agreements end soon",
         "6 extension decisions overdue", "4 grants ending: tell the providers", "10 extensions to decide",

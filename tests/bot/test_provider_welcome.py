@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import pytest
+from card_reading import block_text, fact_rows
 from conftest import PROVIDER_ID, STAFF_ID, RunningBot
 from returns_chat import MANAGER, NOT_MINE, SAFE, ReturnsChat
 from returns_data import add_agreements, agreement
@@ -33,11 +34,10 @@ async def test_a_provider_installing_the_app_gets_their_own_welcome(local_bot: R
     """What they can type, the agreements they report on and the next return, not the staff welcome."""
     card = await install(local_bot, PROVIDER_ID)
     text = words(card)
-    assert card["body"][0]["text"] == "Welcome, Safe Harbour"
+    assert block_text(card["body"][0]) == "Welcome, Safe Harbour"
     buttons = [item["actions"][0]["data"]["question"] for item in card["body"][2]["items"]]
     assert buttons == ["check in", "my returns", "what's due"]
-    facts = next(e for e in card["body"] if e["type"] == "FactSet")["facts"]
-    assert [f["title"].replace("\\", "") for f in facts] == ["OPCC-2023-014", "OPCC-2024-031"]
+    assert [title for title, _ in fact_rows(card)] == ["OPCC-2023-014", "OPCC-2024-031"]
     assert "Next return due" in text and "Q3 2026/27 return, due 15 Jan 2027 (not open yet)" in text
     assert "which grants expire this quarter?" not in text  # the staff welcome's examples
 
@@ -45,7 +45,7 @@ async def test_a_provider_installing_the_app_gets_their_own_welcome(local_bot: R
 async def test_staff_still_get_the_register_welcome(local_bot: RunningBot) -> None:
     card = await install(local_bot, STAFF_ID)
     assert "which grants expire this quarter?" in words(card)
-    assert not card["body"][0]["text"].startswith("Welcome, ")
+    assert not block_text(card["body"][0]).startswith("Welcome, ")
 
 
 @pytest.fixture
@@ -59,8 +59,8 @@ async def test_whats_due_lists_the_returns_a_provider_can_send_oldest_first(chat
     (reply,) = await chat.say("What's due?")
     assert reply.card is not None
     rows = [e["items"] for e in reply.card["body"][1:]]
-    lines = [row[0]["text"].replace("\\", "") for row in rows]
-    assert reply.card["body"][0]["text"] == "4 returns to send"
+    lines = [block_text(row[0]) for row in rows]
+    assert block_text(reply.card["body"][0]) == "4 returns to send"
     assert [row[1]["actions"][0]["title"] for row in rows] == [
         "Start OPCC-2023-014 Q1 2026/27", "Start OPCC-2024-031 Q1 2026/27", "Start OPCC-2023-014 Q2 2026/27",
         "Start OPCC-2024-031 Q2 2026/27",
@@ -76,11 +76,15 @@ async def test_whats_due_from_staff_is_a_register_question(chat: ReturnsChat) ->
     assert await chat.last("what's due", who=MANAGER) == NOT_MINE
 
 
-def test_the_welcome_card_says_when_nothing_is_due_and_escapes_register_text() -> None:
+def test_the_welcome_card_says_when_nothing_is_due_and_shows_register_text_as_typed() -> None:
+    """A title like `**bold** <at>Everyone</at>` is a literal run: no mention entity, no Markdown block."""
     hostile = agreement(title="**bold** <at>Everyone</at>")
     card = provider_welcome_card([SAFE.providers[0]], [hostile], [])
     text = words(card)
-    assert "No returns are due right now." in text and "<at>" not in text
+    assert "No returns are due right now." in text and "entities" not in text and '"TextBlock"' not in text
+    assert ("OPCC-2023-014", "**bold** <at>Everyone</at>") in fact_rows(card)
     period = MonitoringPeriod("Q2 2026/27", date(2026, 7, 1), date(2026, 9, 30), date(2026, 10, 15))
     due = due_card([DueReturn(hostile, period, "in_progress")])
-    assert due["body"][1]["items"][1]["actions"][0]["title"] == "Continue OPCC-2023-014 Q2 2026/27" and "<at>" not in words(due)
+    line, button = due["body"][1]["items"]
+    assert button["actions"][0]["title"] == "Continue OPCC-2023-014 Q2 2026/27"
+    assert block_text(line).startswith("OPCC-2023-014 **bold** <at>Everyone</at>: Q2 2026/27 return")

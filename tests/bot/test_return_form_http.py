@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession, ClientTimeout
 from aiohttp.test_utils import TestServer
+from card_reading import block_text
 from conftest import import_into
 from sqlalchemy import select
 from stand_ins.connector import StandInConnector
@@ -20,7 +21,6 @@ from test_checkin_http import LATER, NORTHSIDE_ID, PROVIDER_ID, Bot
 
 from bot.app import create_app
 from bot.cards import checkin as checkin_cards
-from bot.cards.text import escape_text
 from bot.settings import Settings
 from dialogs import checkin_text as say
 from dialogs import return_form_text as form_say
@@ -95,8 +95,8 @@ def messages(form: dict[str, Any]) -> dict[str, str]:
     for element in form["body"]:
         if element["type"].startswith("Input."):
             last_input = element["id"]
-        elif element.get("color") == "Attention" and last_input is not None:
-            found[last_input] = element["text"]
+        elif last_input is not None and any(run.get("color") == "Attention" for run in element.get("inlines", ())):
+            found[last_input] = block_text(element)
     return found
 
 
@@ -128,10 +128,10 @@ async def test_a_form_with_three_mistakes_comes_back_marked_and_keeps_the_valid_
     assert [r.text for r in replies] == [form_say.FORM_PROBLEMS]
     again = replies[-1].cards[0]
     assert messages(again) == {
-        kpi_key("households supported"): escape_text("\u201clots\u201d isn't a number. Type the number as digits, like 120."),
-        reason_key("sessions"): escape_text(form_say.MISSING_REASON.format(kpi="sessions", actual="50", target="100")),
-        "spend_explanation": escape_text(
-            form_say.MISSING_EXPLANATION.format(warning="Spend to date of £300,000 is above the agreement value of £250,000.")
+        kpi_key("households supported"): "\u201clots\u201d isn't a number. Type the number as digits, like 120.",
+        reason_key("sessions"): form_say.MISSING_REASON.format(kpi="sessions", actual="50", target="100"),
+        "spend_explanation": form_say.MISSING_EXPLANATION.format(
+            warning="Spend to date of £300,000 is above the agreement value of £250,000."
         ),
     }
     assert {e["id"]: e.get("value") for e in again["body"] if e["type"].startswith("Input.")}["outcomes"] == GOOD["outcomes"]

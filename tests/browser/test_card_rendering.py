@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from card_samples import HOSTILE_PROVIDER, HOSTILE_TITLE, expiring_answer, sample_cards
+from card_samples import HOSTILE_NOTES, HOSTILE_PROVIDER, HOSTILE_TITLE, LITERAL_TEXTS, expiring_answer, sample_cards
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).parent
@@ -114,18 +114,31 @@ def test_pressing_show_more_sends_the_next_page(browser_page: object) -> None:
 
 
 def test_escaped_register_text_is_shown_literally(browser_page: object) -> None:
-    """Markdown, HTML and mentions in register text appear as typed, with no links or bold."""
-    result = render(browser_page, CARDS["answer-escaped"])
-    text = result["text"]
-    assert HOSTILE_TITLE in text
-    assert " ".join(HOSTILE_PROVIDER.split()) in text
-    assert "OPCC-**7**" in text
-    assert "provider “<at>Everyone</at>”" in text
-    counts = browser_page.evaluate(  # type: ignore[attr-defined]
-        "() => ['a', 'strong', 'em', 'script', 'at', 'code', 'h1', 'ol', 'ul', 'blockquote']"
-        ".map(tag => document.querySelectorAll('#card ' + tag).length)"
+    """Register text renders exactly as typed: each cell's text equals the register's, with no links, bold or mentions.
+
+    `GR-2024-015`, brackets, `&`, `*`, `_`, a leading `1.` or `-`, `<at>` and `{{DATE(...)}}` show
+    character for character (no backslash, no entity), in the list and in the one-agreement card.
+    """
+    hostile = (HOSTILE_TITLE, " ".join(HOSTILE_PROVIDER.split()))
+    for name, expected in (("answer-escaped", (*LITERAL_TEXTS, *hostile)), ("agreement-escaped", LITERAL_TEXTS)):
+        result = render(browser_page, CARDS[name], screenshot=name)
+        assert result["errors"] == [] and result["console"] == []
+        blocks = browser_page.evaluate(  # type: ignore[attr-defined]
+            "() => [...document.querySelectorAll('#card .ac-richTextBlock')].map(block => block.textContent)"
+        )
+        for typed in expected:
+            assert typed in blocks or any(block.startswith(typed + " ·") for block in blocks), (name, typed)
+        assert "\\" not in result["text"] and "&amp;" not in result["text"] and "&lt;" not in result["text"]
+        counts = browser_page.evaluate(  # type: ignore[attr-defined]
+            "() => ['a', 'strong', 'em', 'script', 'at', 'code', 'h1', 'ol', 'ul', 'li', 'blockquote', 'p']"
+            ".map(tag => document.querySelectorAll('#card ' + tag).length)"
+        )
+        assert counts == [0] * 12, name
+    notes = browser_page.evaluate(  # type: ignore[attr-defined]
+        "() => [...document.querySelectorAll('#card .ac-richTextBlock')].map(block => block.textContent)"
+        ".filter(text => text.startsWith('Notes: '))"
     )
-    assert counts == [0] * 10
+    assert notes == ["Notes: " + " ".join(HOSTILE_NOTES.split())]  # the date function is not expanded either
 
 
 def test_agreement_card_shows_contacts_extensions_and_problems(browser_page: object) -> None:

@@ -53,8 +53,10 @@ class Received:
 
         def walk(node: Any) -> None:
             if isinstance(node, dict):
-                if node.get("type") == "TextBlock" and node.get("size") == "Medium" and ": " in str(node.get("text")):
-                    found.append(str(node["text"]).replace("\\", ""))
+                runs = (node.get("inlines") or []) if node.get("type") == "RichTextBlock" else []
+                line = "".join(str(run.get("text", "")) for run in runs)
+                if runs and runs[0].get("size") == "Medium" and ": " in line:
+                    found.append(line)
                 for key in ("body", "items", "columns"):
                     for child in node.get(key) or []:
                         walk(child)
@@ -77,7 +79,7 @@ class Received:
                 question = str(((node.get("selectAction") or {}).get("data") or {}).get("question", ""))
                 if question.startswith("tell me about "):
                     found.append(question.removeprefix("tell me about "))
-                for key in ("body", "items", "columns", "actions"):
+                for key in ("body", "items", "columns", "actions", "inlines"):
                     for child in node.get(key) or []:
                         walk(child)
                 if isinstance(node.get("card"), dict):

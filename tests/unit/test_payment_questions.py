@@ -133,7 +133,7 @@ def test_the_answer_card_lists_each_late_instalment() -> None:
 
     answer = QuestionEngine(LONDON, payments=LONDON_PAYMENTS).answer("which payments are late?", TODAY)
     card = json.dumps(answer_card(answer, today=TODAY), ensure_ascii=False)
-    assert "MOPAC\\\\-2026\\\\-001: £10,000 due 1 Oct 2026 \\\\(overdue\\\\)" in card  # Markdown-escaped, as cards are
+    assert '"MOPAC-2026-001: £10,000 due 1 Oct 2026 (overdue)"' in card  # as typed: cards hold literal text
 
 
 async def test_late_payments_in_teams_do_not_count_easter_as_working_days() -> None:
