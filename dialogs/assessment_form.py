@@ -126,6 +126,17 @@ class AssessmentForm:
             return FormReply(say.ASSESS_PROMPT, self._cards.assessment_card(ret))
         return FormReply("", self._cards.assessed_card(ret))
 
+    async def notice(self, participant: Participant, data: Mapping[str, Any]) -> FormReply:
+        """The channel's notice of a submitted return as it stands now: Assess, or the outcome (staff only)."""
+        if not participant.is_staff:
+            return FormReply(say.STAFF_ONLY)
+        ret = await self._load(data.get("return_id"))
+        if ret is None:
+            return FormReply(say.UNKNOWN_RETURN)
+        posted_for = data.get("round")
+        card = self._cards.submission_notification(ret, posted_for=posted_for if isinstance(posted_for, str) else None)
+        return FormReply("", card)
+
     def already_decided(self, ret: MonitoringReturn) -> FormReply:
         """A press on a card decided elsewhere: nothing changes, and it says what stands."""
         if ret.assessed_by:

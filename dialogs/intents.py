@@ -34,6 +34,8 @@ AWAITING_ACTION = "awaiting_assessment"
 ASSESS_REFRESH = "assess_refresh"
 # Teams asking for a return's summary card as it stands now (Universal Actions refresh).
 RETURN_REFRESH = "return_refresh"
+# Teams asking for the channel's notice of a submitted return as it stands now.
+NOTICE_REFRESH = "return_notice_refresh"
 RETURN_ACTIONS = (SUBMIT_RETURN, CHANGE_ANSWER, SAVE_RETURN)
 # The one-card return form: open it, and send it back filled in.
 OPEN_RETURN_FORM = "open_return_form"

@@ -29,6 +29,7 @@ from dialogs.intents import (
     AWAITING_ASSESSMENT,
     CHANGE_ANSWER,
     CHECK_IN,
+    NOTICE_REFRESH,
     OPEN_RETURN_FORM,
     RETURN_BUTTON,
     RETURN_REFRESH,
@@ -187,6 +188,8 @@ class ReturnsConversation:
             return await self._assessment.current(participant, data.get("return_id"))
         if action == RETURN_REFRESH:
             return await self._submission.current(participant, data)
+        if action == NOTICE_REFRESH:
+            return await self._assessment.notice(participant, data)
         if action == SUBMIT_RETURN:
             reply = await self._submission.take(participant, data)
             if reply.recorded and context is not None:

@@ -26,6 +26,7 @@ from dialogs.intents import (
     ASSESS_RETURN,
     AWAITING_ACTION,
     CHANGE_ANSWER,
+    NOTICE_REFRESH,
     RETURN_REFRESH,
     SAVE_RETURN,
     START_RETURN,
@@ -124,8 +125,15 @@ def submitted_card(ret: MonitoringReturn, *, note: str = "") -> Card:
     return built
 
 
-def submission_notification(ret: MonitoringReturn) -> Card:
-    """The contracts channel's notice of a submitted return: RAG, KPIs vs targets, spend, flags."""
+def submission_notification(ret: MonitoringReturn, *, posted_for: str | None = None) -> Card:
+    """The contracts channel's notice of a submitted return: RAG, KPIs vs targets, spend, flags.
+
+    It refreshes (Universal Actions), so once anyone assesses the return everyone in the channel
+    sees the outcome in place of Assess. `posted_for` is the submission round the notice was posted
+    for (when it is not the return's latest, the return has been submitted again since).
+    """
+    if posted_for is None:
+        posted_for = submission_round(ret.submitted_at)
     body = [
         heading(f"Monitoring return submitted: {ret.reference}"),
         subtle(f"{ret.agreement.title} \u00b7 {ret.provider}"),
@@ -142,8 +150,17 @@ def submission_notification(ret: MonitoringReturn) -> Card:
     _rag_colour(body, ret)
     flags = return_flags(ret)
     body.append(_flags_block(flags) if flags else subtle("No flags."))
-    actions = [submit("Assess", {"action": ASSESS_RETURN, "return_id": ret.id})]
-    return card(body, actions, fallback_text=f"{ret.reference} {ret.period.label} return submitted")
+    actions = []
+    if posted_for != submission_round(ret.submitted_at):
+        body.append(text(f"Submitted again on {_when(ret.submitted_at)}: assess it from the newer notice.", weight="Bolder"))
+    elif ret.state in (ACCEPTED, QUERIED) and ret.assessed_by:
+        body.append(text(escape_text(assessed_line(ret)), weight="Bolder", color="Good" if ret.state == ACCEPTED else "Warning"))
+    else:
+        actions.append(submit("Assess", {"action": ASSESS_RETURN, "return_id": ret.id}))
+    built = card(body, actions, fallback_text=f"{ret.reference} {ret.period.label} return submitted")
+    data = {"action": NOTICE_REFRESH, "return_id": ret.id, "round": posted_for}
+    built["refresh"] = {"action": {"type": "Action.Execute", "verb": NOTICE_REFRESH, "data": data}}
+    return built
 
 
 def assessment_card(

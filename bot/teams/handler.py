@@ -61,7 +61,7 @@ from bot.teams.conversations import (
     tenant_of,
     thread_of,
 )
-from dialogs.intents import ASSESS_DECISION, ASSESS_REFRESH, RETURN_REFRESH, SUBMIT_RETURN
+from dialogs.intents import ASSESS_DECISION, ASSESS_REFRESH, NOTICE_REFRESH, RETURN_REFRESH, SUBMIT_RETURN
 from dialogs.returns_conversation import ReturnsConversation
 from dialogs.turn import Participant
 from notifications.actions import ALREADY_DECIDED_PREFIX, STAFF_ONLY, AlertActions
@@ -87,7 +87,7 @@ WELCOME_REPEAT_SECONDS = 120
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 # Universal Actions the return cards carry: answered by the return dialogs, with a card in place.
-RETURN_CARD_ACTIONS = (ASSESS_DECISION, ASSESS_REFRESH, SUBMIT_RETURN, RETURN_REFRESH)
+RETURN_CARD_ACTIONS = (ASSESS_DECISION, ASSESS_REFRESH, SUBMIT_RETURN, RETURN_REFRESH, NOTICE_REFRESH)
 
 
 def card_activity(card: dict[str, Any], *, text: str | None = None, summary: str | None = None) -> Activity:

@@ -130,3 +130,35 @@ async def test_a_providers_forged_assessment_press_records_nothing(bot: Bot, reg
     refreshed = await execute(bot, card["refresh"]["action"], PROVIDER_ID, trigger="automatic")
     assert refreshed["value"] == say.STAFF_ONLY
     assert await state_and_audit(bot, register_url, rid) == ("submitted", [])
+
+
+async def channel_notice(register_url: str) -> dict[str, Any]:
+    """The card queued for the contracts channel when the return was submitted."""
+    from sqlalchemy import select
+
+    from storage.db import session_factory
+    from storage.models import OutboxItem
+
+    engine = create_engine(register_url)
+    try:
+        async with session_factory(engine)() as session:
+            (item,) = [o for o in (await session.scalars(select(OutboxItem))).all() if o.rule == "return_submitted"]
+    finally:
+        await engine.dispose()
+    return item.payload["card"]
+
+
+async def test_the_channel_notice_shows_the_assessment_once_made(bot: Bot, register_url: str) -> None:  # noqa: F811
+    """Before anyone assesses, the channel's notice refreshes with Assess; after Sam accepts, everyone's
+    notice shows "Accepted by Sam Staff, …" instead; a provider's refresh of it shows nothing."""
+    bot.connector.add_member(KIT_ID, "Kit Staff", "kit.staff@mopac.example")
+    rid = await submitted(bot)
+    notice = await channel_notice(register_url)
+    load_validator("adaptive-card-1.5.json").validate(without_teams_keys(notice))
+    before = await execute(bot, notice["refresh"]["action"], KIT_ID, trigger="automatic")
+    assert [a["title"] for a in before["value"]["actions"]] == ["Assess"]
+    card = await assessment_card(bot, rid)
+    await execute(bot, button(card, "Accept"), STAFF_ID, {"rating": "Good", "comment": ""})
+    after = await execute(bot, notice["refresh"]["action"], KIT_ID, trigger="automatic")
+    assert "Accepted by Sam Staff, " in words(after["value"]) and "actions" not in after["value"]
+    assert (await execute(bot, notice["refresh"]["action"], PROVIDER_ID))["value"] == say.STAFF_ONLY
