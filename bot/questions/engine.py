@@ -102,6 +102,7 @@ class QuestionEngine:
             if value
             for word in normalise(value).split()
         )
+        self._name_phrases = self.vocabulary.phrases()
         self._mender = Mender(READ_WORDS | FILLER | set(KIND_WORDS) | set(MONTHS) | set(NUMBER_WORDS), self._name_words)
         self._examples: tuple[str, ...] | None = None
         self._kept_read: tuple[tuple[str, date, str], str, Pieces] | None = None
@@ -337,10 +338,13 @@ class QuestionEngine:
 
     def _read(self, reading: Reading, today: date, question: str) -> Pieces:
         references = self._take_references(reading)
+        names = self._hide_names(reading)
         group_by = take_breakdown(reading)
         money = take_money(reading)
         period = self._take_period(reading, today, question)
         flags = take_cues(reading)
+        for (start, end), said in names:  # back for the name reader, which finds them whole
+            reading.text = reading.text[:start] + said + reading.text[end:]
         hits, words = self._take_names(reading, flags)
         said_kind = any(w in KIND_WORDS for w in words if w is not None)
         kinds = take_kinds(words)
@@ -370,6 +374,19 @@ class QuestionEngine:
         if group_by == "month" and query.date_field == "running":
             raise NotUnderstood(MONTHS_NEED_A_DATE)
         return replace(query, group_by=group_by) if group_by else query
+
+    def _hide_names(self, reading: Reading) -> list[tuple[tuple[int, int], str]]:
+        """Blank the register's names of two or more words, said exactly, until the names are read.
+
+        Dates, money and cue phrases are read first, and a name may hold their words: "Best Start
+        Trust" holds "start", so "what do we fund with Best Start Trust?" would lose it to the date reader.
+        """
+        if self._name_phrases is None:
+            return []
+        hidden = [(match.span(), match.group(0)) for match in self._name_phrases.finditer(reading.text)]
+        for span, _said in hidden:
+            reading.blank(span)
+        return hidden
 
     def _take_references(self, reading: Reading) -> tuple[str, ...]:
         found: list[str] = []

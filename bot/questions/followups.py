@@ -419,9 +419,9 @@ def answer_in_context(
             return not_understood(text, outcome.message), context, False
         if outcome is not None:
             outcome = replace(outcome, query=replace(outcome.query, question=text))  # as typed, for "Show more"
-            if mended:
-                outcome = replace(outcome, carried=f"{outcome.carried or 'as asked'} ({mended})")
             answer = engine.run(outcome.query, today)
+            if mended:  # "the frist one": what was read, as the answer says it, and what was mended
+                outcome = replace(outcome, carried=f"{outcome.carried or answer.interpretation} ({mended})")
             if outcome.carried:
                 answer = replace(answer, interpretation=outcome.carried)
             kept = _next_context(context, outcome.query, answer)

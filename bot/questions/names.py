@@ -106,6 +106,15 @@ def _aliases_for(field: str, value: str) -> set[tuple[str, bool]]:
     return {(text, exact) for text, exact in found if len(text) >= 2}
 
 
+def _typed(text: str) -> str:
+    """A pattern for a normalised name as lower-cased text may hold it: "womens" also as "women's"."""
+
+    def word(w: str) -> str:
+        return "(?:and|&)" if w == "and" else "['’`]?".join(re.escape(c) for c in w)
+
+    return "[^a-z0-9&]+".join(word(w) for w in text.split())
+
+
 def _distinctive_provider_words(providers: Iterable[str]) -> list[tuple[str, str]]:
     """(provider, word) for words that name exactly one provider: "Rivermead" → Rivermead Rape Crisis Centre."""
     owners: dict[str, set[str]] = defaultdict(set)
@@ -250,6 +259,18 @@ class Vocabulary:
         # One hit per field; the caller chooses between fields by context.
         field, (score, values) = max(best.items(), key=lambda item: (item[1][0], -FIELDS.index(item[0])))
         return Hit(field, frozenset(values), start, start + size, said, score)
+
+    def phrases(self) -> re.Pattern[str] | None:
+        """The register's names of two or more words as a question may type them (any case, with
+        apostrophes, `&` for "and", any punctuation between words), longest first.
+
+        The engine keeps these from the date, money and cue readers, so the words of a name are
+        read as the name: "Best Start Trust" holds the date word "start".
+        """
+        texts = sorted({a.text for a in self._aliases if len(a.text.split()) >= 2}, key=len, reverse=True)
+        if not texts:
+            return None
+        return re.compile(r"(?<![a-z0-9])(?:" + "|".join(_typed(text) for text in texts) + r")(?![a-z0-9])")
 
     def all_fields_for(self, said: str) -> dict[str, frozenset[str]]:
         """Every field in which `said` names something (best matches), for choosing by context."""

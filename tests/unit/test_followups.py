@@ -112,6 +112,19 @@ def test_the_first_one_is_the_first_row_shown() -> None:
 
 
 @pytest.mark.parametrize(
+    ("words", "mended"),
+    [("who is the contact for the frist one?", "“frist” as “first”"), ("who is the contact for the firts one", "“firts” as “first”"),
+     ("who's the contact for the frist one", "“frist” as “first”")],
+)
+def test_a_slip_in_the_first_one_is_mended_and_the_answer_says_which_agreement(words: str, mended: str) -> None:
+    """ "the frist one" is the first row, and the interpretation names the agreement and the mending."""
+    _, contact = conversation(ENGINE, "what do we fund in Lambeth?", words)
+    assert contact.references == ["G-2"]
+    assert contact.headline.startswith("The provider contact for G-2")
+    assert contact.interpretation.startswith("agreement G-2") and mended in contact.interpretation
+
+
+@pytest.mark.parametrize(
     ("words", "reference"),
     [("the second one", "C-3"), ("tell me more about the 3rd one", "OPCC-2023-014"),
      ("when does the last one end?", "OPCC-2023-014"), ("number 2", "C-3")],
