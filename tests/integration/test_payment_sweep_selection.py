@@ -45,8 +45,8 @@ async def compare(engine: AsyncEngine, day: date) -> int:
     horizon = add_working_days(day, limits.due_soon, HOLIDAYS)
     async with session_factory(engine)() as session:
         everything = await load_schedules(session, unpaid_only=True, due_until=horizon)
-        chosen = await alertable_schedules(session, payment_window(day, HOLIDAYS))
         sent = await all_keys(session)
+        chosen = await alertable_schedules(session, payment_window(day, HOLIDAYS), sent)
         agreements = await alerts_repo.live_agreements(session, None)
     wanted = payment_candidates(PaymentSweep(schedules=everything, sent_keys=sent, bank_holidays=HOLIDAYS), day)
     assert set(chosen) == wanted
