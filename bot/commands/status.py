@@ -32,7 +32,7 @@ PAYMENTS = ("Payments: {overdue} overdue ({overdue_total}), {awaiting} due and n
             "{due_soon} due by {soon_until} ({due_soon_total}).")
 PAYMENTS_LOADED = "  Schedules last loaded {at} from {what}{by}."
 PAYMENTS_RECORDED = "  Last payment recorded {at} for {what}{by}."
-PAYMENTS_TO_WRITE_BACK = "  {count} recorded payments still to be written back to the payments list (at the next sync)."
+PAYMENTS_TO_WRITE_BACK = "  {count} recorded payments still to be written to the payments list (tried again after each sync)."
 PAYMENT_ALERTS_WAITING = "  Payment alerts not yet delivered: {waiting}{dead}."
 PAYMENTS_SYNC = "  Payments sync: {source}, last {finished}: {outcome} ({instalments} instalments for {agreements} agreements, {changed} changed)."
 PAYMENTS_NEVER_SYNCED = "  Payments sync: {source} has not been synced yet."
@@ -228,7 +228,7 @@ def _payment_lines(payments: Any, sync: dict[str, Any] | None) -> list[str]:
                                               finished=_london(datetime.fromisoformat(payments_sync["last_sync"])), **counts))
             if payments_sync["outcome"] in ("refused", "failed") and payments_sync["message"]:
                 lines += ["  " + SYNC_PROBLEM.format(message=line) for line in payments_sync["message"].splitlines()[:5]]
-    if payments.to_write_back:
+    if payments.to_write_back and payments_sync is not None:
         lines.append(PAYMENTS_TO_WRITE_BACK.format(count=payments.to_write_back))
     waiting = sum(count for state, count in payments.undelivered.items() if state != "dead")
     if waiting or payments.undelivered.get("dead"):
