@@ -41,7 +41,8 @@ CHUNK = 2000
 
 INSTALMENTS = table_of(PaymentInstalment)
 AGREEMENTS = table_of(AgreementRow)
-# Not fully paid: what a sweep reads (`ix_payment_instalments_unpaid` indexes exactly these rows).
+# Not fully paid: what a sweep reads (`ix_payment_instalments_unpaid` indexes exactly these rows, stated
+# term for term as `storage.models.UNPAID_SQL`, so both planners see the query matches the index).
 UNPAID = (INSTALMENTS.c.paid_on.is_(None)) | (INSTALMENTS.c.paid_amount < INSTALMENTS.c.amount)
 AUDIT = table_of(AuditEntry)
 BATCHES = table_of(ImportBatch)
