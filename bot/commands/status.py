@@ -32,7 +32,7 @@ PAYMENTS = ("Payments: {overdue} overdue ({overdue_total}), {awaiting} due and n
             "{due_soon} due by {soon_until} ({due_soon_total}).")
 PAYMENTS_LOADED = "  Schedules last loaded {at} from {what}{by}."
 PAYMENTS_RECORDED = "  Last payment recorded {at} for {what}{by}."
-PAYMENTS_TO_WRITE_BACK = "  {count} recorded payments still to be written to the payments list (tried again after each sync)."
+PAYMENTS_TO_WRITE_BACK = "  Recorded payments still to be written to the payments list: {count} (tried again after each sync)."
 PAYMENT_ALERTS_WAITING = "  Payment alerts not yet delivered: {waiting}{dead}."
 PAYMENTS_SYNC = "  Payments sync: {source}, last {finished}: {outcome} ({instalments} instalments for {agreements} agreements, {changed} changed)."
 PAYMENTS_NEVER_SYNCED = "  Payments sync: {source} has not been synced yet."

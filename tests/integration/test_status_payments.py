@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 from register_files_data import ACTOR, HEADER, ROWS, write_csv
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sync_fixtures import LIST, M365, SITE
+from test_payments_list_sync import PAYMENTS_LIST, SCHEDULE, STAFF, actions, payments_list, syncer
+from test_payments_list_sync import REGISTER as LIST_REGISTER
 
 from bot.commands.cli import main
 from bot.commands.status import NO_PAYMENTS
@@ -78,3 +83,22 @@ def test_status_counts_payment_alerts_not_yet_delivered(
     assert f"Payment alerts not yet delivered: {len(payment_alerts)}." in out
     data = json.loads(status(db_url, capsys, "--json"))["payments"]
     assert data["undelivered_alerts"] == {"pending": len(payment_alerts)}
+
+
+async def test_status_shows_the_payments_lists_sync_and_what_is_still_to_be_written_to_it(
+    db_url: str, engine: AsyncEngine, m365: M365, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With payments in a list and write-back off, a payment recorded here waits to be written, and status says so."""
+    m365.make_register(LIST_REGISTER)
+    payments_list(m365, SCHEDULE)
+    register_sync = syncer(engine, m365)
+    await register_sync.sync_now()
+    await actions(engine, register_sync).record("MOPAC-2024-001", "£31,250", "1 Dec", STAFF, staff=True)
+    for name, value in {"REGISTER_SITE": SITE, "REGISTER_LIST": LIST, "PAYMENTS_LIST": PAYMENTS_LIST}.items():
+        monkeypatch.setenv(name, value)
+
+    out = await asyncio.to_thread(status, db_url, capsys)
+
+    assert f"  Payments sync: the payments list '{PAYMENTS_LIST}', last " in out
+    assert ": synced (5 instalments for 2 agreements, 2 changed)." in out
+    assert "  Recorded payments still to be written to the payments list: 1 (tried again after each sync)." in out
