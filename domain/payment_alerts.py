@@ -156,28 +156,32 @@ def payment_candidates(sweep: PaymentSweep, today: date) -> set[str]:
     Lets a sweep leave out, on ordinary days, agreements whose late payments were already chased:
     the keys are those `payment_alerts` would write, for either audience.
     """
-    limits, holidays, sent = sweep.thresholds, sweep.bank_holidays, sweep.sent_keys
-    overdue_until = latest_due_after(today, sweep.rules.overdue_after, holidays)
-    channel_until = latest_due_after(today, limits.channel_after, holidays)
-    soon_until = add_working_days(today, limits.due_soon, holidays)
-    wanted: set[str] = set()
-    for reference, schedule in sweep.schedules.items():
-        for instalment in schedule:
-            if instalment.fully_paid or instalment.due > soon_until or overdue_until < instalment.due < today:
-                continue
-            if instalment.due >= today:
-                rule, threshold = PAYMENT_DUE, f"#{instalment.number}:{limits.due_soon}wd"
-            else:
-                rule, threshold = PAYMENT_OVERDUE, f"#{instalment.number}:{sweep.rules.overdue_after}wd"
-            told = any(idempotency_key(rule, reference, threshold, instalment.due, audience) in sent
-                       for audience in (CONTRACT_MANAGER, CHANNEL))
-            if instalment.due <= channel_until:
-                told = told and idempotency_key(PAYMENT_OVERDUE, reference, f"#{instalment.number}:{limits.channel_after}wd",
-                                                instalment.due, CHANNEL) in sent
-            if not told:
-                wanted.add(reference)
-                break
-    return wanted
+    window = payment_window(today, sweep.bank_holidays, sweep.rules, sweep.thresholds)
+    return {
+        reference for reference, schedule in sweep.schedules.items()
+        if any(not instalment.fully_paid and may_owe_alert(window, reference, instalment.number, instalment.due, sweep.sent_keys)
+               for instalment in schedule)
+    }
+
+
+def may_owe_alert(window: PaymentWindow, reference: str, number: int, due: date, sent: Container[str]) -> bool:
+    """Whether an unpaid instalment can owe an alert today whose key is not in `sent`.
+
+    Only the instalment's reference, number and due date are read, so a sweep can ask this of
+    tens of thousands of unpaid instalments from an index alone and read in full only the few
+    it keeps (`storage.payment_sweep`). Due soon: the reminder to either audience; overdue: the
+    lateness alert to either audience and, past the channel threshold, the channel's too.
+    """
+    if due > window.soon_until or window.overdue_until < due < window.today:
+        return False
+    if due >= window.today:
+        rule, threshold = PAYMENT_DUE, f"#{number}:{window.due_soon}"
+    else:
+        rule, threshold = PAYMENT_OVERDUE, f"#{number}:{window.overdue}"
+    told = any(idempotency_key(rule, reference, threshold, due, audience) in sent for audience in (CONTRACT_MANAGER, CHANNEL))
+    if due <= window.channel_until:
+        told = told and idempotency_key(PAYMENT_OVERDUE, reference, f"#{number}:{window.channel}", due, CHANNEL) in sent
+    return not told
 
 
 def _fields(agreement: Agreement, instalment: Instalment, today: date, sweep: PaymentSweep, template: str) -> dict[str, object]:

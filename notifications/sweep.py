@@ -69,17 +69,17 @@ def _prefilter(
 
 
 async def _instalments(
-    session: AsyncSession, today: date, last: date | None, bank_holidays: Container[date],
+    session: AsyncSession, today: date, last: date | None, bank_holidays: Container[date], sent_keys: Container[str],
 ) -> dict[str, tuple[Instalment, ...]]:
     """The instalments the payment rules need today, by reference.
 
     Only stored schedules alert: a generated one (PAYMENT_PROFILE) is an estimate, not a promise.
     On the digest day every unpaid instalment due within the digest's horizon (the digest lists
-    them all); on other days only those that can owe an alert not already sent, chosen in SQL.
+    them all); on other days only those that can owe an alert not already sent (`sent_keys`).
     """
     limits = PaymentThresholds()
     if digest_day(last, today, limits.digest_weekday) is None:
-        return await alertable_schedules(session, payment_window(today, bank_holidays, thresholds=limits))
+        return await alertable_schedules(session, payment_window(today, bank_holidays, thresholds=limits), sent_keys)
     soon = add_working_days(today, limits.due_soon, bank_holidays)
     horizon = max(soon, today + timedelta(days=limits.digest_horizon_days))
     return await load_schedules(session, unpaid_only=True, due_until=horizon)
@@ -142,8 +142,8 @@ async def _sweep(
     async with sessions() as session:
         last = await alerts_repo.last_sweep_day(session, before=today)
         returns = await alerts_repo.return_records(session)
-        unpaid = await _instalments(session, today, last, bank_holidays)
         sent_keys = await all_keys(session)
+        unpaid = await _instalments(session, today, last, bank_holidays, sent_keys)
         paying = payment_candidates(PaymentSweep(schedules=unpaid, sent_keys=sent_keys, bank_holidays=bank_holidays), today)
         wanted = _prefilter(today, last, limits, returns, paying)
         window = None if wanted is None else alert_window(today, limits)

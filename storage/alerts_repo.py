@@ -80,10 +80,13 @@ async def live_agreements(
                                       where=or_(_in_window(window), AgreementRow.id.in_(_with_returns())))
         named = sorted(set(references) - {agreement.reference for agreement in found.values()})
         for start in range(0, len(named), _REFERENCE_CHUNK):
-            found.update(await load_agreements(
-                session, active_only=True, wanted=wanted, with_kpis=False, with_extra=False,
+            # Found by reference, their status checked here: asked for both in SQL, SQLite's
+            # planner walks every active agreement through the status index, chunk after chunk.
+            chunk = await load_agreements(
+                session, wanted=wanted, with_kpis=False, with_extra=False,
                 where=AgreementRow.reference.in_(named[start:start + _REFERENCE_CHUNK]),
-            ))
+            )
+            found.update((row_id, agreement) for row_id, agreement in chunk.items() if agreement.status == "active")
     return sorted(found.values(), key=lambda agreement: agreement.reference)
 
 

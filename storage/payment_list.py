@@ -10,7 +10,10 @@ differ because the list is the source of truth and items have identities:
 - a payment recorded here and not yet in the list (write-back off, or refused because the item
   changed) is kept when the list still shows that instalment unpaid; once the list shows a
   payment, the list wins. An agreement whose every list item was deleted loses its list
-  schedule (audited); one never in the list keeps what a file import gave it.
+  schedule (audited); one never in the list keeps what a file import gave it;
+- a payment recorded here for which the list has no item at all (an unscheduled payment, or
+  one beyond the schedule) is kept after the list's instalments until write-back creates its
+  item; from then on the list holds it like any other.
 """
 
 from __future__ import annotations
@@ -104,6 +107,13 @@ async def write_payment_list(
                 link, recorded_by, recorded_at = replace(link, pending=True), waiting.recorded_by, waiting.recorded_at
             after.append(instalment)
             rows.append(_row(ids[key], instalment, batch_id=batch_id, actor=recorded_by, at=recorded_at, link=link))
+        # Made here by a payment (unscheduled, or beyond the schedule) and not yet a list item: kept after the list's own.
+        for entry in before:
+            if entry.link.pending and not entry.link.item_id:
+                instalment = replace(entry.instalment, reference=agreement.reference, number=len(after) + 1)
+                after.append(instalment)
+                rows.append(_row(ids[key], instalment, batch_id=batch_id, actor=entry.recorded_by, at=entry.recorded_at,
+                                 link=entry.link))
         old_summary, new_summary = _summary(e.instalment for e in before), _summary(after)
         links_after = {ListLink(r["list_item_id"], r["list_item_etag"], r["list_pending"]) for r in rows}
         if old_summary == new_summary and {e.link for e in before} == links_after:
@@ -168,4 +178,42 @@ async def payment_written(session: AsyncSession, reference: str, number: int, et
     await session.execute(
         update(INSTALMENTS).where(INSTALMENTS.c.agreement_id == agreement, INSTALMENTS.c.number == number)
         .values(list_pending=False, **({"list_item_etag": etag[:200]} if etag else {}))
+    )
+
+
+@dataclass(frozen=True)
+class UnlistedPayment:
+    """A payment recorded here that made an instalment of its own, which the payments list has no item for yet."""
+
+    reference: str
+    number: int
+    due: date
+    amount: Decimal
+    paid_on: date | None
+    paid_amount: Decimal
+    payment_reference: str
+    note: str
+
+
+async def unlisted_payments(session: AsyncSession, reference: str | None = None) -> list[UnlistedPayment]:
+    """Instalments waiting to be created in the list: one agreement's, or everyone's."""
+    query = (
+        select(AGREEMENTS.c.reference, INSTALMENTS.c.number, INSTALMENTS.c.due, INSTALMENTS.c.amount, INSTALMENTS.c.paid_on,
+               INSTALMENTS.c.paid_amount, INSTALMENTS.c.payment_reference, INSTALMENTS.c.note)
+        .join(AGREEMENTS, AGREEMENTS.c.id == INSTALMENTS.c.agreement_id)
+        .where(INSTALMENTS.c.list_pending.is_(True), INSTALMENTS.c.list_item_id.is_(None))
+        .order_by(AGREEMENTS.c.reference, INSTALMENTS.c.number)
+    )
+    if reference is not None:
+        query = query.where(AGREEMENTS.c.reference == reference)
+    return [UnlistedPayment(ref, number, due, amount, paid_on, paid or ZERO, payment_ref or "", note or "")
+            for ref, number, due, amount, paid_on, paid, payment_ref, note in await session.execute(query)]
+
+
+async def payment_listed(session: AsyncSession, reference: str, number: int, item_id: str, etag: str) -> None:
+    """The list now has an item for the instalment: remember it, as a synced instalment remembers its own."""
+    agreement = select(AGREEMENTS.c.id).where(AGREEMENTS.c.reference == reference).scalar_subquery()
+    await session.execute(
+        update(INSTALMENTS).where(INSTALMENTS.c.agreement_id == agreement, INSTALMENTS.c.number == number)
+        .values(list_pending=False, list_item_id=item_id[:100], list_item_etag=etag[:200])
     )

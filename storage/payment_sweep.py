@@ -1,60 +1,71 @@
 """The instalments a sweep reads on an ordinary day: only those that can owe an alert today.
 
 A register of 100,000 agreements with 8 instalments each holds 800,000 rows, nearly all of them
-paid or already chased. Which can still owe an alert is decided in SQL: not fully paid, due
-within the reminder window or past a lateness threshold (`domain.payment_alerts.PaymentWindow`),
-and that alert's key (`domain.alerts.idempotency_key`, built from the row) not yet in the
-outbox. So the database returns a few thousand rows, found through the partial index of unpaid
-instalments, and the rules in `domain.payment_alerts` decide the rest as before.
+paid or already chased. The sweep reads, from the partial index of unpaid instalments alone
+(`ix_payment_instalments_unpaid`: due date, agreement and number), the instalments not fully
+paid that are due by the end of the reminder window, with their agreement's reference and
+status; `domain.payment_alerts.may_owe_alert` checks each one's alert keys against the outbox
+keys the sweep holds anyway; and only the few thousand kept are read in full. The rules in
+`domain.payment_alerts` then decide the rest as before.
+
+Checking the keys in Python rather than in SQL is the point: a lookup in a set of keys costs a
+fraction of a probe of the outbox's index, and most unpaid instalments of a large register are
+old ones already chased at every step, each needing three probes a day.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, String, cast, exists, literal, select
+from collections.abc import Container
+from typing import Any
+
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.alerts import CHANNEL, CONTRACT_MANAGER
-from domain.payment_alerts import PAYMENT_DUE, PAYMENT_OVERDUE, PaymentWindow
+from domain.payment_alerts import PaymentWindow, may_owe_alert
 from domain.payments import Instalment
-from storage.models import OutboxItem, table_of
 from storage.payments import AGREEMENTS, INSTALMENTS, UNPAID, _schedules
 
-OUTBOX = table_of(OutboxItem)
+LIVE = "active"  # `domain.agreement.Agreement.is_live`
+_CHUNK = 5000  # ids a query names at once (SQLite allows 32,766 parameters)
 
 
-def _key(rule: str, threshold: str, audience: str) -> ColumnElement[str]:
-    """`domain.alerts.idempotency_key` of an instalment's alert, built in SQL from its row."""
-    return (literal(f"{rule}:") + AGREEMENTS.c.reference + literal(":#") + cast(INSTALMENTS.c.number, String)
-            + literal(f":{threshold}:") + cast(INSTALMENTS.c.due, String) + literal(f":{audience}"))
+def unpaid_query(window: PaymentWindow) -> Select[Any]:
+    """Each unpaid instalment due by the end of the reminder window: id, reference, number, due, status.
 
-
-def _sent(*keys: ColumnElement[str]) -> ColumnElement[bool]:
-    return exists().where(OUTBOX.c.idempotency_key.in_(keys))
-
-
-async def alertable_schedules(session: AsyncSession, window: PaymentWindow) -> dict[str, tuple[Instalment, ...]]:
-    """Only the unpaid instalments that can owe an alert today not already in the outbox.
-
-    Selected in SQL, so a sweep on an ordinary day reads the few instalments falling due or
-    crossing a lateness threshold, never the hundreds of thousands already paid or already chased.
-    Exactly the instalments `payment_candidates` would keep (a test compares the two).
+    `UNPAID` exactly as the partial index states it, so both databases read that index and
+    never the paid rows, nor (on SQLite, whose index holds the row id) the rows themselves.
     """
-    due_soon = (INSTALMENTS.c.due >= window.today) & (INSTALMENTS.c.due <= window.soon_until) & ~_sent(
-        *_keys(PAYMENT_DUE, window.due_soon, (CONTRACT_MANAGER, CHANNEL)))
-    overdue = (INSTALMENTS.c.due <= window.overdue_until) & ~_sent(
-        *_keys(PAYMENT_OVERDUE, window.overdue, (CONTRACT_MANAGER, CHANNEL)))
-    channel = (INSTALMENTS.c.due <= window.channel_until) & ~_sent(*_keys(PAYMENT_OVERDUE, window.channel, (CHANNEL,)))
-    query = (
-        select(AGREEMENTS.c.reference, INSTALMENTS.c.number, INSTALMENTS.c.due, INSTALMENTS.c.amount,
-               INSTALMENTS.c.paid_on, INSTALMENTS.c.paid_amount, INSTALMENTS.c.payment_reference,
-               INSTALMENTS.c.note, INSTALMENTS.c.generated)
+    return (
+        select(INSTALMENTS.c.id, AGREEMENTS.c.reference, INSTALMENTS.c.number, INSTALMENTS.c.due, AGREEMENTS.c.status)
         .join(AGREEMENTS, AGREEMENTS.c.id == INSTALMENTS.c.agreement_id)
-        .where(UNPAID, INSTALMENTS.c.due <= window.soon_until, due_soon | overdue | channel)
-        .order_by(AGREEMENTS.c.reference, INSTALMENTS.c.due, INSTALMENTS.c.number)
+        .where(UNPAID, INSTALMENTS.c.due <= window.soon_until)
     )
-    return _schedules(await session.execute(query))
 
 
-def _keys(rule: str, threshold: str, audiences: tuple[str, ...]) -> list[ColumnElement[str]]:
-    """The instalment's key for each audience (threshold `#<number>:<threshold>`)."""
-    return [_key(rule, threshold, audience) for audience in audiences]
+async def alertable_schedules(
+    session: AsyncSession, window: PaymentWindow, sent_keys: Container[str],
+) -> dict[str, tuple[Instalment, ...]]:
+    """Only the unpaid instalments of live agreements that can owe an alert today not in `sent_keys`.
+
+    Exactly the instalments `payment_candidates` would keep (a test compares the two), less those
+    of agreements that are not live: `payment_alerts` never alerts for them, so their unpaid
+    instalments would otherwise be read, and their agreements loaded, every day for nothing.
+    The status is checked here, not in SQL, where it would lead SQLite's planner to walk every
+    active agreement instead of the partial index of unpaid instalments.
+    """
+    connection = await session.connection()
+    kept = [
+        row_id for row_id, reference, number, due, status in (await connection.execute(unpaid_query(window))).all()
+        if status == LIVE and may_owe_alert(window, reference, number, due, sent_keys)
+    ]
+    rows: list[Any] = []
+    for start in range(0, len(kept), _CHUNK):
+        rows += (await connection.execute(
+            select(AGREEMENTS.c.reference, INSTALMENTS.c.number, INSTALMENTS.c.due, INSTALMENTS.c.amount,
+                   INSTALMENTS.c.paid_on, INSTALMENTS.c.paid_amount, INSTALMENTS.c.payment_reference,
+                   INSTALMENTS.c.note, INSTALMENTS.c.generated)
+            .join(AGREEMENTS, AGREEMENTS.c.id == INSTALMENTS.c.agreement_id)
+            .where(INSTALMENTS.c.id.in_(kept[start:start + _CHUNK]))
+        )).all()
+    rows.sort(key=lambda row: (row[0], row[2], row[1]))
+    return _schedules(rows)

@@ -41,11 +41,15 @@ CHUNK = 2000
 
 INSTALMENTS = table_of(PaymentInstalment)
 AGREEMENTS = table_of(AgreementRow)
-# Not fully paid: what a sweep reads (`ix_payment_instalments_unpaid` indexes exactly these rows).
+# Not fully paid: what a sweep reads (`ix_payment_instalments_unpaid` indexes exactly these rows, stated
+# term for term as `storage.models.UNPAID_SQL`, so both planners see the query matches the index).
 UNPAID = (INSTALMENTS.c.paid_on.is_(None)) | (INSTALMENTS.c.paid_amount < INSTALMENTS.c.amount)
 AUDIT = table_of(AuditEntry)
 BATCHES = table_of(ImportBatch)
 
+UNSCHEDULED = "unscheduled payment: the agreement had no payment schedule"  # the note on a payment recorded against an agreement with no schedule
+UNSCHEDULED_MESSAGE = ("Recorded {amount} paid on {paid} for {title} ({reference}) as an unscheduled payment: it has no "
+                       "payment schedule. Add its schedule to the payments file or list so late payments are chased.{told}")
 UNKNOWN_AGREEMENT = "There is no agreement {reference} in the register: check the reference and try again."
 NOT_LIVE = "{reference} is {status}, so no payment can be recorded against it."
 
@@ -244,6 +248,9 @@ class RecordedPayment:
         numbers = ", ".join(str(i.number) for i in self.applied.changed)
         left = sum((i.outstanding for i in self.applied.schedule), Decimal("0.00"))
         told = " The provider has been told." if self.provider_told else ""
+        if all(i.note == UNSCHEDULED for i in self.applied.changed):
+            return UNSCHEDULED_MESSAGE.format(amount=format_money(self.amount), paid=format_date(self.paid_on),
+                                              title=self.agreement.title, reference=self.agreement.reference, told=told)
         return (f"Recorded {format_money(self.amount)} paid on {format_date(self.paid_on)} for {self.agreement.title} "
                 f"({self.agreement.reference}), instalment {numbers}. Still to pay: {format_money(left)}.{told}")
 
@@ -255,7 +262,10 @@ async def record_payment(
     """Pay `amount` into the agreement's earliest unpaid instalments, audit it and tell the provider.
 
     With no stored schedule, the generated one (PAYMENT_PROFILE) is stored first; with neither,
-    the payment becomes an instalment of its own, due on the day it was paid.
+    the payment becomes an unscheduled instalment of its own, due on the day it was paid. An
+    instalment the payment made (unscheduled, or beyond the schedule) is marked to be written to
+    the payments list as a new item, when payments are kept in one with write-back on: the list
+    is the schedule's source of truth, so a payment it lacks would otherwise be unknown there.
     """
     now = now or datetime.now(UTC)
     row = (await session.execute(select(AGREEMENTS.c.id, AGREEMENTS.c.reference, AGREEMENTS.c.status)
@@ -272,14 +282,17 @@ async def record_payment(
     if not schedule:
         schedule = generated_schedule(agreement, profile) if profile else ()
         if not schedule:
-            schedule = (Instalment(row.reference, 1, paid_on, amount, note="recorded without a schedule"),)
+            schedule = (Instalment(row.reference, 1, paid_on, amount, note=UNSCHEDULED),)
+    elif all(i.note == UNSCHEDULED for i in schedule):  # still no schedule: another payment of its own
+        schedule = (*schedule, Instalment(row.reference, max(i.number for i in schedule) + 1, paid_on, amount, note=UNSCHEDULED))
     applied = apply_payment(schedule, amount, paid_on, payment_reference)
     links = await list_links(session, row.id)
     await session.execute(delete(INSTALMENTS).where(INSTALMENTS.c.agreement_id == row.id))
     changed = {i.number for i in applied.changed}
+    made = {i.number for i in applied.schedule if not i.generated} - {i.number for i in schedule if i.note != UNSCHEDULED}
     await session.execute(insert(INSTALMENTS), [
         _row(row.id, i, actor=actor if i.number in changed else "", at=now if i.number in changed else None,
-             link=_still_to_write(links.get(i.number, NOT_LINKED), i.number in changed))
+             link=_still_to_write(links.get(i.number, NOT_LINKED), i.number in changed, i.number in made))
         for i in applied.schedule
     ])
     session.add(AuditEntry(
@@ -292,9 +305,13 @@ async def record_payment(
     return RecordedPayment(agreement, amount, paid_on, applied, notice is not None)
 
 
-def _still_to_write(link: ListLink, changed: bool) -> ListLink:
-    """A payment recorded here against a list item is written back to it (when write-back is on)."""
-    return replace(link, pending=True) if changed and link.item_id else link
+def _still_to_write(link: ListLink, changed: bool, made: bool) -> ListLink:
+    """A payment recorded here is written back (when write-back is on): to its list item, or as a new one it made.
+
+    Only an instalment the payment itself made gets a new item; a scheduled one without an item
+    belongs to a schedule from a file, which the payments list does not hold.
+    """
+    return replace(link, pending=True) if changed and (link.item_id or made) else link
 
 
 def payment_schedules(

@@ -2,7 +2,9 @@
 
 For staff and operators: the last sweep (day, time, alerts written), the next scheduled one,
 the outbox by state, and each alert not yet delivered with why (waiting for a retry, no alert
-channel yet, blocked). `--json` prints the same as one JSON object.
+channel yet, blocked); then the payments: instalments overdue and due in the next working days,
+when the schedules were last loaded or synced and the last payment recorded, payments still to
+be written back, and payment alerts not yet delivered. `--json` prints the same as one JSON object.
 """
 
 from __future__ import annotations
@@ -25,6 +27,15 @@ LAST_SYNC = ("Register sync: {source}, last {finished}: {outcome} ({added} added
              "{flagged_removed} flagged as removed); next sync {next}.")
 SYNC_PROBLEM = "  Last sync said: {message}"
 WRITEBACK_PROBLEM = "  Write-back {outcome} for {reference} ({actor}, {at}): {message}"
+NO_PAYMENTS = "Payments: no payment schedules yet. Load them with `commissioning-bot import-payments FILE`."
+PAYMENTS = ("Payments: {overdue} overdue ({overdue_total}), {awaiting} due and not yet overdue ({awaiting_total}), "
+            "{due_soon} due by {soon_until} ({due_soon_total}).")
+PAYMENTS_LOADED = "  Schedules last loaded {at} from {what}{by}."
+PAYMENTS_RECORDED = "  Last payment recorded {at} for {what}{by}."
+PAYMENTS_TO_WRITE_BACK = "  Recorded payments still to be written to the payments list: {count} (tried again after each sync)."
+PAYMENT_ALERTS_WAITING = "  Payment alerts not yet delivered: {waiting}{dead}."
+PAYMENTS_SYNC = "  Payments sync: {source}, last {finished}: {outcome} ({instalments} instalments for {agreements} agreements, {changed} changed)."
+PAYMENTS_NEVER_SYNCED = "  Payments sync: {source} has not been synced yet."
 
 
 def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
@@ -57,6 +68,7 @@ async def _status(args: argparse.Namespace, url: str) -> int:
     from notifications.config import AlertSettings
     from storage import alerts_repo, outbox
     from storage.db import session_factory
+    from storage.payments_status import payments_status
 
     settings = AlertSettings.from_environ()
     now = datetime.now(settings.zone)
@@ -69,6 +81,7 @@ async def _status(args: argparse.Namespace, url: str) -> int:
             backlog = await outbox.backlog(session)
             waiting = await outbox.waiting_items(session, limit=max(1, args.limit))
             sync = await _sync_status(session, now)
+            payments = await payments_status(session, now.date(), BankHolidays())
     finally:
         await engine.dispose()
     upcoming = next_sweep_at(now, settings.sweep_time, BankHolidays(), last.swept_for if last else None)
@@ -84,9 +97,10 @@ async def _status(args: argparse.Namespace, url: str) -> int:
             "outbox": {**backlog.counts, "waiting": backlog.waiting},
             "waiting": [_item_json(item) for item in waiting],
             "register_sync": sync,
+            "payments": _payments_json(payments, sync),
         }, ensure_ascii=False))
         return 0
-    for line in _lines(last, upcoming, settings, backlog, waiting) + _sync_lines(sync):
+    for line in _lines(last, upcoming, settings, backlog, waiting) + _sync_lines(sync) + _payment_lines(payments, sync):
         print(line)
     return 0
 
@@ -107,6 +121,7 @@ async def _sync_status(session: Any, now: datetime) -> dict[str, Any] | None:
     state = await sync_state(session, source.key)
     upcoming = next_sync_at(now, state.finished_at, source.every_minutes, BankHolidays())
     problems = await recent_writeback_problems(session)
+    payments = await sync_state(session, source.payments_key) if source.payments_list else None
     return {
         "configured": True, "source": source.label, "site": source.site,
         "last_sync": state.finished_at.isoformat() if state.finished_at else None,
@@ -116,6 +131,10 @@ async def _sync_status(session: Any, now: datetime) -> dict[str, Any] | None:
             {"at": p.at.isoformat(), "reference": p.reference, "outcome": p.outcome, "message": p.message, "actor": p.actor}
             for p in problems
         ],
+        "payments_sync": None if payments is None else {
+            "source": source.payments_label, "last_sync": payments.finished_at.isoformat() if payments.finished_at else None,
+            "outcome": payments.outcome or None, "counts": payments.counts, "message": payments.message or None,
+        },
     }
 
 
@@ -165,4 +184,54 @@ def _lines(last: Any, upcoming: datetime, settings: Any, backlog: Any, waiting: 
         who = item.audience if item.audience == "channel" else f"{item.audience} {item.recipient}"
         due = item.due.isoformat() if item.due else "-"
         lines.append(f"  [{item.state}] {item.rule} {item.reference or '-'} due {due} → {who}{when}{why}")
+    return lines
+
+
+def _payments_json(payments: Any, sync: dict[str, Any] | None) -> dict[str, Any]:
+    def bucket(b: Any) -> dict[str, Any]:
+        return {"count": b.count, "outstanding": str(b.outstanding)}
+
+    def event(e: Any) -> dict[str, Any] | None:
+        return None if e is None else {"at": e.at.isoformat(), "what": e.what, "actor": e.actor or None}
+
+    return {
+        "instalments": payments.instalments, "overdue": bucket(payments.overdue), "awaiting": bucket(payments.awaiting),
+        "due_soon": {**bucket(payments.due_soon), "until": payments.soon_until.isoformat()},
+        "last_loaded": event(payments.last_loaded), "last_recorded": event(payments.last_recorded),
+        "to_write_back": payments.to_write_back, "undelivered_alerts": payments.undelivered,
+        "sync": (sync or {}).get("payments_sync"),
+    }
+
+
+def _payment_lines(payments: Any, sync: dict[str, Any] | None) -> list[str]:
+    """What a finance officer checks: money late or about to fall due, where the figures came from, what is stuck."""
+    from domain.values import format_date, format_money
+
+    payments_sync = (sync or {}).get("payments_sync")
+    if payments.instalments == 0 and payments_sync is None:
+        return [NO_PAYMENTS]
+    lines = [PAYMENTS.format(
+        overdue=payments.overdue.count, overdue_total=format_money(payments.overdue.outstanding),
+        awaiting=payments.awaiting.count, awaiting_total=format_money(payments.awaiting.outstanding),
+        due_soon=payments.due_soon.count, due_soon_total=format_money(payments.due_soon.outstanding),
+        soon_until=format_date(payments.soon_until),
+    )]
+    for template, event in ((PAYMENTS_LOADED, payments.last_loaded), (PAYMENTS_RECORDED, payments.last_recorded)):
+        if event is not None:
+            lines.append(template.format(at=_london(event.at), what=event.what, by=f" by {event.actor}" if event.actor else ""))
+    if payments_sync is not None:
+        if payments_sync["last_sync"] is None:
+            lines.append(PAYMENTS_NEVER_SYNCED.format(source=payments_sync["source"]))
+        else:
+            counts = {"instalments": 0, "agreements": 0, "changed": 0, **payments_sync["counts"]}
+            lines.append(PAYMENTS_SYNC.format(source=payments_sync["source"], outcome=payments_sync["outcome"],
+                                              finished=_london(datetime.fromisoformat(payments_sync["last_sync"])), **counts))
+            if payments_sync["outcome"] in ("refused", "failed") and payments_sync["message"]:
+                lines += ["  " + SYNC_PROBLEM.format(message=line) for line in payments_sync["message"].splitlines()[:5]]
+    if payments.to_write_back and payments_sync is not None:
+        lines.append(PAYMENTS_TO_WRITE_BACK.format(count=payments.to_write_back))
+    waiting = sum(count for state, count in payments.undelivered.items() if state != "dead")
+    if waiting or payments.undelivered.get("dead"):
+        dead = payments.undelivered.get("dead", 0)
+        lines.append(PAYMENT_ALERTS_WAITING.format(waiting=waiting, dead=f" ({dead} not deliverable)" if dead else ""))
     return lines

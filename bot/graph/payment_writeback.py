@@ -6,6 +6,11 @@ paid amount and payment reference (whichever of those columns the list has), wit
 the eTag the item had when last read. A `412` means someone changed the item in SharePoint since:
 nothing is overwritten, the person who recorded it is told, the payment stays recorded here, and
 it is tried again after the next sync brings the item's new version in.
+
+A payment recorded against an agreement the list has no item for (an unscheduled payment, or
+one beyond its schedule) becomes a new item: `POST …/items` with the reference, the due date
+and amount (the day it was paid, and what was paid), the payment itself and a note saying it
+was recorded in Teams, so the list, the schedule's source of truth, shows every payment made.
 """
 
 from __future__ import annotations
@@ -24,7 +29,15 @@ from bot.graph.writeback import WRITE_PERMISSION, WritebackResult, _shaped
 from domain.list_fields import ListColumn, read_column
 from domain.payment_rows import plan_payment_columns
 from storage.db import session_factory
-from storage.payment_list import PendingPayment, payment_written, pending_payments
+from storage.payment_list import (
+    PendingPayment,
+    UnlistedPayment,
+    payment_listed,
+    payment_written,
+    pending_payments,
+    unlisted_payments,
+)
+from storage.register_sync import list_item_of
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +45,11 @@ CONFLICT = ("Recorded here, but not written to the payments list: instalment {nu
             "SharePoint since the bot last read it. It is written after the next sync; check the list then.")
 FAILED = "Recorded here, but not written to the payments list ({reason}). It is tried again after the next sync."
 NO_PAID_COLUMN = "the payments list has no column for the paid date: add one, such as 'Date paid'"
+NOT_CREATED = ("Recorded here, but not added to the payments list ({reason}). It is kept here and tried again after "
+               "the next sync; or add it to the list yourself.")
 WRITTEN_FIELDS = ("paid_date", "paid_amount", "payment_reference")
+CREATED_FIELDS = ("reference", "due_date", "amount", *WRITTEN_FIELDS, "note")
+CREATED_NOTE = "Recorded in Teams by {actor}: {note}."
 
 
 class PaymentWriteBack:
@@ -53,7 +70,8 @@ class PaymentWriteBack:
             return WritebackResult("skipped")
         async with session_factory(self.engine)() as session:
             waiting = await pending_payments(session, reference)
-        if not waiting:
+            unlisted = await unlisted_payments(session, reference)
+        if not waiting and not unlisted:
             return WritebackResult("skipped")
         notes: list[str] = []
         written = 0
@@ -69,9 +87,14 @@ class PaymentWriteBack:
                     written += not note
                     if note and note not in notes:
                         notes.append(note)
+                for made in unlisted:
+                    note = await self._create(http, reader.list_path, columns, made, actor)
+                    written += not note
+                    if note and note not in notes:
+                        notes.append(note)
         except GraphRefused as refused:
             notes.append(FAILED.format(reason=str(refused).rstrip(".")))
-        log.info("Payments write-back: %d written, %d not", written, len(waiting) - written)
+        log.info("Payments write-back: %d written, %d not", written, len(waiting) + len(unlisted) - written)
         if not notes:
             return WritebackResult("written")
         return WritebackResult("conflict" if all(n.startswith(CONFLICT[:30]) for n in notes) else "failed", " ".join(notes))
@@ -93,6 +116,39 @@ class PaymentWriteBack:
         etag = answer.headers.get("ETag") or str(answer.body.get("@odata.etag") or "")
         async with session_factory(self.engine)() as session, session.begin():
             await payment_written(session, payment.reference, payment.number, etag)
+        return ""
+
+
+    async def _create(
+        self, http: Any, list_path: str, columns: dict[str, ListColumn], made: UnlistedPayment, actor: str,
+    ) -> str:
+        """POST one new item for a payment the list has no item for; "" when it went through, else what to tell the person."""
+        missing = [name for name in ("reference", "due_date", "amount") if name not in columns]
+        if missing:
+            return NOT_CREATED.format(reason=f"the payments list has no column for the {missing[0].replace('_', ' ')}")
+        recorded: dict[str, Any] = {
+            "reference": made.reference, "due_date": made.due, "amount": made.amount, "paid_date": made.paid_on,
+            "paid_amount": made.paid_amount, "payment_reference": made.payment_reference,
+            "note": CREATED_NOTE.format(actor=actor or "the bot", note=made.note),
+        }
+        values = {columns[name].name: _value(recorded[name], columns[name], self.source) for name in CREATED_FIELDS
+                  if name in columns and recorded[name] not in (None, "")}
+        reference = columns["reference"]
+        if reference.kind == "lookup":  # the agreement as a lookup into the register list: written by its item id
+            async with session_factory(self.engine)() as session:
+                item = await list_item_of(session, made.reference)
+            if item is None:
+                return NOT_CREATED.format(reason=f"{made.reference} has no item in the register list to look up")
+            del values[reference.name]
+            values[f"{reference.name}LookupId"] = item.item_id
+        answer = await self.graph.call(http, "POST", f"{list_path}/items", {"fields": values})
+        if answer.status in (401, 403):
+            return NOT_CREATED.format(reason=WRITE_PERMISSION)
+        if answer.status not in (200, 201) or not answer.body.get("id"):
+            return NOT_CREATED.format(reason=f"Graph answered HTTP {answer.status}")
+        etag = answer.headers.get("ETag") or str(answer.body.get("eTag") or answer.body.get("@odata.etag") or "")
+        async with session_factory(self.engine)() as session, session.begin():
+            await payment_listed(session, made.reference, made.number, str(answer.body["id"]), etag)
         return ""
 
 

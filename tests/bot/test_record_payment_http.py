@@ -9,7 +9,7 @@ from conftest import PROVIDER_ID, RunningBot
 from bot.requests import ACTION_RECORD_PAYMENT
 from notifications.payment_actions import STAFF_ONLY_PAYMENTS
 from storage.db import create_engine, session_factory
-from storage.payments import load_schedules
+from storage.payments import UNSCHEDULED, load_schedules
 
 
 async def paid_so_far(bot: RunningBot, reference: str) -> Decimal:
@@ -47,3 +47,21 @@ async def test_a_payment_that_cannot_be_read_says_what_to_type(local_bot: Runnin
     assert "There is no agreement OPCC-1999-001" in local_bot.connector.sent[-1].text
     await local_bot.post(local_bot.activities.personal("record payment for OPCC-2023-014 £10 paid 01/01/2030"))
     assert "is in the future" in local_bot.connector.sent[-1].text
+
+
+async def test_a_payment_for_an_agreement_without_a_schedule_is_kept_as_unscheduled(local_bot: RunningBot) -> None:
+    """No schedule: the reply says it is unscheduled and what to do; each payment is kept as one of its own."""
+    await local_bot.post(local_bot.activities.personal("record payment for OPCC-2023-014 £12,500 paid 3 Nov"))
+    reply = local_bot.connector.sent[-1].text
+    assert "(OPCC-2023-014) as an unscheduled payment: it has no payment schedule." in reply
+    assert "Add its schedule to the payments file or list" in reply and "Still to pay" not in reply
+    await local_bot.post(local_bot.activities.personal("record payment for OPCC-2023-014 £500 paid 4 Nov"))
+    assert "as an unscheduled payment" in local_bot.connector.sent[-1].text
+    engine = create_engine(local_bot.settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            schedule = (await load_schedules(session))["OPCC-2023-014"]
+    finally:
+        await engine.dispose()
+    assert [(i.amount, i.paid_amount, i.note) for i in schedule] == [
+        (Decimal("12500.00"), Decimal("12500.00"), UNSCHEDULED), (Decimal("500.00"), Decimal("500.00"), UNSCHEDULED)]

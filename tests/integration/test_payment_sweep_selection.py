@@ -45,11 +45,11 @@ async def compare(engine: AsyncEngine, day: date) -> int:
     horizon = add_working_days(day, limits.due_soon, HOLIDAYS)
     async with session_factory(engine)() as session:
         everything = await load_schedules(session, unpaid_only=True, due_until=horizon)
-        chosen = await alertable_schedules(session, payment_window(day, HOLIDAYS))
         sent = await all_keys(session)
+        chosen = await alertable_schedules(session, payment_window(day, HOLIDAYS), sent)
         agreements = await alerts_repo.live_agreements(session, None)
     wanted = payment_candidates(PaymentSweep(schedules=everything, sent_keys=sent, bank_holidays=HOLIDAYS), day)
-    assert set(chosen) == wanted
+    assert set(chosen) == wanted & {agreement.reference for agreement in agreements}  # live ones: no others alert
     from_all = payment_alerts(agreements, PaymentSweep(schedules=everything, sent_keys=sent, bank_holidays=HOLIDAYS), day)
     from_chosen = payment_alerts(agreements, PaymentSweep(schedules=chosen, sent_keys=sent, bank_holidays=HOLIDAYS), day)
     assert [a.idempotency_key for a in from_chosen] == [a.idempotency_key for a in from_all]
@@ -71,3 +71,18 @@ async def test_the_instalments_selected_in_sql_owe_exactly_the_alerts_all_of_the
                         clock=lambda day=day: datetime.combine(day, datetime.min.time(), UTC))  # type: ignore[misc]
     assert owed[0] > 0 and all(count >= 0 for count in owed)
     assert await compare(engine, date(2027, 1, 6)) < owed[0]  # the outbox holds what was chased
+
+
+async def test_a_terminated_agreements_unpaid_instalments_are_not_read_on_an_ordinary_day(
+    engine: AsyncEngine, tmp_path: Path,
+) -> None:
+    """They can never alert, so the sweep leaves them unread, while the alerts owed stay those of all unpaid ones."""
+    await import_register(engine, write_csv(tmp_path, [HEADER, *ROWS], name="register.csv"), today=TODAY, actor=ACTOR)
+    rows = schedule_rows() + [["OPCC-2022-100", "2026-10-01", "1000", "", ""]]  # terminated, unpaid, overdue
+    await import_payments(engine, write_csv(tmp_path, rows, name="payments.csv"), today=TODAY)
+    day = date(2026, 12, 1)
+    async with session_factory(engine)() as session:
+        everything = await load_schedules(session, unpaid_only=True)
+        chosen = await alertable_schedules(session, payment_window(day, HOLIDAYS), await all_keys(session))
+    assert "OPCC-2022-100" in everything and "OPCC-2022-100" not in chosen
+    assert await compare(engine, day) > 0  # the same alerts either way

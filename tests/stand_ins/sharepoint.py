@@ -244,7 +244,7 @@ _READ_ONLY_FIELDS = {name for name, _d, _g, _h, read_only, _i, _f in _BUILT_INS 
 
 @dataclass
 class SpWrite:
-    """One `PATCH .../items/{id}/fields` the stand-in received, with the status it answered."""
+    """One `PATCH .../items/{id}/fields` (or `POST .../items`, item id set once made) the stand-in received, with its status."""
 
     item_id: str
     fields: dict[str, Any]
@@ -837,6 +837,8 @@ class StandInSharePoint(LocalServer):
             return self._only(request, "GET", {"@odata.context": self._context(f"lists('{lst.id}')/columns"),
                                                "value": lst.column_definitions()})
         if tail == "items":
+            if request.method == "POST" and not isinstance(lst, _UserInformationList):
+                return await self._create_item(request, lst)
             return self._only(request, "GET", self._items_page(request, lst))
         if tail == "items/delta":
             return self._only(request, "GET", self._delta(request, lst))
@@ -1041,6 +1043,33 @@ class StandInSharePoint(LocalServer):
         else:
             body["@odata.deltaLink"] = self._link(request, token=_b64({"g": self.delta_generation, "since": upto}))
         return body
+
+    async def _create_item(self, request: web.Request, lst: SpList) -> web.Response:
+        """`POST .../items` with `{"fields": {...}}`: 201 and the new listItem, its fields included, as Graph answers."""
+        try:
+            body = await request.json()
+        except Exception:
+            body = None
+        fields = body.get("fields") if isinstance(body, dict) else None
+        record = SpWrite("", fields if isinstance(fields, dict) else {}, None, 0)
+        lst.writes.append(record)
+        try:
+            if not isinstance(fields, dict):
+                raise GraphError(400, "invalidRequest", "Invalid request body: a listItem with a fields object is expected.")
+            changes = self._field_changes(lst, fields)
+        except GraphError as error:
+            record.status = error.status
+            raise
+        item = lst.items[int(lst.add_item({}, author=APP_PRINCIPAL_LOOKUP_ID))]
+        item.values.update({name: value for name, value in changes.items() if value is not None})
+        item.app_editor = APP_PRINCIPAL_LOOKUP_ID
+        record.item_id, record.status = str(item.id), 201
+        out = {"@odata.context": self._context(f"lists('{lst.id}')/items/$entity"), "@odata.etag": item.etag,
+               "eTag": item.etag, "id": str(item.id), "createdDateTime": _instant(item.created),
+               "lastModifiedDateTime": _instant(item.modified), "webUrl": f"{lst.web_url}/DispForm.aspx?ID={item.id}",
+               "fields@odata.context": self._context(f"lists('{lst.id}')/items('{item.id}')/fields/$entity"),
+               "fields": self._fields(lst, item, None)}
+        return _json(out, status=201, headers={"ETag": item.etag})
 
     async def _patch_fields(self, request: web.Request, lst: SpList, item_key: str, item: _Item | None) -> web.Response:
         if_match = request.headers.get("If-Match")
