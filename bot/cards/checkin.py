@@ -154,7 +154,7 @@ def submission_notification(ret: MonitoringReturn, *, posted_for: str | None = N
     if posted_for != submission_round(ret.submitted_at):
         body.append(text(f"Submitted again on {_when(ret.submitted_at)}: assess it from the newer notice.", weight="Bolder"))
     elif ret.state in (ACCEPTED, QUERIED) and ret.assessed_by:
-        body.append(text(escape_text(assessed_line(ret)), weight="Bolder", color="Good" if ret.state == ACCEPTED else "Warning"))
+        body.append(text(assessed_line(ret), weight="Bolder", color="Good" if ret.state == ACCEPTED else "Warning"))
     else:
         actions.append(submit("Assess", {"action": ASSESS_RETURN, "return_id": ret.id}))
     built = card(body, actions, fallback_text=f"{ret.reference} {ret.period.label} return submitted")

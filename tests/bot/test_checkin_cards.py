@@ -161,7 +161,7 @@ def test_the_summary_card_names_the_contact_from_the_register_once_submitted() -
     from dataclasses import replace
 
     named = replace(RETURN, agreement=replace(AGREEMENT, contact_name="Amara Jones"))
-    texts = [e.get("text", "") for e in checkin_cards.submitted_card(named)["body"]]
+    texts = [block_text(e) for e in checkin_cards.submitted_card(named)["body"]]
     assert "Submitted by Amara Jones, 6 Oct 2026" in texts
     assert "actions" not in checkin_cards.submitted_card(named)
 
@@ -174,9 +174,9 @@ def test_the_channel_notice_gives_way_to_the_outcome_or_to_a_newer_notice() -> N
     assessed = replace(RETURN, state="accepted", assessed_by="grace.okafor@mopac.example",
                        assessed_at=datetime(2026, 10, 9, 9, tzinfo=UTC), rating="Good")
     decided = checkin_cards.submission_notification(assessed)
-    assert "Accepted by Grace Okafor, 9 Oct 2026, rated Good" in [e.get("text") for e in decided["body"]]
+    assert "Accepted by Grace Okafor, 9 Oct 2026, rated Good" in [block_text(e) for e in decided["body"]]
     assert "actions" not in decided
     older = checkin_cards.submission_notification(RETURN, posted_for="2026-07-20T09:00:00+00:00")
-    assert "Submitted again on 6 Oct 2026: assess it from the newer notice." in [e.get("text") for e in older["body"]]
+    assert "Submitted again on 6 Oct 2026: assess it from the newer notice." in [block_text(e) for e in older["body"]]
     assert "actions" not in older
     assert [a["title"] for a in CARDS["notification"]["actions"]] == ["Assess"]

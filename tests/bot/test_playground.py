@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestServer
+from card_reading import block_text
 from conftest import import_into
 from playground import Playground, require_playground, start_playground
 from teams_register import COLUMNS, GRANTS_THIS_QUARTER, QUARTER_QUESTION, ROWS, SAFE_HARBOUR_CONTACT, TODAY
@@ -235,7 +236,7 @@ async def test_staff_assess_a_waiting_return_on_the_one_card_form(staff_playgrou
     chat = pg.personal_chat
     [waiting] = await pg.say(chat, "returns awaiting assessment")
     [listing] = cards_in(waiting)
-    assert listing["body"][0]["text"] == "Returns awaiting assessment: 1" and "OPCC-2024-031" in card_words(listing)
+    assert block_text(listing["body"][0]) == "Returns awaiting assessment: 1" and "OPCC-2024-031" in card_words(listing)
     [assess] = [a for item in listing["body"] if item.get("type") == "Container" for e in item["items"]
                 if e.get("type") == "ActionSet" for a in e["actions"]]
     replies = await pg.submit(chat, pg.message_id_of(waiting), assess["data"])

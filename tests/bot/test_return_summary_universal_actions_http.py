@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from card_reading import texts
 from test_cards_schema import load_validator, without_teams_keys
 from test_checkin_http import BOT, NORTHSIDE_ID, PROVIDER_ID, STAFF_ID, TENANT, Bot, bot  # noqa: F401
 
@@ -59,7 +60,7 @@ def button(card: dict[str, Any], title: str) -> dict[str, Any]:
 
 
 def words(card: dict[str, Any]) -> str:
-    return " ".join(str(e.get("text", "")) for e in card["body"]).replace("\\", "")
+    return " ".join(texts(card["body"]))
 
 
 def titles(card: dict[str, Any]) -> list[str]:
