@@ -9,43 +9,19 @@ database (created and dropped here), so several runs can share one server.
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from sqlalchemy import text
+from database_servers import CI_DATABASE_URL, DATABASES, postgres_admin_url  # noqa: F401 - re-exported for fixtures
+from database_servers import execute_autocommit as _execute_autocommit
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sync_fixtures import m365  # noqa: F401 - the Microsoft 365 stand-ins, a fixture for any test
 
 import dialogs  # noqa: F401 - loads Recognizers-Text once, with decimal precision restored
 from storage.db import async_url, create_engine, upgrade
 from storage.models import Base
-
-CI_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def postgres_admin_url() -> str | None:
-    """The PostgreSQL server tests should use, or None when this run has none."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    if os.environ.get("CI", "").lower() == "true":
-        return CI_DATABASE_URL
-    return None
-
-
-DATABASES = ["sqlite"] + (["postgres"] if postgres_admin_url() else [])
-
-
-async def _execute_autocommit(url: str, statement: str) -> None:
-    engine = create_async_engine(async_url(url), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 from alembic import command
-from conftest import DATABASES, _execute_autocommit, postgres_admin_url
+from database_servers import DATABASES, execute_autocommit, postgres_admin_url
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -36,13 +36,13 @@ async def fresh(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Async
     admin = postgres_admin_url()
     assert admin
     name = f"cb_migrate_{uuid.uuid4().hex[:12]}"
-    await _execute_autocommit(admin, f'CREATE DATABASE "{name}"')
+    await execute_autocommit(admin, f'CREATE DATABASE "{name}"')
     engine = create_engine(make_url(async_url(admin)).set(database=name).render_as_string(hide_password=False))
     try:
         yield engine
     finally:
         await engine.dispose()
-        await _execute_autocommit(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await execute_autocommit(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _indexes(connection: Connection) -> set[str]:
