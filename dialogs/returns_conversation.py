@@ -23,6 +23,7 @@ from dialogs import checkin_text as say
 from dialogs.assessment import AssessmentDialog
 from dialogs.assessment_form import AssessmentForm, FormReply
 from dialogs.checkin import CheckinDialog
+from dialogs.idle_dialogs import IdleDialogs
 from dialogs.intents import (
     ASSESS_DECISION,
     ASSESS_REFRESH,
@@ -57,6 +58,7 @@ class ReturnsConversation:
 
     def __init__(self, storage: Storage, repo: ReturnsRepository, cards: ReturnCards, today: Callable[[], date]) -> None:
         self._state = PrivateConversationState(storage)
+        self._idle = IdleDialogs(storage)
         self._dialogs = DialogSet(self._state.create_property(DIALOG_STATE))
         self._dialogs.add(CheckinDialog(repo, cards, today))
         self._dialogs.add(AssessmentDialog(repo, cards))
@@ -77,10 +79,14 @@ class ReturnsConversation:
         """
         set_turn(context, participant, text, questions)
         intent = recognise(text, context.activity.value)
+        key = self._state.get_storage_key(context)
+        if intent is None and await self._idle.idle(key):
+            return False  # a plain message from someone with no dialog running: not ours, state unread
         await self._state.load(context)
         dc = await self._dialogs.create_context(context)
         active = dc.active_dialog.id if dc.active_dialog else None
         if intent is None and active is None:
+            self._idle.note(key, self._cached_state(context), running=False)
             return False
         if intent is not None and intent.name == WHATS_DUE:
             if not participant.providers:
@@ -103,9 +109,17 @@ class ReturnsConversation:
         try:
             await self._state.save_changes(context)
         except EtagConflict:
+            self._idle.forget(key)
             log.warning("Return dialog state changed under a turn; the stored answers stand")
             await context.send_activity(say.CONFLICT)
+            return True
+        self._idle.note(key, self._cached_state(context), running=dc.active_dialog is not None)
         return True
+
+    def _cached_state(self, context: TurnContext) -> dict[str, Any] | None:
+        """The dialog state as this turn holds it (with the e-tag read or written), if any."""
+        cached = self._state.get_cached_state(context)
+        return cached.state if cached is not None else None
 
     async def _return_button(self, context: TurnContext, dc, intent: Intent, active: str | None) -> None:  # type: ignore[no-untyped-def]
         """A summary card's button: the running check-in checks it; else reopen that return."""

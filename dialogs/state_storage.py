@@ -50,6 +50,15 @@ class SqlStorage(Storage):
             items[key] = Unpickler().restore(data)
         return items
 
+    @property
+    def sole_writer(self) -> bool:
+        """Whether this process is the only one writing bot state (SQLite: `serve` runs one worker)."""
+        return self._table.sole_writer
+
+    async def etag_of(self, key: str) -> str | None:
+        """The e-tag `key` is stored with now (`None`: nothing stored), without reading its state."""
+        return await self._table.etag_of(key)
+
     async def write(self, changes: dict[str, Any] | None) -> None:
         if changes is None:
             raise Exception("Changes are required when writing")  # message fixed by StorageBaseTests

@@ -18,7 +18,7 @@ SIGNED_VALUES: tuple[str, ...] = ("both", "ours", "none")
 MONITORING_FREQUENCIES: tuple[str, ...] = ("quarterly", "monthly", "biannual", "annual", "none")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Kpi:
     """A key performance indicator with its target for each monitoring period."""
 
@@ -26,7 +26,7 @@ class Kpi:
     target: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Agreement:
     """One register row, with values already parsed into dates, pounds and choices."""
 

@@ -150,12 +150,27 @@ async def load_agreements(
     options_cache: dict[str, tuple[int, ...]] = {}
     no_contact = ("", "")
     found: dict[int, Agreement] = {}
+    # The driver hands back a new object for every cell; a register repeats its kinds, providers,
+    # streams, areas, managers, dates and amounts on thousands of rows, so each distinct value
+    # is kept once (at 100,000 agreements that is tens of megabytes of the bot's memory).
+    one: dict[Any, Any] = {}
+    day = _days()
     for (
         row_id, reference, kind, title, provider, provider_org_id, funding_stream, project_code, pence, start_date,
         award_date, end_date, extension_options, extended_to, area, category, contract_manager, monitoring, signed,
         status, notes, extra, missing, first_imported,
     ) in rows:
-        end_date, extended_to, start_date, first_imported = _day(end_date), _day(extended_to), _day(start_date), _day(first_imported)
+        end_date, extended_to, start_date, first_imported = day(end_date), day(extended_to), day(start_date), day(first_imported)
+        award_date = day(award_date)
+        kind, provider, provider_org_id, funding_stream = (
+            one.setdefault(kind, kind), one.setdefault(provider, provider), one.setdefault(provider_org_id, provider_org_id),
+            one.setdefault(funding_stream, funding_stream),
+        )
+        area, category, contract_manager, monitoring, signed, status, pence = (
+            one.setdefault(area, area), one.setdefault(category, category), one.setdefault(contract_manager, contract_manager),
+            one.setdefault(monitoring, monitoring), one.setdefault(signed, signed), one.setdefault(status, status),
+            one.setdefault(pence, pence),
+        )
         if wanted is not None and not wanted(extended_to or end_date, monitoring, start_date, first_imported, reference):
             continue
         options = options_cache.get(extension_options)
@@ -164,8 +179,8 @@ async def load_agreements(
         name, email = contacts.get(row_id, no_contact)
         found[row_id] = Agreement(
             reference=reference, kind=kind, title=title, provider=provider, provider_id=provider_org_id,
-            funding_stream=funding_stream, project_code=project_code, value=_pounds(pence),
-            start_date=start_date, award_date=_day(award_date), end_date=end_date,
+            funding_stream=funding_stream, project_code=project_code, value=_shared_pounds(pence, one),
+            start_date=start_date, award_date=award_date, end_date=end_date,
             extension_options=options, extended_to=extended_to, area=area, category=category,
             contract_manager=contract_manager, contact_name=name, contact_email=email, monitoring=monitoring,
             kpis=tuple(kpis.get(row_id, ())), signed=signed, status=status, notes=notes,
@@ -178,6 +193,33 @@ async def load_agreements(
 def _day(value: str | date | None) -> date | None:
     """A DATE column read raw: SQLite hands back text, PostgreSQL a date."""
     return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _days() -> Callable[[str | date | None], date | None]:
+    """`_day`, each distinct date text read once and its `date` shared by every row that has it."""
+    seen: dict[str | date | None, date | None] = {}
+
+    def day(value: str | date | None) -> date | None:
+        found = seen.get(value, _UNSEEN)
+        if found is _UNSEEN:
+            found = seen[value] = _day(value)
+        return found  # type: ignore[return-value]
+
+    return day
+
+
+_UNSEEN = object()
+
+
+def _shared_pounds(pence: int | None, one: dict[Any, Any]) -> Decimal | None:
+    """`_pounds`, one `Decimal` per distinct amount."""
+    if pence is None:
+        return None
+    key = ("pence", pence)
+    found = one.get(key)
+    if found is None:
+        found = one[key] = _pounds(pence)
+    return found
 
 
 def _pounds(pence: int | None) -> Decimal | None:

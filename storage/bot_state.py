@@ -69,6 +69,16 @@ class BotStateTable:
             rows = (await session.execute(select(BotStateItem).where(BotStateItem.key.in_(wanted)))).scalars()
             return {row.key: StoredState(row.etag, json.loads(row.data)) for row in rows}
 
+    async def etag_of(self, key: str) -> str | None:
+        """The e-tag `key` is stored with, `None` when nothing is: a check that its state is unchanged."""
+        async with self._sessions() as session:
+            return await session.scalar(select(BotStateItem.etag).where(BotStateItem.key == key))
+
+    @property
+    def sole_writer(self) -> bool:
+        """True on SQLite, which one bot process serves: no other process writes this table."""
+        return self._engine.dialect.name == "sqlite"
+
     async def write(self, changes: dict[str, StateChange]) -> dict[str, str]:
         """Store every change atomically; the new e-tag of each key, or `EtagConflict`."""
         if not changes:

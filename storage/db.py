@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from storage.register_version import OFF, watch_register_writes
+from storage.sqlite_writes import take_turns_writing
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_DATABASE_URL = "sqlite:///commissioning.db"
@@ -63,6 +64,8 @@ def create_engine(url: str) -> AsyncEngine:
             # With WAL, NORMAL loses nothing when the process is killed (only on power loss).
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        take_turns_writing(engine.sync_engine, make_url(full).database or ":memory:", timeout=30)
 
     else:
         engine = create_async_engine(full, pool_pre_ping=True, hide_parameters=True)

@@ -10,6 +10,7 @@ transaction, so a failure half-way leaves the register exactly as it was.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -26,13 +27,16 @@ from domain.data_quality import MISSING_FROM_LAST_IMPORT, problems
 from domain.register_columns import COLUMNS, agreement_texts, format_kpis, plain_number
 from domain.register_rows import ParsedRegister, parse_rows
 from storage.agreements import PLAIN_FIELDS, load_agreements
+from storage.bulk import bulk_insert
 from storage.db import session_factory
 from storage.models import AgreementRow, AuditEntry, Contact, ImportBatch, KpiRow, Provider, table_of
 from storage.register_sheets import FileRefused, ImportRefused, open_register, read_bytes_sha256
 
 __all__ = ["ImportRefused", "ImportSummary", "ListItems", "RegisterWriter", "import_register", "read_register", "write_register"]
 
-CHUNK = 500
+# Rows written per round trip: large enough that the driver's executemany does the work, small
+# enough that a chunk's parameters (and its `IN` list) stay well inside both databases' limits.
+CHUNK = 2_000
 ACTION_CREATE = "import_create"
 ACTION_UPDATE = "import_update"
 ACTION_MISSING = "import_flag_missing"
@@ -323,10 +327,16 @@ class RegisterWriter:
         if not agreements:
             return
         values = [
-            {**self._row_values(agreement, providers), "first_imported": self.today, "created_at": self.now}
+            {"list_item_id": None, "list_item_etag": "", **self._row_values(agreement, providers),
+             "first_imported": self.today, "created_at": self.now}
             for agreement in agreements
         ]
-        result = await self.session.execute(insert(AGREEMENTS).returning(AGREEMENTS.c.id, AGREEMENTS.c.reference), values)
+        # The driver's executemany returns no rows, so the new ids are read back by reference.
+        await bulk_insert(self.session, AGREEMENTS, values)
+        references = [agreement.reference for agreement in agreements]
+        result = await self.session.execute(
+            select(AGREEMENTS.c.id, AGREEMENTS.c.reference).where(AGREEMENTS.c.reference.in_(references))
+        )
         ids = {reference: id_ for id_, reference in result}
         await self._insert_children([(ids[a.reference], a) for a in agreements])
         for agreement in agreements:
@@ -363,10 +373,8 @@ class RegisterWriter:
             for id_, a in items
             for position, kpi in enumerate(a.kpis)
         ]
-        if contacts:
-            await self.session.execute(insert(CONTACTS), contacts)
-        if kpis:
-            await self.session.execute(insert(KPIS), kpis)
+        await bulk_insert(self.session, CONTACTS, contacts)
+        await bulk_insert(self.session, KPIS, kpis)
 
     def _row_values(self, agreement: Agreement, providers: dict[str, int]) -> dict[str, Any]:
         values: dict[str, Any] = {name: getattr(agreement, name) for name in PLAIN_FIELDS}
@@ -376,7 +384,7 @@ class RegisterWriter:
             reference=agreement.reference,
             provider_id=providers[agreement.provider],
             provider_org_id=agreement.provider_id,
-            extension_options=format_extension_options(agreement.extension_options),
+            extension_options=_extension_text(agreement.extension_options),
             extra=dict(agreement.extra),
             missing_from_last_import=False,
             last_import_batch_id=self.batch_id,
@@ -411,7 +419,7 @@ class RegisterWriter:
 
     async def _flush_audit(self) -> None:
         if self.audit:
-            await self.session.execute(insert(AUDIT), self.audit)
+            await bulk_insert(self.session, AUDIT, self.audit)
             self.audit = []
 
 
@@ -430,6 +438,12 @@ def _changes(old: Agreement, new: Agreement) -> list[tuple[str, str, str]]:
         for column in COLUMNS
         if before.get(column, "") != after.get(column, "")
     ]
+
+
+@functools.lru_cache(maxsize=256)
+def _extension_text(options: tuple[int, ...]) -> str:
+    """A register repeats a handful of extension patterns: each formatted once."""
+    return format_extension_options(options)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
