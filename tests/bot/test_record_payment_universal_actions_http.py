@@ -10,6 +10,7 @@ pays nothing. A provider's forged press records nothing. One payment, one audit 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -121,4 +122,16 @@ async def test_a_payment_typed_elsewhere_shows_on_the_card_too(local_bot: Runnin
     assert OUTCOME in text_of(refreshed["value"])
     again = await execute(local_bot, filled(button(card, "Record it"), "£12,500", "3 Nov"), STAFF_ID)
     assert ALREADY_RECORDED_PREFIX in text_of(again["value"])
+    assert await paid_and_audited(local_bot) == (Decimal("12500.00"), 1)
+
+
+async def test_two_presses_at_once_record_one_payment(local_bot: RunningBot, tmp_path: Any) -> None:
+    """Sam and Kit press Record it at the same moment: one payment, one audit entry, the other told what stands."""
+    local_bot.connector.add_member(KIT_ID, "Kit Staff", "kit.staff@mopac.example")
+    record = button(await overdue_card(local_bot, tmp_path), "Record it")
+    answers = await asyncio.gather(execute(local_bot, filled(record, "£12,500", "3 Nov"), STAFF_ID),
+                                   execute(local_bot, filled(record, "£12,500", "3 Nov"), KIT_ID))
+    words = [text_of(answer["value"]) for answer in answers]
+    assert sum(ALREADY_RECORDED_PREFIX in w for w in words) == 1, words
+    assert all("£12,500 recorded as paid on 3 Nov 2026 by" in w for w in words)
     assert await paid_and_audited(local_bot) == (Decimal("12500.00"), 1)
