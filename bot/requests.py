@@ -157,9 +157,22 @@ class RecordPayment:
     reference: str
     amount: str
     paid: str
+    # The instalment due date the alert card is about: a press on a card whose instalment is
+    # already paid is refused rather than paying twice. None when typed.
+    card_due: date | None = None
+
+
+@dataclass(frozen=True)
+class RefreshPayment:
+    """Teams refreshing a payment alert card: show what was recorded, or the card as it was (outbox item `item_id`)."""
+
+    reference: str
+    card_due: date | None
+    item_id: int | None = None
 
 
 ACTION_RECORD_PAYMENT = "record_payment"
+ACTION_PAYMENT_REFRESH = "payment_refresh"
 _RECORD_PAYMENT = re.compile(
     r"^(?:please\s+)?record\s+(?:a\s+)?payment\s+(?:for|on|against|to)\s+(?P<reference>[\w/-]+)\s+"
     r"(?:of\s+)?(?P<amount>£?\s?[\d,]+(?:\.\d{1,2})?\s?[km]?)\s*(?:(?:paid|made)\s+)?(?:on\s+)?(?P<paid>[\w/ .-]*?)\s*[.!]?$",
@@ -180,7 +193,7 @@ def payment_command(text: str | None) -> RecordPayment | None:
     return RecordPayment(match.group("reference").upper(), match.group("amount").replace(" ", ""), match.group("paid").strip())
 
 
-AlertAction = SnoozeAlert | DecideEnd | StartReturn | RecordPayment | RefreshAlert
+AlertAction = SnoozeAlert | DecideEnd | StartReturn | RecordPayment | RefreshAlert | RefreshPayment
 Request = Ask | ShowHelp | Ignore | Refuse | SnoozeAlert | DecideEnd | ChannelCommand | SyncRegister | PublishRegister | RecordPayment
 
 
@@ -367,7 +380,18 @@ def read_alert_action(value: Any) -> AlertAction | None:
         amount, paid = value.get("amount"), value.get("paid", "")
         if not isinstance(amount, str) or not isinstance(paid, str) or len(amount) > 30 or len(paid) > 30:
             return None
-        return RecordPayment(reference, amount.strip(), paid.strip())
+        card_due = _card_end(value.get("due"))
+        if card_due is False:
+            return None
+        return RecordPayment(reference, amount.strip(), paid.strip(), card_due if isinstance(card_due, date) else None)
+    if action == ACTION_PAYMENT_REFRESH:
+        item_id = value.get("id")
+        if item_id is not None and not _whole_number_between(item_id, 1, 2**62):
+            return None
+        card_due = _card_end(value.get("due"))
+        if card_due is False:
+            return None
+        return RefreshPayment(reference, card_due if isinstance(card_due, date) else None, item_id)
     if action == ACTION_REFRESH:
         item_id = value.get("id")
         if item_id is not None and not _whole_number_between(item_id, 1, 2**62):

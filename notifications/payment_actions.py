@@ -17,11 +17,14 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.values import ValueNotUnderstood, parse_date, parse_money
-from storage.payments import PaymentRefused, record_payment
+from storage.payments import PaymentRefused, PaymentStanding, payment_standing, record_payment
 
 STAFF_ONLY_PAYMENTS = "Only commissioning staff can record payments. Ask your contract manager if a payment is missing."
 BAD_AMOUNT = "I couldn't read {text!r} as an amount: say it like \"£12,500\". Nothing was recorded."
 BAD_DATE = "I couldn't read {text!r} as the day it was paid: say it like \"3 Dec\" or \"03/12/2026\". Nothing was recorded."
+ALREADY_RECORDED_PREFIX = "Already recorded:"
+ALREADY_RECORDED = (ALREADY_RECORDED_PREFIX + " this instalment was paid before you pressed, so nothing was recorded again. "
+                    "If another payment was made, type \"record payment for {reference} £AMOUNT paid DATE\".")
 FUTURE_DATE = "{day} is in the future: record a payment once it has been made. Nothing was recorded."
 
 _MONTHS = {name: number for number, names in enumerate(
@@ -72,8 +75,18 @@ class PaymentActions:
         self._profile = profile
         self._clock = clock
 
-    async def record(self, reference: str, amount_text: str, paid_text: str, actor: str, *, staff: bool) -> str:
-        """The reply to a record-payment request; nothing is written unless it is staff and all reads."""
+    async def standing(self, reference: str, due: date) -> PaymentStanding | None:
+        """What has been recorded against the instalment an alert card is about (due on `due`)."""
+        async with self._sessions() as session:
+            return await payment_standing(session, reference, due)
+
+    async def record(self, reference: str, amount_text: str, paid_text: str, actor: str, *, staff: bool,
+                     card_due: date | None = None) -> str:
+        """The reply to a record-payment request; nothing is written unless it is staff and all reads.
+
+        `card_due` is the instalment an alert card was about: once anything is recorded against it,
+        a press on that card (a stale copy, or a second press) is refused, so one card pays once.
+        """
         if not staff:
             return STAFF_ONLY_PAYMENTS
         try:
@@ -90,6 +103,8 @@ class PaymentActions:
             return FUTURE_DATE.format(day=paid.isoformat())
         try:
             async with self._sessions.begin() as session:
+                if card_due is not None and await payment_standing(session, reference, card_due, lock=True):
+                    return ALREADY_RECORDED.format(reference=reference)
                 recorded = await record_payment(session, reference, amount, paid, actor=actor, profile=self._profile,
                                                 now=self._clock())
         except PaymentRefused as refused:

@@ -217,3 +217,9 @@ async def payment_listed(session: AsyncSession, reference: str, number: int, ite
         update(INSTALMENTS).where(INSTALMENTS.c.agreement_id == agreement, INSTALMENTS.c.number == number)
         .values(list_pending=False, list_item_id=item_id[:100], list_item_etag=etag[:200])
     )
+
+
+async def linked_item_ids(session: AsyncSession) -> set[str]:
+    """The payments-list items some instalment here already stands for: never the item of another payment."""
+    rows = await session.execute(select(INSTALMENTS.c.list_item_id).where(INSTALMENTS.c.list_item_id.is_not(None)))
+    return {str(item_id) for (item_id,) in rows}

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -303,6 +303,44 @@ async def record_payment(
     if notice is not None:
         await add_alerts(session, [notice], now)
     return RecordedPayment(agreement, amount, paid_on, applied, notice is not None)
+
+
+@dataclass(frozen=True)
+class PaymentStanding:
+    """What has been recorded against one instalment: how much, the day paid, by whom (empty from a file or list)."""
+
+    reference: str
+    due: date
+    paid_amount: Decimal
+    paid_on: date
+    recorded_by: str
+
+
+async def payment_standing(session: AsyncSession, reference: str, due: date, *, lock: bool = False) -> PaymentStanding | None:
+    """The payment recorded against `reference`'s instalment(s) due on `due`, or None while nothing is.
+
+    An alert card is about one instalment (its due date), so this is what a later press or view of
+    the card is checked against. `lock` makes the check part of the write that follows, so two
+    presses at once cannot both pay: on PostgreSQL the agreement's row is held until the
+    transaction ends; on SQLite a write that changes nothing takes the database's write turn
+    (`storage/sqlite_writes.py`) before the check reads, since a plain read there waits for no one.
+    """
+    agreement = select(AGREEMENTS.c.id).where(AGREEMENTS.c.reference == reference)
+    agreement_id = (await session.execute(agreement.with_for_update() if lock else agreement)).scalar()
+    if agreement_id is None:
+        return None
+    if lock and session.get_bind().dialect.name == "sqlite":
+        await session.execute(update(INSTALMENTS).where(INSTALMENTS.c.agreement_id == agreement_id)
+                              .values(number=INSTALMENTS.c.number))
+    rows = (await session.execute(
+        select(INSTALMENTS.c.paid_amount, INSTALMENTS.c.paid_on, INSTALMENTS.c.recorded_by)
+        .where(INSTALMENTS.c.agreement_id == agreement_id, INSTALMENTS.c.due == due, INSTALMENTS.c.paid_on.is_not(None))
+    )).all()
+    if not rows:
+        return None
+    paid = sum((row.paid_amount or Decimal("0.00") for row in rows), Decimal("0.00"))
+    latest = max(rows, key=lambda row: row.paid_on)
+    return PaymentStanding(reference, due, paid, latest.paid_on, latest.recorded_by or "")
 
 
 def _still_to_write(link: ListLink, changed: bool, made: bool) -> ListLink:

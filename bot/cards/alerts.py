@@ -1,7 +1,10 @@
 """Alert cards: one alert, or a digest of several for one chat, with the buttons that act on them.
 
 Built from outbox items (`storage.outbox.OutboxEntry`), so the sender can render exactly what
-it claimed. Several alerts for one chat become one digest (`bot.cards.digest`). Buttons are `Action.Submit` with data `read_alert_action` understands:
+it claimed. Several alerts for one chat become one digest (`bot.cards.digest`). Buttons carry data
+`read_alert_action` understands; those that record something (a decision, a payment) are Universal
+Actions (`Action.Execute` with an `Action.Submit` fallback) and their cards refresh, so what was
+recorded shows for everyone:
 - staff: "Open agreement" (asks "tell me about REF"), "Snooze 7 days", and for extension
   decisions "Extend by N years" / "Re-commission" / "Let it end";
 - providers: "Start my return" (the check-in dialog).
@@ -17,7 +20,15 @@ from typing import Any
 from bot.cards.digest import digest_card
 from bot.cards.elements import ask_button, card, container, execute, facts, fits, heading, submit, subtle, text
 from bot.cards.text import day, london_day, plural, shorten
-from bot.requests import ACTION_DECIDE, ACTION_RECORD_PAYMENT, ACTION_REFRESH, ACTION_SNOOZE, ACTION_START_RETURN, SNOOZE_DAYS
+from bot.requests import (
+    ACTION_DECIDE,
+    ACTION_PAYMENT_REFRESH,
+    ACTION_RECORD_PAYMENT,
+    ACTION_REFRESH,
+    ACTION_SNOOZE,
+    ACTION_START_RETURN,
+    SNOOZE_DAYS,
+)
 from domain.alerts import (
     ASSESSMENT_PENDING,
     DATA_QUALITY,
@@ -36,8 +47,10 @@ from domain.alerts import (
     RECOMMISSION as RECOMMISSION_DECISION,
 )
 from domain.payment_alerts import PAYMENT_DIGEST, PAYMENT_DUE, PAYMENT_OVERDUE, PAYMENT_RECORDED
+from domain.values import format_money
 from storage.alerts_repo import EarlierDecision
 from storage.outbox import OutboxEntry
+from storage.payments import PaymentStanding
 
 TITLES: dict[str, str] = {
     EXPIRY: "Agreement ending soon",
@@ -68,6 +81,9 @@ LET_END = "Let it end"
 START_RETURN = "Start my return"
 MORE_LINES = "…and {count} more. Ask me \"data quality problems\" for the full list."
 DECIDED_HEADING = "Decided: {reference}"
+PAID_HEADING = "Payment recorded: {reference}"
+OUTCOME_PAID = "{amount} recorded as paid on {paid} by {who}"
+OUTCOME_PAID_ELSEWHERE = "{amount} recorded as paid on {paid}"
 OUTCOME_EXTENDED = "Extended to {end} by {who}, {when}"
 OUTCOME_RECOMMISSION = "To be re-commissioned: decided by {who}, {when}"
 OUTCOME_ENDS = "Ends on {end}: decided by {who}, {when}"
@@ -75,6 +91,7 @@ NOTHING_DUE = "Nothing ends and no returns fall due in the next 30 days."
 DETAIL_LINES = 40
 
 _DECISION_RULES = (EXTENSION_DECISION, DECISION_OVERDUE)
+_PAYMENT_RULES = (PAYMENT_DUE, PAYMENT_OVERDUE)
 
 
 def open_question(reference: str) -> str:
@@ -114,19 +131,24 @@ def _actions(entry: OutboxEntry) -> list[dict[str, Any]]:
         ]
         buttons.append({"type": "Action.ShowCard", "title": DECIDE,
                         "card": {"type": "AdaptiveCard", "body": [], "actions": choices}})
-    if entry.rule in (PAYMENT_DUE, PAYMENT_OVERDUE):
-        buttons.append(_record_payment_form(entry.reference))
+    if entry.rule in _PAYMENT_RULES:
+        buttons.append(_record_payment_form(entry))
     buttons.append(submit(SNOOZE, {"action": ACTION_SNOOZE, "reference": entry.reference, "rule": entry.rule}))
     return buttons
 
 
-def _record_payment_form(reference: str) -> dict[str, Any]:
-    """A small form on a payment alert: amount and date, sent back as a record-payment request."""
+def _record_payment_form(entry: OutboxEntry) -> dict[str, Any]:
+    """A small form on a payment alert: amount and date, sent back as a record-payment request.
+
+    The instalment's due date goes with it, so a press on a card whose instalment is already
+    paid is refused rather than paying twice.
+    """
     inputs = [
         {"type": "Input.Text", "id": "amount", "label": AMOUNT_LABEL, "isRequired": True, "maxLength": 30},
         {"type": "Input.Text", "id": "paid", "label": PAID_LABEL, "maxLength": 30},
     ]
-    send = submit(RECORD_PAYMENT_SEND, {"action": ACTION_RECORD_PAYMENT, "reference": reference})
+    data = {**payment_refresh_data(entry), "action": ACTION_RECORD_PAYMENT}
+    send = execute(RECORD_PAYMENT_SEND, data)
     return {"type": "Action.ShowCard", "title": RECORD_PAYMENT,
             "card": {"type": "AdaptiveCard", "body": inputs, "actions": [send]}}
 
@@ -136,6 +158,16 @@ def refresh_data(entry: OutboxEntry) -> dict[str, Any]:
     data: dict[str, Any] = {"action": ACTION_REFRESH, "reference": entry.reference}
     if entry.due is not None:
         data["end"] = entry.due.isoformat()
+    if entry.id:
+        data["id"] = entry.id
+    return data
+
+
+def payment_refresh_data(entry: OutboxEntry) -> dict[str, Any]:
+    """What Teams sends back when it refreshes a payment alert card: its instalment and its outbox item."""
+    data: dict[str, Any] = {"action": ACTION_PAYMENT_REFRESH, "reference": entry.reference}
+    if entry.due is not None:
+        data["due"] = entry.due.isoformat()
     if entry.id:
         data["id"] = entry.id
     return data
@@ -187,6 +219,9 @@ def _single(entry: OutboxEntry, limit: int) -> dict[str, Any]:
         # Universal Actions: whoever sees the card in the channel gets it as it stands now, so a
         # decision made by one person shows for everyone instead of the buttons.
         built["refresh"] = {"action": {"type": "Action.Execute", "verb": ACTION_REFRESH, "data": refresh_data(entry)}}
+    if entry.rule in _PAYMENT_RULES and entry.reference and entry.audience != PROVIDER:
+        built["refresh"] = {"action": {"type": "Action.Execute", "verb": ACTION_PAYMENT_REFRESH,
+                                       "data": payment_refresh_data(entry)}}
     return built
 
 
@@ -227,4 +262,33 @@ def outcome_card(reference: str, earlier: EarlierDecision, entry: OutboxEntry | 
     built = card(body, [ask_button(open_question(reference), OPEN_AGREEMENT)], fallback_text=outcome_line(earlier))
     refresh = refresh_data(entry) if entry else {"action": ACTION_REFRESH, "reference": reference}
     built["refresh"] = {"action": {"type": "Action.Execute", "verb": ACTION_REFRESH, "data": refresh}}
+    return built
+
+
+def payment_outcome_line(standing: PaymentStanding) -> str:
+    """ "£12,500 recorded as paid on 3 Dec 2026 by Grace Okafor": what was paid against the card's instalment."""
+    amount, paid = format_money(standing.paid_amount), day(standing.paid_on)
+    if not standing.recorded_by:  # from the payments file or list: nobody to name
+        return OUTCOME_PAID_ELSEWHERE.format(amount=amount, paid=paid)
+    return OUTCOME_PAID.format(amount=amount, paid=paid, who=who_from(standing.recorded_by))
+
+
+def payment_outcome_card(standing: PaymentStanding, entry: OutboxEntry | None = None, *, note: str = "") -> dict[str, Any]:
+    """The payment alert card once paid: the outcome for everyone, no form left to send again.
+
+    It keeps its `refresh`, so a later view still shows what was recorded; `note` tells the person
+    whose press changed nothing why.
+    """
+    reference = standing.reference
+    details = {str(a): str(b) for a, b in entry.payload.get("details", [])} if entry else {}
+    body = [heading(PAID_HEADING.format(reference=reference))]
+    if details.get("Title"):
+        body.append(subtle(shorten(details["Title"], 200), spacing="None"))
+    body.append(text(payment_outcome_line(standing), weight="Bolder", color="Good"))
+    if note:
+        body.append(text(note, color="Attention"))
+    built = card(body, [ask_button(open_question(reference), OPEN_AGREEMENT)], fallback_text=payment_outcome_line(standing))
+    refresh = payment_refresh_data(entry) if entry else {"action": ACTION_PAYMENT_REFRESH, "reference": reference,
+                                                           "due": standing.due.isoformat()}
+    built["refresh"] = {"action": {"type": "Action.Execute", "verb": ACTION_PAYMENT_REFRESH, "data": refresh}}
     return built

@@ -2,7 +2,10 @@
 
 Every Graph call the bot makes goes through `GraphClient.request`: app installation today,
 register sync and write-back next. Graph throttles with 429 or 503 and `Retry-After`; those are
-retried a few times, each wait bounded, then refused with a message that is safe to show.
+retried a few times, each wait bounded, then refused with a message that is safe to show. A
+dropped connection is retried too, except for a POST: Graph may have done it before the
+connection dropped, and a second POST would make a second item, so the caller is told the
+outcome is unknown (`GraphOutcomeUnknown`) and looks before it tries again.
 Tokens and secrets are never logged or put into an error.
 """
 
@@ -39,6 +42,7 @@ OAUTH_ERRORS = frozenset({
 })
 TOO_BUSY = "Graph was too busy (HTTP {status}) after {tries} tries"
 UNREACHABLE = "could not reach Graph ({error}) after {tries} tries"
+OUTCOME_UNKNOWN = "lost the connection to Graph ({error}) before it answered, so it may or may not have been done"
 GRAPH_NOT_TRUSTED = ("Graph's TLS certificate is not trusted here: behind a proxy that inspects TLS, "
                      "set SSL_CERT_FILE to the organisation's CA bundle")
 ENTRA_NOT_TRUSTED = ("could not get a Graph token (Entra's TLS certificate is not trusted here: behind a proxy "
@@ -54,6 +58,10 @@ class Token(Protocol):
 
 class GraphRefused(Exception):
     """A Graph call failed in a way that ends this attempt; the message is safe to show."""
+
+
+class GraphOutcomeUnknown(GraphRefused):
+    """A request not safe to repeat (a POST) lost its connection before Graph answered: it may have been done."""
 
 
 @dataclass(frozen=True)
@@ -209,15 +217,23 @@ class GraphClient:
         return aiohttp.ClientSession(timeout=self._timeout)
 
     async def request(self, http: aiohttp.ClientSession, method: str, path: str,
-                      body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+                      body: dict[str, Any] | None = None, *, retry_dropped: bool | None = None) -> tuple[int, dict[str, Any]]:
         """One Graph request (see `call`): the status and, for a 200, the JSON object answered."""
-        answer = await self.call(http, method, path, body)
+        answer = await self.call(http, method, path, body, retry_dropped=retry_dropped)
         return answer.status, answer.body if answer.status == 200 else {}
 
     async def call(self, http: aiohttp.ClientSession, method: str, path: str, body: dict[str, Any] | None = None,
-                   headers: Mapping[str, str] | None = None) -> GraphAnswer:
+                   headers: Mapping[str, str] | None = None, *, retry_dropped: bool | None = None) -> GraphAnswer:
         """One Graph request, retried on 429/503 after `Retry-After` (at most `max_wait` each), on a
-        dropped connection after a backoff, and once with a new token after a 401."""
+        dropped connection after a backoff, and once with a new token after a 401.
+
+        A dropped connection is retried only when repeating the request is harmless: by default
+        every method but POST (Graph answers 429/503 before doing anything, so those are retried
+        for all). A POST that loses its connection raises `GraphOutcomeUnknown`; `retry_dropped=True`
+        is for a POST whose repeat is harmless (an app installation answers 409 the second time).
+        """
+        if retry_dropped is None:
+            retry_dropped = method.upper() != "POST"
         renewed, renew_now = False, False
         attempt = 0
         while True:
@@ -241,6 +257,8 @@ class GraphClient:
             except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError):
                 raise GraphRefused(GRAPH_NOT_TRUSTED) from None
             except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError) as error:
+                if not retry_dropped:
+                    raise GraphOutcomeUnknown(OUTCOME_UNKNOWN.format(error=type(error).__name__)) from None
                 if attempt >= self._max_tries:
                     raise GraphRefused(UNREACHABLE.format(error=type(error).__name__, tries=attempt)) from None
                 await self._sleep(min(self._max_wait, 0.5 * 2.0 ** (attempt - 1)))

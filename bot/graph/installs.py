@@ -77,7 +77,9 @@ class GraphInstaller:
                 if status != 200 or not body.get("id"):
                     return InstallResult("failed", GRAPH_FAILED.format(status=status))
                 bind = {"teamsApp@odata.bind": graph.url(f"/v1.0/appCatalogs/teamsApps/{self._settings.catalog_app_id}")}
-                status, _ = await graph.request(http, "POST", f"/v1.0/users/{quote(str(body['id']))}/teamwork/installedApps", bind)
+                # Installing twice is harmless (Graph answers 409, taken as installed), so a drop is retried.
+                status, _ = await graph.request(http, "POST", f"/v1.0/users/{quote(str(body['id']))}/teamwork/installedApps",
+                                                bind, retry_dropped=True)
         except GraphRefused as refused:
             return InstallResult("failed", str(refused))
         except (TimeoutError, aiohttp.ClientError) as error:

@@ -11,6 +11,12 @@ A payment recorded against an agreement the list has no item for (an unscheduled
 one beyond its schedule) becomes a new item: `POST …/items` with the reference, the due date
 and amount (the day it was paid, and what was paid), the payment itself and a note saying it
 was recorded in Teams, so the list, the schedule's source of truth, shows every payment made.
+
+A POST is never repeated blindly: if the connection drops before Graph answers, the item may
+exist already. The note (or, without a notes column, an empty payment-reference column) carries
+a key naming the payment; the list is searched for an item with that key that no instalment
+here stands for, and only when there is none is the POST sent again. If even that cannot be
+told, the payment stays marked to be written and the person is told to check the list.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.graph.client import GraphClient, GraphRefused
+from bot.graph.client import GraphClient, GraphOutcomeUnknown, GraphRefused
 from bot.graph.register_list import ListReader
 from bot.graph.register_source import RegisterSource
 from bot.graph.writeback import WRITE_PERMISSION, WritebackResult, _shaped
@@ -32,6 +38,7 @@ from storage.db import session_factory
 from storage.payment_list import (
     PendingPayment,
     UnlistedPayment,
+    linked_item_ids,
     payment_listed,
     payment_written,
     pending_payments,
@@ -49,7 +56,10 @@ NOT_CREATED = ("Recorded here, but not added to the payments list ({reason}). It
                "the next sync; or add it to the list yourself.")
 WRITTEN_FIELDS = ("paid_date", "paid_amount", "payment_reference")
 CREATED_FIELDS = ("reference", "due_date", "amount", *WRITTEN_FIELDS, "note")
-CREATED_NOTE = "Recorded in Teams by {actor}: {note}."
+CREATED_NOTE = "Recorded in Teams by {actor}: {note}. {key}"
+NO_KEY_COLUMN = ("the connection dropped before SharePoint answered and the list has no notes column to tell whether the "
+                 "item was made: check the payments list, and add the payment there if it is missing")
+CREATE_TRIES = 2
 
 
 class PaymentWriteBack:
@@ -88,7 +98,7 @@ class PaymentWriteBack:
                     if note and note not in notes:
                         notes.append(note)
                 for made in unlisted:
-                    note = await self._create(http, reader.list_path, columns, made, actor)
+                    note = await self._create(http, reader, columns, made, actor)
                     written += not note
                     if note and note not in notes:
                         notes.append(note)
@@ -120,17 +130,23 @@ class PaymentWriteBack:
 
 
     async def _create(
-        self, http: Any, list_path: str, columns: dict[str, ListColumn], made: UnlistedPayment, actor: str,
+        self, http: Any, reader: ListReader, columns: dict[str, ListColumn], made: UnlistedPayment, actor: str,
     ) -> str:
-        """POST one new item for a payment the list has no item for; "" when it went through, else what to tell the person."""
+        """POST one new item for a payment the list has no item for; "" when it went through, else what to tell the person.
+
+        After a dropped connection the item is looked for by its key before the POST is sent again.
+        """
         missing = [name for name in ("reference", "due_date", "amount") if name not in columns]
         if missing:
             return NOT_CREATED.format(reason=f"the payments list has no column for the {missing[0].replace('_', ' ')}")
         recorded: dict[str, Any] = {
             "reference": made.reference, "due_date": made.due, "amount": made.amount, "paid_date": made.paid_on,
             "paid_amount": made.paid_amount, "payment_reference": made.payment_reference,
-            "note": CREATED_NOTE.format(actor=actor or "the bot", note=made.note),
+            "note": CREATED_NOTE.format(actor=actor or "the bot", note=made.note, key=payment_key(made)),
         }
+        key_column = columns.get("note")
+        if key_column is None and "payment_reference" in columns and not made.payment_reference:
+            recorded["payment_reference"], key_column = payment_key(made), columns["payment_reference"]
         values = {columns[name].name: _value(recorded[name], columns[name], self.source) for name in CREATED_FIELDS
                   if name in columns and recorded[name] not in (None, "")}
         reference = columns["reference"]
@@ -141,7 +157,20 @@ class PaymentWriteBack:
                 return NOT_CREATED.format(reason=f"{made.reference} has no item in the register list to look up")
             del values[reference.name]
             values[f"{reference.name}LookupId"] = item.item_id
-        answer = await self.graph.call(http, "POST", f"{list_path}/items", {"fields": values})
+        for attempt in range(1, CREATE_TRIES + 1):
+            try:
+                answer = await self.graph.call(http, "POST", f"{reader.list_path}/items", {"fields": values})
+                break
+            except GraphOutcomeUnknown as unknown:
+                if key_column is None:
+                    return NOT_CREATED.format(reason=NO_KEY_COLUMN)
+                found = await self._made_earlier(reader, key_column, payment_key(made))
+                if found is not None:
+                    async with session_factory(self.engine)() as session, session.begin():
+                        await payment_listed(session, made.reference, made.number, *found)
+                    return ""
+                if attempt == CREATE_TRIES:
+                    return NOT_CREATED.format(reason=str(unknown))
         if answer.status in (401, 403):
             return NOT_CREATED.format(reason=WRITE_PERMISSION)
         if answer.status not in (200, 201) or not answer.body.get("id"):
@@ -150,6 +179,23 @@ class PaymentWriteBack:
         async with session_factory(self.engine)() as session, session.begin():
             await payment_listed(session, made.reference, made.number, str(answer.body["id"]), etag)
         return ""
+
+
+    async def _made_earlier(self, reader: ListReader, column: ListColumn, key: str) -> tuple[str, str] | None:
+        """The item (id, eTag) a POST whose answer was lost made: its `column` holds `key` and no instalment here has it."""
+        async with session_factory(self.engine)() as session:
+            linked = await linked_item_ids(session)
+        async for page in reader.pages():
+            for item in page:
+                item_id = str(item.get("id") or "")
+                if item_id and item_id not in linked and key in str(item["fields"].get(column.name) or ""):
+                    return item_id, str(item.get("eTag") or item["fields"].get("@odata.etag") or "")
+        return None
+
+
+def payment_key(made: UnlistedPayment) -> str:
+    """Names one payment made here, written into the new item so a lost answer can be found again."""
+    return f"[Teams payment {made.reference}/{made.number}/{made.paid_on}/{made.paid_amount:.2f}]"
 
 
 def _columns(listed: list[ListColumn]) -> dict[str, ListColumn]:

@@ -27,7 +27,7 @@ from botbuilder.schema import (
 from botbuilder.schema.teams import TeamInfo
 
 from bot.answering import Assistant, Reply
-from bot.cards.alerts import outcome_card
+from bot.cards.alerts import outcome_card, payment_outcome_card, payment_outcome_line
 from bot.cards.alerts import render as render_alert
 from bot.graph.schedule import RegisterSyncer
 from bot.graph.sync import SyncReport
@@ -41,6 +41,7 @@ from bot.requests import (
     PublishRegister,
     RecordPayment,
     RefreshAlert,
+    RefreshPayment,
     Refuse,
     ShowHelp,
     SnoozeAlert,
@@ -65,7 +66,7 @@ from dialogs.intents import ASSESS_DECISION, ASSESS_REFRESH, NOTICE_REFRESH, RET
 from dialogs.returns_conversation import ReturnsConversation
 from dialogs.turn import Participant
 from notifications.actions import ALREADY_DECIDED_PREFIX, STAFF_ONLY, AlertActions
-from notifications.payment_actions import PaymentActions
+from notifications.payment_actions import ALREADY_RECORDED_PREFIX, STAFF_ONLY_PAYMENTS, PaymentActions
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +232,12 @@ class CommissioningBot(TeamsActivityHandler):
         """ "record payment for REF £AMOUNT paid DATE" or the alert card's form; staff is checked at the write."""
         assert self._payments is not None and isinstance(message.request, RecordPayment)
         action = message.request
-        reply = await self._payments.record(action.reference, action.amount, action.paid, caller.email, staff=caller.is_staff)
+        reply = await self._payments.record(action.reference, action.amount, action.paid, caller.email,
+                                            staff=caller.is_staff, card_due=action.card_due)
+        if action.card_due is not None and reply.startswith(ALREADY_RECORDED_PREFIX):
+            standing = await self._payments.standing(action.reference, action.card_due)
+            if standing is not None:
+                reply = f"{reply} {payment_outcome_line(standing)}."
         await turn_context.send_activity(reply)
 
     async def _sync_register(self, turn_context: TurnContext, message: Message, caller: Caller) -> None:
@@ -334,6 +340,8 @@ class CommissioningBot(TeamsActivityHandler):
         alert = read_alert_action(data) if self._alerts is not None else None
         if isinstance(alert, (DecideEnd, RefreshAlert)):
             return await self._alert_card_action(alert, data, await self._assistant.caller(email))
+        if isinstance(alert, (RecordPayment, RefreshPayment)) and self._payments is not None:
+            return await self._payment_card_action(alert, data, await self._assistant.caller(email))
         request = read_card_action(turn_context.activity.value)
         if isinstance(request, Refuse):
             return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": request.message}
@@ -382,6 +390,39 @@ class CommissioningBot(TeamsActivityHandler):
         else:
             return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": reply}
         return {"statusCode": 200, "type": CARD_RESPONSE, "value": card}
+
+    async def _payment_card_action(self, action: RecordPayment | RefreshPayment, data: dict[str, Any],
+                                   caller: Caller) -> dict[str, Any]:
+        """Record it pressed on a payment alert card, or Teams refreshing one: the card as it now stands.
+
+        Once a payment is recorded against the card's instalment, every viewer's refresh shows it in
+        place of the form, and a second press (or a stale copy) is refused with what was recorded.
+        """
+        assert self._payments is not None
+        if isinstance(action, RecordPayment):
+            # Staff is checked at the write: a provider's forged press records nothing.
+            reply = await self._payments.record(action.reference, action.amount, action.paid, caller.email,
+                                                staff=caller.is_staff, card_due=action.card_due)
+            if not caller.is_staff or action.card_due is None:
+                return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": reply}
+        elif not caller.is_staff:
+            # Payment alert cards are staff cards: a refresh must never show anyone else's payments.
+            return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": STAFF_ONLY_PAYMENTS}
+        else:
+            reply = NOT_A_VALID_BUTTON
+        item_id = data.get("id")
+        entry = None
+        if self._alerts is not None and isinstance(item_id, int) and not isinstance(item_id, bool):
+            entry = await self._alerts.alert(item_id)
+        if entry is not None and entry.reference != action.reference:
+            entry = None  # an id that does not belong to this agreement's card: rebuild nothing from it
+        standing = await self._payments.standing(action.reference, action.card_due) if action.card_due else None
+        if standing is not None:
+            note = reply if reply.startswith(ALREADY_RECORDED_PREFIX) else ""
+            return {"statusCode": 200, "type": CARD_RESPONSE, "value": payment_outcome_card(standing, entry, note=note)}
+        if entry is not None and isinstance(action, RefreshPayment):
+            return {"statusCode": 200, "type": CARD_RESPONSE, "value": render_alert([entry])}
+        return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": reply}
 
     # --- installs -------------------------------------------------------------------------
 

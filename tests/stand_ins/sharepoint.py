@@ -109,6 +109,8 @@ class Fault:
 
     `times` answers that many matching requests in a row. aiohttp's client silently re-sends an idempotent
     request once when the server drops it, so a drop the caller should *see* needs `times=2`.
+    With `drop` and `after`, the request is done first and the connection dropped before the answer,
+    as when a network hop fails after SharePoint has created an item.
     """
 
     path_contains: str = ""
@@ -116,6 +118,7 @@ class Fault:
     retry_after: str | None = None
     method: str | None = None
     drop: bool = False
+    after: bool = False
     code: str = ""
     message: str = ""
     times: int = 1
@@ -736,6 +739,12 @@ class StandInSharePoint(LocalServer):
                 fault.times -= 1
                 if fault.times <= 0:
                     self.faults.pop(0)
+                if fault.drop and fault.after:
+                    self._authorise(request)
+                    await handler(request)
+                    assert request.transport is not None
+                    request.transport.abort()
+                    raise ConnectionResetError("stand-in dropped the connection after doing the request")
                 if fault.drop:
                     assert request.transport is not None
                     request.transport.abort()
