@@ -84,8 +84,15 @@ def run_query(
     if query.references or query.loose_name:
         return _about_named(query, register, today, problems_of, index)
     pool = index.candidates(query) if index is not None else register
+    in_order = False
+    if index is not None and query.problem_codes is not None:
+        # Only agreements with some problem can be listed, and the index keeps them in end-date order.
+        flagged = index.flagged(today, _end_order)
+        if len(flagged) < len(pool):
+            pool, in_order = flagged, query.date_field != "start"
     candidates = [a for a in pool if _wanted(query, a, today)]
-    candidates.sort(key=lambda a: _sort_key(query, a))
+    if not in_order:
+        candidates.sort(key=lambda a: _sort_key(query, a))
     matches = tuple(_match(query, a, today, problems_of) for a in candidates)
     if query.problem_codes is not None:
         matches = tuple(m for m in matches if m.problems)
@@ -170,7 +177,15 @@ def _in_period(query: Query, agreement: Agreement) -> bool:
 
 
 def _sort_key(query: Query, agreement: Agreement) -> tuple[int, date, str]:
-    day = agreement.start_date if query.date_field == "start" else agreement.current_end_date
+    if query.date_field != "start":
+        return _end_order(agreement)
+    day = agreement.start_date
+    return (0 if day else 1, day or date.max, agreement.reference)
+
+
+def _end_order(agreement: Agreement) -> tuple[int, date, str]:
+    """Answer order unless the question is about start dates: by current end date, undated last."""
+    day = agreement.current_end_date
     return (0 if day else 1, day or date.max, agreement.reference)
 
 
