@@ -93,7 +93,10 @@ def run_query(
     candidates = [a for a in pool if _wanted(query, a, today)]
     if not in_order:
         candidates.sort(key=lambda a: _sort_key(query, a))
-    matches = tuple(_match(query, a, today, problems_of) for a in candidates)
+    if index is not None and query.problem_codes is not None:
+        matches = _remembered_matches(query, candidates, today, problems_of, index)
+    else:
+        matches = tuple(_match(query, a, today, problems_of) for a in candidates)
     if query.problem_codes is not None:
         matches = tuple(m for m in matches if m.problems)
     answer = _list_answer(query, matches, today)
@@ -203,6 +206,21 @@ def _match(query: Query, agreement: Agreement, today: date, problems_of: Problem
         not_started=not agreement.has_started(today),
         problems=found,
     )
+
+
+def _remembered_matches(
+    query: Query, candidates: Sequence[Agreement], today: date, problems_of: ProblemsOf, index: RegisterIndex,
+) -> tuple[Match, ...]:
+    """Data-quality rows, each built once per day and set of problem codes (see `RegisterIndex.matches`)."""
+    assert query.problem_codes is not None
+    kept = index.matches(today, query.problem_codes)
+    rows: list[Match] = []
+    for agreement in candidates:
+        row = kept.get(id(agreement))
+        if row is None:
+            row = kept[id(agreement)] = _match(query, agreement, today, problems_of)
+        rows.append(row)
+    return tuple(rows)
 
 
 def _noun(query: Query, count: int) -> str:

@@ -21,6 +21,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from domain.agreement import Agreement
+from domain.answers import Match
 from domain.data_quality import Problem
 from domain.data_quality import problems as data_quality_problems
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from domain.query import Query
 
 NAME_FIELDS = ("provider", "funding_stream", "area", "category")
+MATCH_SETS_KEPT = 16
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class _DayProblems:
         self.of: dict[int, tuple[Problem, ...]] = {}
         self.flagged: list[Agreement] | None = None
         self.flagged_order: Callable[[Agreement], object] | None = None
+        # Answer rows by the problem codes asked about, then by id(agreement).
+        self.matches: dict[frozenset[str], dict[int, Match]] = {}
 
 
 class RegisterIndex:
@@ -111,6 +115,17 @@ class RegisterIndex:
             found.sort(key=order)  # type: ignore[arg-type]  # the caller's key returns comparable tuples
             day.flagged, day.flagged_order = found, order
         return day.flagged
+
+    def matches(self, today: date, codes: frozenset[str]) -> dict[int, Match]:
+        """Data-quality answer rows already built today for these problem codes, by id(agreement).
+
+        The caller fills it: a row depends only on the agreement, the day and the codes, so a
+        second question about the same problems reuses the rows instead of explaining them again.
+        """
+        kept = self._on(today).matches
+        if codes not in kept and len(kept) >= MATCH_SETS_KEPT:
+            kept.clear()  # a few sets of codes are asked about in practice; never grow without bound
+        return kept.setdefault(codes, {})
 
     def _on(self, today: date) -> _DayProblems:
         day = self._day_problems
