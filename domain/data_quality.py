@@ -34,6 +34,9 @@ CODES: tuple[str, ...] = (
     MISSING_FROM_LAST_IMPORT, EXTENDED_BEFORE_END, STARTS_AFTER_END,
 )
 
+# Each code's place in `CODES`: problems are listed in this order (built once, not per agreement).
+_CODE_ORDER: dict[str, int] = {code: index for index, code in enumerate(CODES)}
+
 # Short plain names for each code, for summaries and cards ("3 with no end date").
 LABELS: dict[str, str] = {
     MISSING_END_DATE: "no end date",
@@ -82,8 +85,11 @@ def problems(agreement: Agreement, today: date) -> tuple[Problem, ...]:
         found.append(Problem(MISSING_VALUE, "No value: add the total value over the whole term."))
     if agreement.missing_from_last_import:
         found.append(Problem(MISSING_FROM_LAST_IMPORT, "Missing from the last register import: check whether it ended or was renamed."))
-    order = {code: index for index, code in enumerate(CODES)}
-    return tuple(sorted(found, key=lambda problem: order[problem.code]))
+    return tuple(sorted(found, key=_in_code_order))
+
+
+def _in_code_order(problem: Problem) -> int:
+    return _CODE_ORDER[problem.code]
 
 
 def _dates(agreement: Agreement, today: date) -> list[Problem]:

@@ -84,9 +84,19 @@ def run_query(
     if query.references or query.loose_name:
         return _about_named(query, register, today, problems_of, index)
     pool = index.candidates(query) if index is not None else register
+    in_order = False
+    if index is not None and query.problem_codes is not None:
+        # Only agreements with some problem can be listed, and the index keeps them in end-date order.
+        flagged = index.flagged(today, _end_order)
+        if len(flagged) < len(pool):
+            pool, in_order = flagged, query.date_field != "start"
     candidates = [a for a in pool if _wanted(query, a, today)]
-    candidates.sort(key=lambda a: _sort_key(query, a))
-    matches = tuple(_match(query, a, today, problems_of) for a in candidates)
+    if not in_order:
+        candidates.sort(key=lambda a: _sort_key(query, a))
+    if index is not None and query.problem_codes is not None:
+        matches = _remembered_matches(query, candidates, today, problems_of, index)
+    else:
+        matches = tuple(_match(query, a, today, problems_of) for a in candidates)
     if query.problem_codes is not None:
         matches = tuple(m for m in matches if m.problems)
     answer = _list_answer(query, matches, today)
@@ -170,7 +180,15 @@ def _in_period(query: Query, agreement: Agreement) -> bool:
 
 
 def _sort_key(query: Query, agreement: Agreement) -> tuple[int, date, str]:
-    day = agreement.start_date if query.date_field == "start" else agreement.current_end_date
+    if query.date_field != "start":
+        return _end_order(agreement)
+    day = agreement.start_date
+    return (0 if day else 1, day or date.max, agreement.reference)
+
+
+def _end_order(agreement: Agreement) -> tuple[int, date, str]:
+    """Answer order unless the question is about start dates: by current end date, undated last."""
+    day = agreement.current_end_date
     return (0 if day else 1, day or date.max, agreement.reference)
 
 
@@ -188,6 +206,21 @@ def _match(query: Query, agreement: Agreement, today: date, problems_of: Problem
         not_started=not agreement.has_started(today),
         problems=found,
     )
+
+
+def _remembered_matches(
+    query: Query, candidates: Sequence[Agreement], today: date, problems_of: ProblemsOf, index: RegisterIndex,
+) -> tuple[Match, ...]:
+    """Data-quality rows, each built once per day and set of problem codes (see `RegisterIndex.matches`)."""
+    assert query.problem_codes is not None
+    kept = index.matches(today, query.problem_codes)
+    rows: list[Match] = []
+    for agreement in candidates:
+        row = kept.get(id(agreement))
+        if row is None:
+            row = kept[id(agreement)] = _match(query, agreement, today, problems_of)
+        rows.append(row)
+    return tuple(rows)
 
 
 def _noun(query: Query, count: int) -> str:

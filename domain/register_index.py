@@ -5,6 +5,11 @@ agreements of its kinds and statuses sorted by date; a question naming a provide
 area or category starts from the agreements with those values. The index only narrows the
 *candidates*: `domain/query.py` still applies every rule (`_wanted`) to them, so it may hand
 back more than match, never fewer, and answers are exactly those of a scan of the register.
+
+Data-quality problems depend on the day as well as the register, so they are worked out
+lazily, once per agreement and day, and the agreements that have any are kept in answer
+order: "which agreements have data quality problems?" then walks those few thousand rows,
+not the whole register.
 """
 
 from __future__ import annotations
@@ -16,11 +21,15 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from domain.agreement import Agreement
+from domain.answers import Match
+from domain.data_quality import Problem
+from domain.data_quality import problems as data_quality_problems
 
 if TYPE_CHECKING:
     from domain.query import Query
 
 NAME_FIELDS = ("provider", "funding_stream", "area", "category")
+MATCH_SETS_KEPT = 16
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,18 @@ class _Dated:
         return self.agreements[low:high]
 
 
+class _DayProblems:
+    """Data-quality problems on one day: per agreement as asked, and which agreements have any."""
+
+    def __init__(self, day: date) -> None:
+        self.day = day
+        self.of: dict[int, tuple[Problem, ...]] = {}
+        self.flagged: list[Agreement] | None = None
+        self.flagged_order: Callable[[Agreement], object] | None = None
+        # Answer rows by the problem codes asked about, then by id(agreement).
+        self.matches: dict[frozenset[str], dict[int, Match]] = {}
+
+
 class RegisterIndex:
     """Lookups over one register; immutable once built (share it between threads freely)."""
 
@@ -67,10 +88,50 @@ class RegisterIndex:
         self.kinds = frozenset(kind for kind, _ in groups)
         self._by_end = {key: _Dated.build(group, lambda a: a.current_end_date) for key, group in groups.items()}
         self._by_start = {key: _Dated.build(group, lambda a: a.start_date) for key, group in groups.items()}
+        # Rebuilt when the day changes. Threads may race to fill it; each fills it with the same values.
+        self._day_problems: _DayProblems | None = None
 
     def find(self, reference: str) -> Agreement | None:
         """The agreement with this reference, ignoring case."""
         return self.by_reference.get(reference.lower())
+
+    def problems_of(self, agreement: Agreement, today: date) -> tuple[Problem, ...]:
+        """`domain.data_quality.problems`, remembered for the day: the register never changes under an index."""
+        day = self._on(today)
+        found = day.of.get(id(agreement))
+        if found is None:
+            found = day.of[id(agreement)] = data_quality_problems(agreement, today)
+        return found
+
+    def flagged(self, today: date, order: Callable[[Agreement], object]) -> list[Agreement]:
+        """The agreements with any data-quality problem on `today`, sorted stably by `order`.
+
+        A superset of any data-quality answer's rows, already in its order when `order` is the
+        answer's sort key, so the question filters and explains only these.
+        """
+        day = self._on(today)
+        if day.flagged is None or day.flagged_order is not order:
+            found = [a for a in self.register if self.problems_of(a, today)]
+            found.sort(key=order)  # type: ignore[arg-type]  # the caller's key returns comparable tuples
+            day.flagged, day.flagged_order = found, order
+        return day.flagged
+
+    def matches(self, today: date, codes: frozenset[str]) -> dict[int, Match]:
+        """Data-quality answer rows already built today for these problem codes, by id(agreement).
+
+        The caller fills it: a row depends only on the agreement, the day and the codes, so a
+        second question about the same problems reuses the rows instead of explaining them again.
+        """
+        kept = self._on(today).matches
+        if codes not in kept and len(kept) >= MATCH_SETS_KEPT:
+            kept.clear()  # a few sets of codes are asked about in practice; never grow without bound
+        return kept.setdefault(codes, {})
+
+    def _on(self, today: date) -> _DayProblems:
+        day = self._day_problems
+        if day is None or day.day != today:
+            day = self._day_problems = _DayProblems(today)
+        return day
 
     def candidates(self, query: Query) -> Sequence[Agreement]:
         """Agreements that may match `query`: a superset of those `_wanted` accepts, in register order or not."""

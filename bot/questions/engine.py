@@ -108,10 +108,6 @@ class QuestionEngine:
         self._kept_read: tuple[tuple[str, date, str], str, Pieces] | None = None
         # References, dates per kind and status, and name values: questions look up, not scan.
         self.index = RegisterIndex(self.register)
-        # Data-quality problems per agreement for one day: the register does not change
-        # under an engine, so a second "data quality" question costs nothing.
-        self._problems: dict[int, Sequence[Problem]] = {}
-        self._problems_day: date | None = None
         # Answers by (query, day): the register never changes under an engine, so twenty
         # people asking "which grants expire this quarter?" today share one answer.
         self._answers: OrderedDict[tuple[Query, date], Answer] = OrderedDict()
@@ -123,6 +119,12 @@ class QuestionEngine:
             if self._references
             else None
         )
+
+    def _problems_of(self, agreement: Agreement, today: date) -> Sequence[Problem]:
+        """Problems remembered per day by the index (worked out afresh when there is none, as tests compare)."""
+        if self.index is None:
+            return data_quality_problems(agreement, today)
+        return self.index.problems_of(agreement, today)
 
     @staticmethod
     def is_about_returns(question: str | None) -> bool:
@@ -289,14 +291,6 @@ class QuestionEngine:
                 if answer.understood and answer.intent == "agreement" and 1 <= answer.count <= 3:
                     return candidate
         return None
-
-    def _problems_of(self, agreement: Agreement, today: date) -> Sequence[Problem]:
-        if today != self._problems_day:
-            self._problems, self._problems_day = {}, today
-        found = self._problems.get(id(agreement))
-        if found is None:
-            found = self._problems[id(agreement)] = data_quality_problems(agreement, today)
-        return found
 
     def parse_returns(self, question: str, today: date) -> tuple[ReturnsQuery, list[Agreement]]:
         """A returns question, and the agreements it is about (names and kinds narrow them)."""

@@ -39,6 +39,11 @@ QUESTIONS = (
     "which agreements need an extension decision next quarter?",
     "which agreements have data quality problems?",
     "which grants have no end date?",
+    "which current agreements have data quality problems?",
+    "which grants started this financial year have data quality problems?",
+    "which grants ending next quarter have data quality problems?",
+    "which agreements in Lambeth have data quality problems?",
+    "which agreements are unsigned?",
     "which domestic abuse services end this financial year?",
     "which partnerships started this financial year?",
     "which grants started last quarter?",
@@ -76,6 +81,24 @@ def test_the_index_gives_the_answer_a_full_scan_gives(engine: QuestionEngine, qu
         engine._answers.clear()
     assert indexed == scanned
     assert indexed.understood, indexed.headline
+
+
+def test_data_quality_answers_follow_the_day_asked_about(engine: QuestionEngine) -> None:
+    """Problems are remembered per day: a later day's answer is that day's scan, not today's again."""
+    question = "which agreements have data quality problems?"
+    later = date(2027, 6, 1)  # agreements ending in between are now past their end date but still active
+    engine._answers.clear()
+    today_answer = engine.answer(question, TODAY)
+    later_answer = engine.answer(question, later)
+    index, engine.index = engine.index, None  # type: ignore[assignment]
+    engine._answers.clear()
+    try:
+        scanned = engine.answer(question, later)
+    finally:
+        engine.index = index
+        engine._answers.clear()
+    assert later_answer == scanned
+    assert later_answer.count > today_answer.count
 
 
 def test_a_period_question_looks_only_at_its_period(engine: QuestionEngine) -> None:
