@@ -15,7 +15,9 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -37,17 +39,26 @@ from storage.returns import ReturnsRepository
 pytestmark = pytest.mark.playground
 
 
-@pytest.fixture
-async def playground(register_url: str, tmp_path) -> AsyncIterator[Playground]:  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def bot_in_playground(database_url: str, today: date, log: Path) -> AsyncIterator[Playground]:
+    """The bot as `serve --local` runs it on `database_url`, with the playground talking to it."""
     require_playground()
-    app = create_app(Settings(database_url=register_url), local=True, today=lambda: TODAY)
+    app = create_app(Settings(database_url=database_url), local=True, today=lambda: today)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
-    running = await start_playground(f"http://127.0.0.1:{server.port}/api/messages", tmp_path / "playground.log")
-    yield running
-    await running.stop()
-    await running.http.close()
-    await server.close()
+    running = await start_playground(f"http://127.0.0.1:{server.port}/api/messages", log)
+    try:
+        yield running
+    finally:
+        await running.stop()
+        await running.http.close()
+        await server.close()
+
+
+@pytest.fixture
+async def playground(register_url: str, tmp_path) -> AsyncIterator[Playground]:  # type: ignore[no-untyped-def]
+    async with bot_in_playground(register_url, TODAY, tmp_path / "playground.log") as running:
+        yield running
 
 
 def cards_in(reply: dict) -> list[dict]:
@@ -150,15 +161,8 @@ def provider_register_url(db_url: str, tmp_path) -> str:  # type: ignore[no-unty
 
 @pytest.fixture
 async def provider_playground(provider_register_url: str, tmp_path) -> AsyncIterator[Playground]:  # type: ignore[no-untyped-def]
-    require_playground()
-    app = create_app(Settings(database_url=provider_register_url), local=True, today=lambda: AFTER_Q3)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    running = await start_playground(f"http://127.0.0.1:{server.port}/api/messages", tmp_path / "playground.log")
-    yield running
-    await running.stop()
-    await running.http.close()
-    await server.close()
+    async with bot_in_playground(provider_register_url, AFTER_Q3, tmp_path / "playground.log") as running:
+        yield running
 
 
 async def test_a_provider_checks_in_through_the_prompts_and_submits_from_the_summary_card(
