@@ -137,6 +137,8 @@ class Reply:
     note: str = ""
     # For the help card: questions about the caller's own register (none for someone who may not ask).
     examples: tuple[str, ...] = ()
+    # For the help card: the caller is commissioning staff, so it lists what they can type too.
+    staff: bool = False
 
 
 class Assistant:
@@ -202,7 +204,7 @@ class Assistant:
         if isinstance(request, ShowHelp):
             # Help names the caller's own agreements: the engine sees only what they may see.
             helper = await self._engine(caller, register)
-            return Reply(help=True, examples=tuple(getattr(helper, "examples", ())))
+            return Reply(help=True, examples=tuple(getattr(helper, "examples", ())), staff=caller.is_staff)
         today = self._today()
         returns = await self._returns(today) if _about_returns(request.question) else ()
         # The engine sees only the caller's agreements, so it names only their returns.

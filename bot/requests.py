@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from domain.alerts import DECISIONS, RULES
+from domain.alerts import DECISIONS, EXTEND, LET_END, RECOMMISSION, RULES
 from notifications.actions import channel_command
 
 MAX_QUESTION_CHARS = 500
@@ -30,6 +30,10 @@ HELP_WORDS = frozenset({"help", "?", "/help", "menu", "commands", "what can you 
 PERSONAL = "personal"
 
 NOT_A_VALID_BUTTON = "That button is no longer valid. Please ask your question again."
+EXTEND_IN_YEARS = (
+    "Extensions are whole years, as the register's options are: type \"extend {reference} by 1 year\", "
+    "or \"extend {reference}\" for its next option."
+)
 QUESTION_TOO_LONG = f"That question is too long for me. Please ask it in under {MAX_QUESTION_CHARS} characters."
 
 _AT_TAG = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
@@ -93,6 +97,10 @@ class DecideEnd:
     years: int | None = None
     # The end date the card's alert was about: a press on an out-of-date card changes nothing.
     card_end: date | None = None
+    # Typed ("extend GR-2025-016 by 1 year"): about the agreement's end date as it stands now;
+    # `again` ("extend GR-2025-016 again") when a decision was made about it in the last day.
+    typed: bool = False
+    again: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,6 +186,55 @@ _RECORD_PAYMENT = re.compile(
     r"(?:of\s+)?(?P<amount>£?\s?[\d,]+(?:\.\d{1,2})?\s?[km]?)\s*(?:(?:paid|made)\s+)?(?:on\s+)?(?P<paid>[\w/ .-]*?)\s*[.!]?$",
     re.IGNORECASE,
 )
+
+
+# A reference as people type it: letters, digits, `-`, `/`, `.` or `_`, with at least one digit,
+# so "extend options" or "let it end" is never read as a reference.
+_REFERENCE = r"(?P<reference>(?=[\w/.-]*\d)[\w][\w/.-]*?)"
+_PLEASE = r"(?:please\s+)?"
+_END_OF_COMMAND = r"(?P<again>\s+again)?(?:\s+please)?\s*[.!]?$"
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_EXTEND = re.compile(
+    _PLEASE + r"extend\s+" + _REFERENCE
+    + r"(?:\s+(?:by|for)\s+(?:(?P<years>\d{1,2}|a|an|one|two|three|four|five)\s+(?:more\s+)?years?"
+    r"|(?P<months>\d{2,3})\s+months?))?" + _END_OF_COMMAND,
+    re.IGNORECASE,
+)
+_RECOMMISSION = re.compile(
+    _PLEASE + r"(?:re-?\s?commission|re-?\s?tender|re-?\s?procure)\s+" + _REFERENCE + _END_OF_COMMAND, re.IGNORECASE,
+)
+_LET_END = re.compile(
+    _PLEASE + r"let\s+" + _REFERENCE + r"\s+(?:end|expire|lapse|run\s+out|finish)(?:\s+on\s+its\s+end\s+date)?"
+    + _END_OF_COMMAND,
+    re.IGNORECASE,
+)
+
+
+def decision_command(text: str | None) -> DecideEnd | Refuse | None:
+    """A typed end decision: "extend GR-2025-016 by 1 year", "re-commission GR-2025-016",
+    "let GR-2025-016 end". None for anything else; a period that is not whole years is refused.
+
+    Extending with no period uses the agreement's next unused option (the card's Extend button).
+    """
+    words = " ".join((text or "").split())
+    if match := _EXTEND.match(words):
+        again = bool(match.group("again"))
+        years: int | None = None
+        if match.group("years"):
+            spoken = match.group("years").lower()
+            years = _NUMBER_WORDS[spoken] if spoken in _NUMBER_WORDS else int(spoken)
+        elif match.group("months"):
+            months = int(match.group("months"))
+            if months % 12:
+                return Refuse(EXTEND_IN_YEARS.format(reference=match.group("reference").upper()))
+            years = months // 12
+        if years is not None and not 1 <= years <= 10:
+            return Refuse(EXTEND_IN_YEARS.format(reference=match.group("reference").upper()))
+        return DecideEnd(match.group("reference").upper(), EXTEND, years, typed=True, again=again)
+    for pattern, decision in ((_RECOMMISSION, RECOMMISSION), (_LET_END, LET_END)):
+        if match := pattern.match(words):
+            return DecideEnd(match.group("reference").upper(), decision, typed=True, again=bool(match.group("again")))
+    return None
 
 
 def publish_command(text: str | None) -> bool:
@@ -346,6 +403,9 @@ def read_turn(
     payment = payment_command(cleaned)
     if payment is not None:
         return Message(payment, cleaned)
+    decision = decision_command(cleaned)
+    if decision is not None:
+        return Message(decision, cleaned)
     return Message(request, cleaned)
 
 

@@ -52,6 +52,10 @@ EARLIER_DECISION = {
     LET_END: "let {reference} end on {end}",
 }
 
+DECIDE_AGAIN = "If you mean a new decision about its new end date, type \"{command} again\"."
+# How each decision is typed (the staff help card lists them; `bot/requests.py` reads them).
+TYPED_COMMANDS = {EXTEND: "extend {reference}", RECOMMISSION: "re-commission {reference}", LET_END: "let {reference} end"}
+
 LONDON = ZoneInfo("Europe/London")
 
 _SEND_HERE = re.compile(r"^(?:please\s+)?(?:send|post|put)\s+(?:the\s+)?alerts\s+(?:here|to\s+this\s+channel)\s*[.!]?$", re.IGNORECASE)
@@ -121,24 +125,33 @@ class AlertActions:
 
     async def decide(
         self, reference: str, decision: str, years: int | None, actor: str, *, staff: bool, card_end: date | None = None,
+        typed: bool = False, again: bool = False,
     ) -> str:
         """Extend by an option, re-commission, or let it end — recorded once, with who and when.
 
         `card_end` is the end date the pressed card was about; when someone has already
         decided (at the same moment, or before this card went out of date) the answer says
-        what they decided instead of recording a second, contradictory decision.
+        what they decided instead of recording a second, contradictory decision. A `typed`
+        decision is about the end date as it stands now, so it is refused the same way when
+        someone has already decided about that date.
         """
         if not staff:
             return STAFF_ONLY
         try:
             async with self._sessions.begin() as session:
                 recorded = await record_decision(
-                    session, reference, decision, actor, self._clock(), years=years, card_end=card_end
+                    session, reference, decision, actor, self._clock(), years=years, card_end=card_end, as_it_stands=typed,
+                    again=again,
                 )
         except UnknownAgreement:
             return UNKNOWN_AGREEMENT.format(reference=reference)
         except AlreadyDecided as decided:
-            return already_decided(decided.earlier)
+            reply = already_decided(decided.earlier)
+            if typed and decided.earlier.for_end_date != decided.earlier.current_end:
+                # Decided about the end date before this one (an extension): a new decision is
+                # possible, but only on purpose.
+                reply += " " + DECIDE_AGAIN.format(command=TYPED_COMMANDS[decision].format(reference=decided.earlier.reference))
+            return reply
         except DecisionRefused as refused:
             return refused.reason
         end = recorded.new_end_date or recorded.for_end_date

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, overload
 from zoneinfo import ZoneInfo
 
@@ -205,9 +205,14 @@ class AlreadyDecided(Exception):
         self.earlier = earlier
 
 
+# A typed decision this soon after another about the same agreement is taken as the same one.
+RECENT_DECISION = timedelta(days=1)
+
+
 async def record_decision(
     session: AsyncSession, reference: str, decision: str, actor: str, now: datetime, *,
-    years: int | None = None, comment: str = "", card_end: date | None = None,
+    years: int | None = None, comment: str = "", card_end: date | None = None, as_it_stands: bool = False,
+    again: bool = False,
 ) -> RecordedDecision:
     """Record how an agreement ends (extend by an option / re-commission / let it end), audited.
 
@@ -220,13 +225,24 @@ async def record_decision(
 
     Extending uses the first unused option (or `years`, which must be one of the options
     left) and moves the current end date on, so expiry alerts start again for the new date.
+
+    `as_it_stands` (a decision typed rather than pressed on a card) is about the current end
+    date, whatever it is: refused if a decision about that date is already recorded, and also
+    when someone decided about an earlier end date in the last day (the person typing most
+    likely means that same decision, not a second extension) unless they said `again`.
     """
     if decision not in DECISIONS:
         raise DecisionRefused("Choose extend, re-commission or let it end.")
     await _lock_agreement(session, reference)
     row = await _agreement_row(session, reference)
     end = row.extended_to or row.end_date
+    if as_it_stands:
+        card_end = end
     earlier = await _decision_in_the_way(session, row, end, card_end)
+    if earlier is None and as_it_stands and not again:
+        earlier = await _decision_in_the_way(session, row, end, None)
+        if earlier is not None and earlier.decided_at < now - RECENT_DECISION:
+            earlier = None
     if earlier is not None:
         raise AlreadyDecided(earlier)
     if card_end is not None and card_end != end:
@@ -243,7 +259,9 @@ async def record_decision(
             raise DecisionRefused(f"{row.reference} has no end date to extend: add it to the register first.")
         chosen = years if years is not None else options[0]
         if chosen not in options:
-            raise DecisionRefused(f"{row.reference} can be extended by {' or '.join(map(str, sorted(set(options))))} years, not {chosen}.")
+            left = sorted(set(options))
+            unit = "year" if left == [1] else "years"
+            raise DecisionRefused(f"{row.reference} can be extended by {' or '.join(map(str, left))} {unit}, not {chosen}.")
         new_end = add_months(end, 12 * chosen)
         old = row.extended_to
         row.extended_to = new_end

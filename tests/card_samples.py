@@ -240,6 +240,8 @@ def sample_cards() -> dict[str, dict]:
         "not-understood": answer_card(not_understood_answer(), today=TODAY),
         "welcome": welcome_card(),
         "help": help_card(),
+        "help-staff": help_card(("which grants expire this quarter?", "what do we fund in Southwark?",
+                                 "who is the contact for OPCC-2023-014?", "data quality problems"), staff=True),
         "digest": render(digest_entries()),
         "alert-decision": render([decision_entry()]),
         "alert-decided": outcome_card("OPCC-2024-031", decided(), decision_entry()),

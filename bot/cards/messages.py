@@ -48,12 +48,13 @@ def welcome_card() -> Element:
     return card(body, fallback_text=words.WELCOME_TEXT)
 
 
-def help_card(examples: tuple[str, ...] = ()) -> Element:
+def help_card(examples: tuple[str, ...] = (), *, staff: bool = False) -> Element:
     """What kinds of question work, with examples of each, and the rules for dates.
 
     `examples` are questions about the asker's own register (`QuestionEngine.examples`): the topics
     and buttons then name its real references, providers and areas. Without them (someone who may
-    not see the register) the card names nothing in it.
+    not see the register) the card names nothing in it. `staff` adds what commissioning staff can
+    type besides questions (decisions, payments, alerts, sync, publish), which only they may do.
     """
     topics = words.help_topics(examples)
     body = [
@@ -61,6 +62,12 @@ def help_card(examples: tuple[str, ...] = ()) -> Element:
         facts([(topic, said) for topic, said in topics]),
         container([subtle(words.HELP_PERIODS), subtle(words.WELCOME_CHANNEL_TIP, spacing="Small")], spacing="Medium"),
     ]
+    if staff:
+        body += [
+            text(words.STAFF_COMMANDS_TITLE, weight="Bolder", spacing="Large"),
+            facts(list(words.staff_commands(examples))),
+            subtle(words.STAFF_COMMANDS_NOTE, spacing="Small"),
+        ]
     questions = tuple(q for q in (examples or words.GENERAL_QUESTIONS) if q != "help")
     body.append(button_list(_buttons(questions), spacing="Medium"))
     return card(body, fallback_text=words.HELP_TITLE)

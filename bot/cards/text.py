@@ -155,6 +155,17 @@ _HELP_NAMED = {
     "provider": ("what do we fund with ", "what do we fund with a provider?"),
     "reference": ("who is the contact for ", "who is the contact for an agreement? (give its reference)"),
 }
+STAFF_COMMANDS_TITLE = "What you can do (commissioning staff)"
+# What staff can type besides questions; "{reference}" is one of the asker's own agreements.
+STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("Decide how it ends", "extend {reference} by 1 year · re-commission {reference} · let {reference} end"),
+    ("Payments", "record payment for {reference} £12,500 paid 3 Dec"),
+    ("Monitoring", "returns awaiting assessment · assess {reference}"),
+    ("Alerts", "send alerts here · stop alerts here (in the contracts channel)"),
+    ("The register", "sync the register · publish the register"),
+)
+STAFF_COMMANDS_NOTE = "Decisions and payments are recorded with your name and the time, once; the alert cards update to show them."
+_NO_REFERENCE = "REF"
 # Questions that name nothing in a register, for help shown without one.
 GENERAL_QUESTIONS: tuple[str, ...] = (
     "which grants expire this quarter?",
@@ -171,6 +182,14 @@ def help_topics(examples: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
         for name, (prefix, fallback) in _HELP_NAMED.items()
     }
     return tuple((topic, said.format(**chosen)) for topic, said in HELP_TOPICS)
+
+
+def staff_commands(examples: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
+    """The commands staff can type, naming one of their own agreements where `examples` have one."""
+    prefix = _HELP_NAMED["reference"][0]
+    question = next((q for q in examples if q.startswith(prefix)), "")
+    reference = question[len(prefix):].rstrip("?").strip() or _NO_REFERENCE
+    return tuple((topic, said.format(reference=reference)) for topic, said in STAFF_COMMANDS)
 
 
 HELP_PERIODS = (

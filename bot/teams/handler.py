@@ -114,7 +114,7 @@ def reply_activity(reply: Reply, today: date) -> Activity:
             options["page_size"] = reply.page_size
         card = cards.answer_card(reply.answer, **options)
         return card_activity(card, text=reply.note or None, summary=reply.answer.headline)
-    return card_activity(cards.help_card(reply.examples), text=reply.note or None, summary="Help")
+    return card_activity(cards.help_card(reply.examples, staff=reply.staff), text=reply.note or None, summary="Help")
 
 
 def sync_reply(report: SyncReport) -> str:
@@ -278,7 +278,8 @@ class CommissioningBot(TeamsActivityHandler):
         assert self._alerts is not None and isinstance(message.request, DecideEnd)
         action = message.request
         reply = await self._alerts.decide(
-            action.reference, action.decision, action.years, caller.email, staff=caller.is_staff, card_end=action.card_end
+            action.reference, action.decision, action.years, caller.email, staff=caller.is_staff,
+            card_end=action.card_end, typed=action.typed, again=action.again,
         )
         await turn_context.send_activity(reply)
 

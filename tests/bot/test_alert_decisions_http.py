@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import STAFF_ID, Activities, RunningBot, _running, import_into, settings_for
+from conftest import PROVIDER_ID, STAFF_ID, Activities, RunningBot, _running, import_into, settings_for
 from sqlalchemy import select
 from stand_ins.connector import StandInConnector
 from teams_register import COLUMNS, STAFF_EMAIL, TODAY
 
 from bot.app import create_app
 from bot.requests import ACTION_DECIDE
-from notifications.actions import ALREADY_DECIDED_PREFIX
+from notifications.actions import ALREADY_DECIDED_PREFIX, STAFF_ONLY
 from storage.db import create_engine, session_factory
 from storage.models import AgreementRow, AuditEntry, ExtensionDecision
 
@@ -133,3 +133,61 @@ async def test_let_it_end_pressed_twice_is_recorded_and_audited_once(bot: Runnin
     assert again.startswith(ALREADY_DECIDED_PREFIX) and STAFF_EMAIL in again
     _, decisions, audited = await stored(bot, ref)
     assert decisions == ["end"] and audited == ["end"]
+
+
+async def typed(bot: RunningBot, text: str, sender: str = STAFF_ID) -> str:
+    """Type a message in the sender's personal chat; the bot's last reply in that chat."""
+    activity = bot.activities.personal(text, sender=sender)
+    conversation = activity["conversation"]["id"]
+    before = len(bot.connector.sent_to(conversation))
+    await bot.post(activity)
+    replies = [s.text for s in bot.connector.sent_to(conversation)[before:]]
+    return replies[-1] if replies else ""
+
+
+async def test_staff_decide_by_typing_as_the_buttons_do(bot: RunningBot) -> None:
+    """ "extend … by 1 year", "re-commission …", "let … end": recorded and audited once each."""
+    extend = await typed(bot, "Extend dec-2024-002 by 1 year please")
+    assert extend.startswith("Recorded: DEC-2024-002 is extended to 31 Mar 2029"), extend
+    assert (await typed(bot, "re-commission DEC-2024-003")).startswith("Recorded: DEC-2024-003 will be re-commissioned")
+    assert (await typed(bot, "let DEC-2024-004 end.")).startswith("Recorded: DEC-2024-004 will end on 31 Mar 2028")
+    assert await stored(bot, "DEC-2024-002") == (date(2029, 3, 31), ["extend"], ["extend"])
+    assert await stored(bot, "DEC-2024-003") == (None, ["recommission"], ["recommission"])
+    assert await stored(bot, "DEC-2024-004") == (None, ["end"], ["end"])
+
+
+async def test_a_typed_decision_that_conflicts_is_refused_with_what_was_decided(bot: RunningBot) -> None:
+    """Kit types "let it end" after Grace pressed Extend: refused, told who extended and when; nothing changes."""
+    ref = reference(5)
+    assert (await answer_to(bot, press(ref, "extend", years=1), STAFF_ID)).startswith("Recorded:")
+    refused = await typed(bot, f"let {ref} end", sender=KIT_ID)
+    assert refused.startswith(ALREADY_DECIDED_PREFIX) and STAFF_EMAIL in refused and "31 Mar 2029" in refused
+    assert f'type "let {ref} end again"' in refused
+    second = await typed(bot, f"extend {ref}", sender=KIT_ID)
+    assert second.startswith(ALREADY_DECIDED_PREFIX)
+    assert await stored(bot, ref) == (date(2029, 3, 31), ["extend"], ["extend"])
+    # Said on purpose, it is a decision about the new end date: the second option is used.
+    on_purpose = await typed(bot, f"extend {ref} again", sender=KIT_ID)
+    assert on_purpose.startswith(f"Recorded: {ref} is extended to 31 Mar 2030"), on_purpose
+    assert await stored(bot, ref) == (date(2030, 3, 31), ["extend", "extend"], ["extend", "extend"])
+
+
+async def test_a_typed_decision_after_a_typed_decision_is_refused(bot: RunningBot) -> None:
+    """The same "re-commission" typed twice, or a contrary one: one decision, one audit entry."""
+    ref = reference(6)
+    assert (await typed(bot, f"recommission {ref}")).startswith("Recorded:")
+    for text in (f"recommission {ref}", f"let {ref} expire", f"extend {ref} by 1 year"):
+        refused = await typed(bot, text, sender=KIT_ID)
+        assert refused.startswith(ALREADY_DECIDED_PREFIX) and "re-commission" in refused and STAFF_EMAIL in refused
+        assert "again" not in refused
+    assert await stored(bot, ref) == (None, ["recommission"], ["recommission"])
+
+
+async def test_typed_decisions_that_cannot_be_recorded_say_why(bot: RunningBot) -> None:
+    """A provider, an unknown reference, an option the agreement lacks, months that are not years: nothing recorded."""
+    ref = reference(7)
+    assert await typed(bot, f"extend {ref} by 1 year", sender=PROVIDER_ID) == STAFF_ONLY
+    assert await typed(bot, "let DEC-1999-001 end") == "I can't find an agreement with the reference DEC-1999-001."
+    assert "can be extended by 1 year, not 3" in await typed(bot, f"extend {ref} by 3 years")
+    assert "Extensions are whole years" in await typed(bot, f"extend {ref} by 18 months")
+    assert await stored(bot, ref) == (None, [], [])

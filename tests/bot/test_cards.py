@@ -318,6 +318,30 @@ def test_help_card_names_the_askers_own_register() -> None:
     assert [a["title"] for a in buttons(card)] == list(examples)
 
 
+def test_staff_help_lists_what_they_can_type_naming_their_own_agreement() -> None:
+    """Staff see the typed decisions, payments, alerts and register commands, with one of their references."""
+    examples = ("who is the contact for LLR/2025/031?",)
+    text = shown(help_card(examples, staff=True))
+    assert words.STAFF_COMMANDS_TITLE in text
+    for command in ("extend LLR/2025/031 by 1 year", "re-commission LLR/2025/031", "let LLR/2025/031 end",
+                    "record payment for LLR/2025/031 £12,500 paid 3 Dec", "send alerts here", "sync the register",
+                    "publish the register", "returns awaiting assessment"):
+        assert command in text
+    assert words.STAFF_COMMANDS_TITLE not in shown(help_card(examples)), "only staff are told about staff commands"
+
+
+def test_every_command_staff_help_lists_is_read_as_that_command() -> None:
+    """Each example on the staff help card, typed as shown, is a command and not a question."""
+    from bot.requests import Ask, read_turn
+
+    for _topic, said in words.staff_commands(("who is the contact for LLR/2025/031?",)):
+        for command in said.split(" · "):
+            command = command.removesuffix(" (in the contracts channel)")
+            if command.startswith(("returns awaiting", "assess ")):
+                continue  # the returns conversation reads these, before questions
+            assert not isinstance(read_turn(command, None, conversation_type="personal").request, Ask), command
+
+
 def test_answer_text_has_the_same_essentials_as_the_card() -> None:
     """Interpretation, count, total and every listed row with its marks, as plain text."""
     text = answer_text(short_answer())
