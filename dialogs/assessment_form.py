@@ -17,13 +17,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dialogs import checkin_text as say
+from dialogs.intents import submission_round
 from dialogs.turn import Participant, ReturnCards
 from domain.monitoring import ACCEPTED, SUBMITTED
 from domain.returns import NONE_WORDS, AnswerRefused, MonitoringReturn, parse_rating
+from domain.values import format_date
 from storage.returns import ACCEPT, QUERY, NotAwaitingAssessment, NotStaff, ReturnsRepository, UnknownReturn
 
+LONDON = ZoneInfo("Europe/London")
 MAX_COMMENT = 2000
 RATING = "rating"
 COMMENT = "comment"
@@ -96,6 +100,12 @@ class AssessmentForm:
             return FormReply(say.UNKNOWN_RETURN)
         if ret.state != SUBMITTED:
             return self.already_decided(ret)
+        if data.get("round") != submission_round(ret.submitted_at):
+            # A form from before the return was queried and submitted again: the answers on it
+            # are not the ones that would be assessed. The current form replaces it.
+            note = say.RESUBMITTED_SINCE.format(when=format_date(ret.submitted_at.astimezone(LONDON).date())
+                                                if ret.submitted_at else "since")
+            return FormReply(note, self._cards.assessment_card(ret))
         checked = check_assessment(data)
         if checked.problems:
             words = " ".join(checked.problems[key] for key in (DECISION, RATING, COMMENT) if key in checked.problems)

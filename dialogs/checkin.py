@@ -29,7 +29,7 @@ from botbuilder.dialogs.prompts import PromptValidatorContext
 from dialogs import checkin_text as say
 from dialogs.answer_prompt import BACK, AnswerPrompt, ask, is_back, numbered, pick
 from dialogs.checkin_questions import answer_title, problem_text, question_text, shown
-from dialogs.intents import CHANGE_ANSWER, SAVE_RETURN, SUBMIT_RETURN
+from dialogs.intents import CHANGE_ANSWER, SAVE_RETURN, SUBMIT_RETURN, submission_round
 from dialogs.interruptions import HELP, command_of, interrupted
 from dialogs.return_form import ReturnForm
 from dialogs.return_submission import INCOMPLETE, NOT_OPEN, NOT_YOURS, submit_return
@@ -239,7 +239,8 @@ class CheckinDialog(ComponentDialog):
         if options.get("then") == "submit":
             return await self._submit(step, ret)
         return await step.prompt(
-            PROMPT, ask(say.SUMMARY_PROMPT, card=self._cards.summary_card(ret), kind="summary", return_id=ret.id)
+            PROMPT, ask(say.SUMMARY_PROMPT, card=self._cards.summary_card(ret), kind="summary", return_id=ret.id,
+                        round=submission_round(ret.submitted_at))
         )
 
     async def _act(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -376,6 +377,11 @@ class CheckinDialog(ComponentDialog):
             action = data.get("action")
             if action not in (SUBMIT_RETURN, CHANGE_ANSWER, SAVE_RETURN) or data.get("return_id") != rules["return_id"]:
                 await send(say.STALE_BUTTON)
+                return False
+            if action == SUBMIT_RETURN and data.get("round", "") != rules.get("round", ""):
+                # Submit on a summary from before a query (an Action.Submit client has no refresh to
+                # replace it): the answers it shows are not the ones that would be submitted.
+                await send(say.STALE_SUMMARY)
                 return False
             key = data.get("key") if isinstance(data.get("key"), str) else None
             prompt.recognized.value = {"action": action, "key": key}

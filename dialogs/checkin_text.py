@@ -100,6 +100,10 @@ SUBMITTED = (
     "Thank you. Your {period} return for {reference} is submitted. "
     "Your contract manager will review it and tell you the outcome."
 )
+STALE_SUMMARY = (
+    "That summary is from an earlier submission of this return, so nothing was submitted. "
+    "Check your answers on the latest summary, then press Submit there or type submit."
+)
 STALE_BUTTON = "That button belongs to a different return. Please use the buttons on the latest card."
 ALREADY_SUBMITTED = "Your {period} return for {reference} is already submitted."
 ALREADY_SUBMITTED_BY = "Nothing changed: this return was already submitted. {outcome}."
@@ -128,4 +132,8 @@ ASSESS_CANCELLED = "Assessment stopped. Nothing was changed."
 FORM_NEEDS_RATING = "Choose a rating: it is needed to accept or to query."
 FORM_NEEDS_DECISION = "Press Accept or Query."
 FORM_NOT_RECORDED = "Not recorded yet. {problems} Everything you entered is still on the card below."
+RESUBMITTED_SINCE = (
+    "Nothing was recorded: that form is from before the return was submitted again on {when}. "
+    "Here it is as it now stands: check the new answers, then accept or query it."
+)
 ALREADY_ASSESSED = "Nothing changed: this return was already assessed. {outcome}."

@@ -80,6 +80,13 @@ class ReturnsChat:
 
         return answer
 
+    async def assessment_press(self, return_id: int, **fields: Any) -> dict[str, Any]:
+        """What the assessment card's Accept or Query sends for the return as it now stands (its round included)."""
+        from dialogs.intents import submission_round
+
+        ret = await self.repo.load(return_id)
+        return {"action": "assess_decision", "return_id": return_id, "round": submission_round(ret.submitted_at), **fields}
+
     async def say(self, text: str | None = None, *, value: dict[str, Any] | None = None, who: Participant = SAFE) -> list[Reply]:
         """Send one message as `who` and return every reply the bot sent in that turn."""
         self.participants[who.actor] = who

@@ -211,7 +211,9 @@ def assessment_card(
     body += [text("Comment for the provider (needed for a query)", weight="Bolder"), comment]
     _problem(body, problems.get("comment"))
     _problem(body, problems.get("decision"))
-    ids = {"action": ASSESS_DECISION, "return_id": ret.id}
+    # The round: a press on a form from before the return was queried and submitted again is
+    # refused, so nobody accepts answers they have not seen.
+    ids = {"action": ASSESS_DECISION, "return_id": ret.id, "round": submission_round(ret.submitted_at)}
     actions = [execute("Accept", {**ids, "decision": "accept"}), execute("Query", {**ids, "decision": "query"})]
     built = card(body, actions, fallback_text=f"Assess {ret.reference} {ret.period.label}")
     built["refresh"] = assessment_refresh(ret)

@@ -69,8 +69,8 @@ async def test_a_query_from_the_card_reopens_the_return_and_the_provider_sees_th
     """Query with rating and comment in one submit; the provider's return re-opens showing it."""
     rid = await return_id(chat)
     await chat.say(value={"action": "assess_return", "return_id": rid}, who=MANAGER)
-    decision = {"action": "assess_decision", "return_id": rid, "decision": "query", "rating": "Requires improvement",
-                "comment": "Please say when the advisers return"}
+    decision = await chat.assessment_press(rid, decision="query", rating="Requires improvement",
+                                           comment="Please say when the advisers return")
     assert await chat.last(value=decision, who=MANAGER) == say.ASSESSED_QUERIED.format(period="Q2 2026/27", reference="OPCC-2023-014")
     replies = await chat.say("continue my return")
     assert replies[1].text == say.QUERIED_NOTE.format(comment="Please say when the advisers return")
@@ -88,7 +88,7 @@ async def test_a_resubmitted_return_can_be_accepted_by_typing(chat: ReturnsChat,
     """The typed path: accept, a rating, an optional comment; the provider is told."""
     rid = await return_id(chat)
     await chat.say(value={"action": "assess_return", "return_id": rid}, who=MANAGER)
-    query = {"action": "assess_decision", "return_id": rid, "decision": "query", "comment": "Check sessions", "rating": "Approaching target"}
+    query = await chat.assessment_press(rid, decision="query", comment="Check sessions", rating="Approaching target")
     assert await chat.last(value=query, who=MANAGER) == say.ASSESSED_QUERIED.format(period="Q2 2026/27", reference="OPCC-2023-014")
     await chat.say("continue my return")
     await chat.say("submit")
@@ -119,7 +119,7 @@ async def test_a_query_needs_a_comment(chat: ReturnsChat) -> None:
 async def test_an_accepted_return_cannot_be_assessed_again(chat: ReturnsChat) -> None:
     """A second click on an old Assess button says where the return stands."""
     rid = await return_id(chat)
-    await chat.say(value={"action": "assess_decision", "return_id": rid, "decision": "accept", "rating": "Good"}, who=MANAGER)
+    await chat.say(value=await chat.assessment_press(rid, decision="accept", rating="Good"), who=MANAGER)
     assert await chat.last(value={"action": "assess_return", "return_id": rid}, who=MANAGER) == say.NOT_AWAITING.format(state="accepted")
 
 

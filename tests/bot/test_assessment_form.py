@@ -38,8 +38,8 @@ async def return_id(chat: ReturnsChat) -> int:
     return found
 
 
-def pressed(rid: int, **fields: Any) -> dict[str, Any]:
-    return {"action": "assess_decision", "return_id": rid, **fields}
+async def pressed(chat: ReturnsChat, rid: int, **fields: Any) -> dict[str, Any]:
+    return await chat.assessment_press(rid, **fields)
 
 
 def field_value(card: dict[str, Any], field_id: str) -> Any:
@@ -79,7 +79,7 @@ async def test_each_invalid_combination_comes_back_filled_in_with_the_problem_sa
     """Nothing is recorded; the card returns with every value as entered and each problem beside its field."""
     fields, wrong = INVALID[case]
     rid = await return_id(chat)
-    [reply] = await chat.say(value=pressed(rid, **fields), who=MANAGER)
+    [reply] = await chat.say(value=await pressed(chat, rid, **fields), who=MANAGER)
     assert reply.text.startswith("Not recorded yet.") and reply.text.endswith("Everything you entered is still on the card below.")
     assert reply.card is not None
     texts = card_texts(reply.card)
@@ -104,9 +104,9 @@ async def test_query_without_a_rating_then_a_rating_and_accept_on_the_same_card_
     rid = await return_id(chat)
     opened = await chat.say(value={"action": "assess_return", "return_id": rid}, who=MANAGER)
     assert opened[-1].card is not None
-    refused = await chat.say(value=pressed(rid, decision="query", comment="Looks fine in the end"), who=MANAGER)
+    refused = await chat.say(value=await pressed(chat, rid, decision="query", comment="Looks fine in the end"), who=MANAGER)
     assert refused[-1].card is not None and field_value(refused[-1].card, "comment") == "Looks fine in the end"
-    done = await chat.last(value=pressed(rid, decision="accept", rating="Good", comment="Looks fine in the end"), who=MANAGER)
+    done = await chat.last(value=await pressed(chat, rid, decision="accept", rating="Good", comment="Looks fine in the end"), who=MANAGER)
     assert done == say.ASSESSED_ACCEPTED.format(period="Q2 2026/27", reference="OPCC-2023-014", rating="Good")
     ret = await chat.repo.load(rid)
     assert (ret.state, ret.rating, ret.assessment_comment) == ("accepted", "Good", "Looks fine in the end")
@@ -118,7 +118,7 @@ async def test_a_card_press_during_the_typed_questions_is_taken_not_called_a_dif
     await chat.say("assess OPCC-2023-014", who=MANAGER)
     assert await chat.last("query", who=MANAGER) == say.ASK_RATING
     rid = await return_id(chat)
-    reply = await chat.last(value=pressed(rid, decision="accept", rating="Approaching target"), who=MANAGER)
+    reply = await chat.last(value=await pressed(chat, rid, decision="accept", rating="Approaching target"), who=MANAGER)
     assert reply == say.ASSESSED_ACCEPTED.format(period="Q2 2026/27", reference="OPCC-2023-014", rating="Approaching target")
     assert (await chat.repo.load(rid)).state == "accepted"
 
@@ -126,8 +126,8 @@ async def test_a_card_press_during_the_typed_questions_is_taken_not_called_a_dif
 async def test_a_second_press_on_a_stale_card_is_refused_with_what_was_decided(chat: ReturnsChat) -> None:
     """Grace accepts; a colleague's Query on their older card changes nothing and says what stands."""
     rid = await return_id(chat)
-    await chat.say(value=pressed(rid, decision="accept", rating="Good"), who=OTHER_MANAGER)
-    [reply] = await chat.say(value=pressed(rid, decision="query", rating="Inadequate", comment="Explain"), who=MANAGER)
+    await chat.say(value=await pressed(chat, rid, decision="accept", rating="Good"), who=OTHER_MANAGER)
+    [reply] = await chat.say(value=await pressed(chat, rid, decision="query", rating="Inadequate", comment="Explain"), who=MANAGER)
     assert reply.text.startswith("Nothing changed: this return was already assessed. Accepted by Grace Okafor, ")
     assert reply.text.endswith(", rated Good.")
     ret = await chat.repo.load(rid)
@@ -138,7 +138,7 @@ async def test_a_second_press_on_a_stale_card_is_refused_with_what_was_decided(c
 async def test_a_providers_forged_assessment_is_refused_and_changes_nothing(chat: ReturnsChat) -> None:
     """A provider sending a well-formed Accept for their own return gets a refusal."""
     rid = await return_id(chat)
-    assert await chat.last(value=pressed(rid, decision="accept", rating="Good"), who=SAFE) == say.STAFF_ONLY
+    assert await chat.last(value=await pressed(chat, rid, decision="accept", rating="Good"), who=SAFE) == say.STAFF_ONLY
     assert (await chat.repo.load(rid)).state == "submitted"
     assert await decisions_audited(chat) == []
 
@@ -149,3 +149,34 @@ async def test_the_repository_refuses_a_non_staff_assessment_at_the_write(chat: 
     with pytest.raises(NotStaff):
         await chat.repo.assess(rid, SAFE.actor, ACCEPT, "Good", "", staff=False)
     assert (await chat.repo.load(rid)).state == "submitted"
+
+
+def button_data(card: dict[str, Any] | None, title: str, **fields: Any) -> dict[str, Any]:
+    """What pressing `title` on `card` sends, with the inputs filled in."""
+    assert card is not None
+    return {**next(a for a in card["actions"] if a["title"] == title)["data"], **fields}
+
+
+async def test_a_form_from_before_a_resubmission_accepts_nothing_and_shows_the_new_answers(chat: ReturnsChat) -> None:
+    """Sam queries, Safe Harbour submits again; Accept on Sam's old form (no refresh, as Action.Submit) is refused.
+
+    The answers on the old form are not the ones that would be accepted: nothing is recorded, the
+    current form comes back, and Accept on that one is recorded once.
+    """
+    rid = await return_id(chat)
+    old_form = (await chat.say(value={"action": "assess_return", "return_id": rid}, who=MANAGER))[-1].card
+    query = button_data(old_form, "Query", rating="Requires improvement", comment="Please explain the sickness")
+    assert await chat.last(value=query, who=MANAGER) == say.ASSESSED_QUERIED.format(period="Q2 2026/27", reference="OPCC-2023-014")
+    await chat.say("continue my return")
+    await chat.say("submit")
+    assert (await chat.repo.load(rid)).state == "submitted"
+
+    [refused] = await chat.say(value=button_data(old_form, "Accept", rating="Good"), who=MANAGER)
+    assert refused.text.startswith("Nothing was recorded: that form is from before the return was submitted again on ")
+    assert refused.card is not None and [a["title"] for a in refused.card["actions"]] == ["Accept", "Query"]
+    assert (await chat.repo.load(rid)).state == "submitted"
+    assert await decisions_audited(chat) == [("return_queried", MANAGER.actor)]
+
+    done = await chat.last(value=button_data(refused.card, "Accept", rating="Good"), who=MANAGER)
+    assert done == say.ASSESSED_ACCEPTED.format(period="Q2 2026/27", reference="OPCC-2023-014", rating="Good")
+    assert await decisions_audited(chat) == [("return_queried", MANAGER.actor), ("return_accepted", MANAGER.actor)]

@@ -230,6 +230,33 @@ async def test_save_for_later_then_continue_resumes_at_the_summary(chat: Returns
     assert replies[-1].text == say.SUMMARY_PROMPT
 
 
+async def test_submit_on_a_summary_from_before_a_query_submits_nothing(chat: ReturnsChat) -> None:
+    """Action.Submit clients have no refresh: Submit on the first summary, after a query, is refused.
+
+    Safe Harbour submits, Sam queries it, Safe Harbour continues the return and is at the new
+    summary; pressing Submit on the old card is refused (still queried), Submit on the new one
+    submits it.
+    """
+    await chat.say(START_Q2)
+    first = (await chat.say(GOOD_ANSWERS[0]))[-1]
+    for text in GOOD_ANSWERS[1:]:
+        first = (await chat.say(text))[-1]
+    assert first.text == say.SUMMARY_PROMPT and first.card is not None
+    old_submit = next(a["data"] for a in first.card["actions"] if a["title"] == "Submit")
+    assert (await chat.last(value=old_submit)) == say.SUBMITTED.format(period="Q2 2026/27", reference="OPCC-2023-014")
+    rid = old_submit["return_id"]
+    query = await chat.assessment_press(rid, decision="query", rating="Requires improvement", comment="Explain the sessions")
+    await chat.say(value=query, who=MANAGER)
+    resumed = (await chat.say("continue my return"))[-1]
+    assert resumed.text == say.SUMMARY_PROMPT and resumed.card is not None
+
+    assert await chat.last(value=old_submit) == say.STALE_SUMMARY
+    assert (await chat.repo.load(rid)).state == "queried"
+    new_submit = next(a["data"] for a in resumed.card["actions"] if a["title"] == "Submit")
+    assert await chat.last(value=new_submit) == say.SUBMITTED.format(period="Q2 2026/27", reference="OPCC-2023-014")
+    assert (await chat.repo.load(rid)).state == "submitted"
+
+
 async def test_a_new_bot_instance_on_the_same_database_carries_on_where_the_provider_left_off(chat: ReturnsChat, engine: AsyncEngine) -> None:
     """After a restart the dialog state and every answer come back from the database."""
     await chat.say(START_Q2)
