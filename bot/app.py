@@ -141,6 +141,13 @@ def create_app(
     )
     # Each new register version's engine and contact map are built in the cache's worker thread.
     register.prepare = assistant.prepare
+    graph = GraphSettings.from_environ(settings)
+    sender = OutboxSender(
+        sessions, make_send(adapter, settings.app_id), alert_cards.render,
+        options=SenderOptions(batching=alerts_config.batching, idle_interval=alerts_config.send_interval,
+                              lease=timedelta(seconds=alerts_config.claim_lease)),
+        install=GraphInstaller(graph).install_for if graph.enabled and not local else None,
+    )
     bot = CommissioningBot(
         settings=settings,
         local=local,
@@ -148,18 +155,11 @@ def create_app(
         directory=MemberDirectory(),
         book=ConversationBook(sessions),
         returns=ReturnsConversation(SqlStorage(engine), returns_repository, checkin_cards, today),
-        alerts=AlertActions(sessions, today=today, after_decision=register_sync.after_decision),
+        alerts=AlertActions(sessions, today=today, after_decision=register_sync.after_decision, wake_sender=sender.wake),
         register_sync=register_sync,
         publish=_publisher(engine, today),
         payments=PaymentActions(sessions, today, profile=os.environ.get("PAYMENT_PROFILE", ""),
                                 after_payment=register_sync.after_payment),
-    )
-    graph = GraphSettings.from_environ(settings)
-    sender = OutboxSender(
-        sessions, make_send(adapter, settings.app_id), alert_cards.render,
-        options=SenderOptions(batching=alerts_config.batching, idle_interval=alerts_config.send_interval,
-                              lease=timedelta(seconds=alerts_config.claim_lease)),
-        install=GraphInstaller(graph).install_for if graph.enabled and not local else None,
     )
     # On PostgreSQL, of all the processes sharing the database (`serve --workers N`, replicas) one sweeps and sends.
     lock = SchedulerLock(engine) if engine.dialect.name == "postgresql" else None

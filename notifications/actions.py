@@ -28,6 +28,7 @@ from storage.alerts_repo import (
     set_alert_channel,
 )
 from storage.outbox import OutboxEntry
+from storage.posted_cards import queue_card_updates
 
 ALERTS_HERE = "Done: deadline alerts for the contracts group will come to this channel from now on. Type \"stop alerts here\" to stop them."
 ALERTS_STOPPED = "Done: alerts will no longer come to this channel. Type \"send alerts here\" in the channel that should get them."
@@ -89,6 +90,7 @@ class AlertActions:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         today: Callable[[], date] | None = None,
         after_decision: AfterDecision | None = None,
+        wake_sender: Callable[[], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
@@ -96,6 +98,8 @@ class AlertActions:
         # Called once a decision is recorded (the register's write-back to Microsoft 365); what it
         # returns (a sentence, or "") is added to the reply.
         self._after_decision = after_decision
+        # Called when a decision queued updates of cards already posted, so they go out now.
+        self._wake_sender = wake_sender
 
     async def choose_channel(self, conversation_id: str, conversation_type: str, on: bool, *, staff: bool) -> str:
         """"send alerts here" / "stop alerts here", typed by staff in a team channel."""
@@ -137,12 +141,18 @@ class AlertActions:
         """
         if not staff:
             return STAFF_ONLY
+        now = self._clock()
         try:
             async with self._sessions.begin() as session:
                 recorded = await record_decision(
-                    session, reference, decision, actor, self._clock(), years=years, card_end=card_end, as_it_stands=typed,
+                    session, reference, decision, actor, now, years=years, card_end=card_end, as_it_stands=typed,
                     again=again,
                 )
+                # Every copy of the card already posted shows the outcome, wherever it was decided.
+                updates = await queue_card_updates(session, EarlierDecision(
+                    recorded.reference, decision, recorded.for_end_date, actor, now,
+                    recorded.new_end_date or recorded.for_end_date,
+                ), now)
         except UnknownAgreement:
             return UNKNOWN_AGREEMENT.format(reference=reference)
         except AlreadyDecided as decided:
@@ -154,6 +164,8 @@ class AlertActions:
             return reply
         except DecisionRefused as refused:
             return refused.reason
+        if updates and self._wake_sender is not None:
+            self._wake_sender()
         end = recorded.new_end_date or recorded.for_end_date
         reply = DECIDED[decision].format(reference=recorded.reference, end=format_date(end), who=actor or "you")
         note = await self._after_decision(recorded.reference, actor) if self._after_decision else ""

@@ -11,6 +11,7 @@ import email.utils
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from storage.outbox import OutboxEntry
@@ -43,14 +44,25 @@ class ConversationBlocked(PermanentSendError):
     """403 `MessageWritesBlocked` (or the conversation is gone): stop sending there at all."""
 
 
-class Send(Protocol):
-    """Deliver one card to one conversation.
+@dataclass(frozen=True)
+class Posted:
+    """What the connector answered for one message: the new activity's id (so the card can be
+    replaced later) and, when a personal chat had to be created first, that chat's reference."""
 
-    Returns the new conversation's reference when it had to create a personal chat first
-    (`create_personal`), so the caller can store it; otherwise None.
+    activity_id: str = ""
+    created: Reference | None = None
+
+
+class Send(Protocol):
+    """Deliver one card to one conversation, as a new message or (`replace`) in place of one posted before.
+
+    `create_personal` opens a personal chat first; `replace` is the id of an activity the bot
+    posted in that conversation, whose card is replaced for everyone who sees it (Teams' Update
+    Activity). A 404 then means that message is gone, not the chat.
     """
 
-    def __call__(self, reference: Reference, card: Card, *, create_personal: bool = False) -> Awaitable[Reference | None]: ...
+    def __call__(self, reference: Reference, card: Card, *, create_personal: bool = False,
+                 replace: str = "") -> Awaitable[Posted]: ...
 
 
 # Builds the card for one message from the outbox items it carries (one item, or a digest).

@@ -11,7 +11,8 @@ One pass (`run_once`):
 A 429 or 5xx is retried with backoff that honours `Retry-After`, in place while the wait is
 short, otherwise by handing the item back with a `next_attempt_at` (later items for the same
 queue wait behind it, so order holds). 403 `MessageWritesBlocked` marks the conversation blocked
-and stops alerts there. No conversation yet (nobody typed "send alerts here", or the person has
+and stops alerts there. A `card_update` item (storage/posted_cards.py) replaces a card posted
+earlier instead of posting a new one; its 404 means that message is gone, not the chat. No conversation yet (nobody typed "send alerts here", or the person has
 never talked to the bot) is not an error: the item waits and is tried again later.
 
 Delivery is at-least-once at the wire and exactly-once in effect: a crash between the
@@ -45,10 +46,11 @@ from notifications.delivery import (
 from notifications.installs import Install, install_once
 from notifications.rate_limit import RateLimiter
 from storage.alerts_repo import DeliveryTarget, delivery_target
-from storage.conversations import ConversationRecord, mark_blocked, save_conversation
+from storage.conversations import ConversationRecord, find_conversation, mark_blocked, save_conversation
 from storage.outbox import (
     DEFAULT_LEASE,
     OutboxEntry,
+    PostedAt,
     claim,
     mark_dead,
     mark_delivered,
@@ -209,13 +211,13 @@ class OutboxSender:
     # --- one queue -----------------------------------------------------------------------
 
     def messages_for(self, items: Sequence[OutboxEntry]) -> list[list[OutboxEntry]]:
-        """Items grouped into messages: digests of up to `max_per_card`; ready-made cards alone."""
+        """Items grouped into messages: digests of up to `max_per_card`; ready-made cards and card updates alone."""
         if not self.options.batching:
             return [[item] for item in items]
         messages: list[list[OutboxEntry]] = []
         current: list[OutboxEntry] = []
         for item in items:
-            if "card" in item.payload:
+            if "card" in item.payload or "update" in item.payload:
                 if current:
                     messages.append(current)
                     current = []
@@ -277,16 +279,31 @@ class OutboxSender:
         attempt = max(item.attempts for item in message)
         inline = 0
         card = self._render(message)
+        update = message[0].payload.get("update") if len(message) == 1 else None
+        posted_in = await self._posted_reference(target, update) if update else None
+        if update and posted_in is None:
+            await mark_dead(self._sessions, ids, error=undelivered.card_gone(None))
+            report.dead += len(ids)
+            return target
         while True:
             try:
                 async with self._limiter.slot(target.conversation_id):
                     if not await self._still_mine(claim, ids):
                         log.warning("Claim on %d alerts lapsed; another worker has them", len(ids))
                         raise _Stop
-                    created = await self._send(target.reference, card, create_personal=target.create_personal)
+                    if update and posted_in is not None:
+                        posted = await self._send(posted_in, card, replace=str(update.get("activity") or ""))
+                    else:
+                        posted = await self._send(target.reference, card, create_personal=target.create_personal)
             except _Stop:
                 raise
             except ConversationBlocked as error:
+                if update:
+                    # The message was deleted (or the chat is gone): nothing to replace. The next
+                    # alert to that chat finds out whether the chat itself is still there.
+                    await mark_dead(self._sessions, ids, error=undelivered.card_gone(error.status))
+                    report.dead += len(ids)
+                    return target
                 await self._blocked(target, ids + rest, error.status)
                 report.dead += len(ids) + len(rest)
                 raise _Stop from None
@@ -319,12 +336,25 @@ class OutboxSender:
                 await release(self._sessions, [i for i in rest if i in claim.held])
                 report.retry_later += len(ids)
                 raise _Stop from None
-            await mark_delivered(self._sessions, ids, self._clock())
+            where = None
+            if len(message) == 1 and not update:
+                chat = (posted.created or {}).get("conversation") or {}
+                where = PostedAt(str(chat.get("id") or target.conversation_id), posted.activity_id)
+            await mark_delivered(self._sessions, ids, self._clock(), posted=where)
             report.delivered += len(ids)
             report.messages += 1
-            if created:
-                return await self._remember_created(target, created)
+            if posted.created:
+                return await self._remember_created(target, posted.created)
             return target
+
+    async def _posted_reference(self, target: DeliveryTarget, update: dict[str, object]) -> Reference | None:
+        """The reference of the chat a card to replace was posted in; None once that chat is gone."""
+        conversation_id = str(update.get("conversation") or "")
+        if conversation_id == target.conversation_id and not target.create_personal:
+            return target.reference
+        async with self._sessions() as session:
+            record = await find_conversation(session, conversation_id)
+        return None if record is None or record.blocked else record.reference
 
     async def _blocked(self, target: DeliveryTarget, ids: list[int], status: int | None) -> None:
         log.warning("Conversation %s is blocked or gone (%s); alerts there stop", target.conversation_id, status)

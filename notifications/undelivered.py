@@ -24,6 +24,8 @@ TOO_BIG = ("The message was too big for Teams (413, over about 100 KB): this ale
            "Tell whoever runs the bot.")
 REFUSED = "Teams refused the message ({status}): this alert will not be sent. Tell whoever runs the bot."
 GAVE_UP = "Teams kept failing ({status}) and the bot gave up after {attempts} attempts. Tell whoever runs the bot."
+CARD_GONE = ("The card posted earlier could not be updated to show the decision: the message was deleted, or the "
+             "bot was removed from that chat{status}. Nothing to do: the decision stands and is in the audit.")
 RETRYING = "Teams could not take it just now ({status}): the bot tries again by itself."
 
 
@@ -50,3 +52,8 @@ def gave_up(status: object, attempts: int) -> str:
 
 def retrying(status: object) -> str:
     return RETRYING.format(status=status)
+
+
+def card_gone(status: int | None) -> str:
+    """A posted card that could not be replaced: its message (or its chat) is gone."""
+    return CARD_GONE.format(status=f" (Teams answered {status})" if status else "")

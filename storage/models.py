@@ -297,6 +297,20 @@ class OutboxItem(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class PostedCard(Base):
+    """Where an alert card was posted (conversation and activity id), so it can be replaced in place
+    when its decision is made elsewhere: typed, or pressed on another copy of the card."""
+
+    __tablename__ = "posted_cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), unique=True)
+    reference: Mapped[str] = mapped_column(String(100), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(500))
+    activity_id: Mapped[str] = mapped_column(String(300))
+    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class SweepRun(Base):
     """One run of the alert rules, so catch-up and `status` know when the last one was."""
 

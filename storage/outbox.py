@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from domain.alerts import CHANNEL, Alert
-from storage.models import OutboxItem, table_of
+from storage.models import OutboxItem, PostedCard, table_of
 
 PENDING = "pending"
 CLAIMED = "claimed"
@@ -278,16 +278,33 @@ async def renew(sessions: async_sessionmaker[AsyncSession], ids: Sequence[int], 
         return {row[0] for row in rows}
 
 
-async def mark_delivered(sessions: async_sessionmaker[AsyncSession], ids: Sequence[int], now: datetime) -> None:
-    """The connector accepted the message carrying these items."""
+@dataclass(frozen=True)
+class PostedAt:
+    """Where the connector put a one-alert message: its conversation and the new activity's id."""
+
+    conversation_id: str
+    activity_id: str
+
+
+async def mark_delivered(
+    sessions: async_sessionmaker[AsyncSession], ids: Sequence[int], now: datetime, *, posted: PostedAt | None = None,
+) -> None:
+    """The connector accepted the message carrying these items. A message of one alert also
+    remembers where it was `posted`, so its card can be replaced after a decision made elsewhere."""
     async with sessions.begin() as session:
-        await session.execute(
+        rows = await session.execute(
             update(OutboxItem)
             .where(OutboxItem.id.in_(list(ids)))
             .values(state=DELIVERED, delivered_at=_stored(now), next_attempt_at=None, last_error="",
                     attempts=OutboxItem.attempts + 1)
+            .returning(OutboxItem.id, OutboxItem.reference)
             .execution_options(synchronize_session=False)
         )
+        delivered = rows.all()
+        if posted is not None and posted.activity_id and len(delivered) == 1:
+            item_id, reference = delivered[0]
+            session.add(PostedCard(outbox_id=item_id, reference=reference, conversation_id=posted.conversation_id,
+                                   activity_id=posted.activity_id, posted_at=_stored(now)))
 
 
 async def mark_retry(

@@ -15,6 +15,7 @@ is escaped like every other card; cards stay under Teams' size limit by trimming
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from bot.cards.digest import digest_card
@@ -51,6 +52,7 @@ from domain.values import format_money
 from storage.alerts_repo import EarlierDecision
 from storage.outbox import OutboxEntry
 from storage.payments import PaymentStanding
+from storage.posted_cards import CARD_UPDATE, decision_from_json
 
 TITLES: dict[str, str] = {
     EXPIRY: "Agreement ending soon",
@@ -202,6 +204,8 @@ def render(entries: Sequence[OutboxEntry]) -> dict[str, Any]:
     """The card for one message: a ready-made card as it is, one alert, or the digest of several."""
     if len(entries) == 1 and isinstance(entries[0].payload.get("card"), Mapping):
         return dict(entries[0].payload["card"])
+    if len(entries) == 1 and entries[0].rule == CARD_UPDATE:
+        return updated_card(entries[0])
     if len(entries) > 1:
         return digest_card(entries)
     entry = entries[0]
@@ -263,6 +267,15 @@ def outcome_card(reference: str, earlier: EarlierDecision, entry: OutboxEntry | 
     refresh = refresh_data(entry) if entry else {"action": ACTION_REFRESH, "reference": reference}
     built["refresh"] = {"action": {"type": "Action.Execute", "verb": ACTION_REFRESH, "data": refresh}}
     return built
+
+
+def updated_card(update: OutboxEntry) -> dict[str, Any]:
+    """The card that replaces a posted decision card (`storage/posted_cards.py`): its outcome, as
+    the card itself shows it once refreshed."""
+    original = update.payload.get("original") or {}
+    entry = replace(update, id=int(original.get("id") or 0), rule=str(original.get("rule") or update.rule),
+                    payload=dict(original.get("payload") or {}))
+    return outcome_card(update.reference, decision_from_json(update.payload["decision"]), entry)
 
 
 def payment_outcome_line(standing: PaymentStanding) -> str:

@@ -1,9 +1,12 @@
 """Proactive sends through the Bot Framework: the `Send` function the outbox sender uses.
 
-`make_send(adapter, app_id)` returns `send(reference, card, create_personal=False)`:
+`make_send(adapter, app_id)` returns `send(reference, card, create_personal=False, replace="")`:
 - with a stored reference (`ConversationReference().deserialize(d)`), it continues that
   conversation and posts the card as a new message (not a reply to the continuation's
-  made-up activity id);
+  made-up activity id), returning the new activity's id;
+- with `replace`, it puts the card in place of that earlier message instead (Update Activity,
+  `PUT /v3/conversations/{id}/activities/{activityId}`), so a posted alert shows a decision
+  made elsewhere;
 - with `create_personal=True` it first opens a personal chat with the user
   (`CloudAdapter.create_conversation(bot_app_id, callback, parameters, channel_id,
   service_url)`, docs/teams-sdk.md trap 3) and returns the new chat's reference so it can be stored.
@@ -43,6 +46,7 @@ from notifications.delivery import (
     Card,
     ConversationBlocked,
     PermanentSendError,
+    Posted,
     Reference,
     Send,
     TransientSendError,
@@ -87,13 +91,25 @@ def card_message(card: Card) -> Activity:
     return activity
 
 
-async def _post_new_message(turn_context: TurnContext, card: Card) -> None:
-    """Post the card as a new message in the turn's conversation (never as a reply)."""
+async def _post_new_message(turn_context: TurnContext, card: Card) -> str:
+    """Post the card as a new message in the turn's conversation (never as a reply); returns its id."""
     activity = card_message(card)
     reference = TurnContext.get_conversation_reference(turn_context.activity)
     TurnContext.apply_conversation_reference(activity, reference)
     activity.reply_to_id = None
-    await turn_context.adapter.send_activities(turn_context, [activity])
+    responses = await turn_context.adapter.send_activities(turn_context, [activity])
+    return str(getattr(responses[0], "id", "") or "") if responses else ""
+
+
+async def _replace_message(turn_context: TurnContext, card: Card, activity_id: str) -> str:
+    """Replace the card of a message the bot posted in this conversation (PUT …/activities/{id})."""
+    activity = card_message(card)
+    reference = TurnContext.get_conversation_reference(turn_context.activity)
+    TurnContext.apply_conversation_reference(activity, reference)
+    activity.id = activity_id
+    activity.reply_to_id = None
+    await turn_context.adapter.update_activity(turn_context, activity)
+    return activity_id
 
 
 def _app_of(claims_identity: ClaimsIdentity) -> str:
@@ -153,15 +169,19 @@ def make_send(adapter: CloudAdapter, app_id: str) -> Send:
     """The `Send` function for `notifications.sender.OutboxSender`, using this adapter's credentials."""
     adapter = CloudAdapter(CachingAuthentication(adapter.bot_framework_authentication))
 
-    async def send(reference: Reference, card: Card, *, create_personal: bool = False) -> Reference | None:
+    async def send(reference: Reference, card: Card, *, create_personal: bool = False, replace: str = "") -> Posted:
         if create_personal:
             return await _create_and_send(adapter, app_id, reference, card)
         conversation_reference = ConversationReference().deserialize(reference)
         failures: list[BaseException] = []
+        posted: list[str] = []
 
         async def callback(turn_context: TurnContext) -> None:
             try:
-                await _post_new_message(turn_context, card)
+                if replace:
+                    posted.append(await _replace_message(turn_context, card, replace))
+                else:
+                    posted.append(await _post_new_message(turn_context, card))
             except Exception as error:  # noqa: BLE001 - mapped below, outside the SDK's error hook
                 failures.append(error)
 
@@ -171,13 +191,13 @@ def make_send(adapter: CloudAdapter, app_id: str) -> Send:
             raise map_error(error) from error
         if failures:
             raise map_error(failures[0]) from failures[0]
-        return None
+        return Posted(activity_id=posted[0] if posted else "")
 
     return send
 
 
-async def _create_and_send(adapter: CloudAdapter, app_id: str, reference: Reference, card: Card) -> Reference:
-    """Open a personal chat with `reference["user"]`, send the card there, return the chat's reference."""
+async def _create_and_send(adapter: CloudAdapter, app_id: str, reference: Reference, card: Card) -> Posted:
+    """Open a personal chat with `reference["user"]`, send the card there; returns the chat's reference and the message's id."""
     tenant = ((reference.get("conversation") or {}).get("tenantId")) or ""
     bot = reference.get("bot") or {}
     user = reference.get("user") or {}
@@ -200,7 +220,7 @@ async def _create_and_send(adapter: CloudAdapter, app_id: str, reference: Refere
             new_reference.setdefault("conversation", {})["tenantId"] = tenant
         created["reference"] = new_reference
         try:
-            await _post_new_message(turn_context, card)
+            created["activity_id"] = await _post_new_message(turn_context, card)
         except Exception as error:  # noqa: BLE001
             failures.append(error)
 
@@ -212,7 +232,7 @@ async def _create_and_send(adapter: CloudAdapter, app_id: str, reference: Refere
         raise map_error(error) from error
     if failures:
         raise map_error(failures[0]) from failures[0]
-    return created["reference"]
+    return Posted(activity_id=created.get("activity_id", ""), created=created["reference"])
 
 
 def send_for(settings: Any) -> Send:

@@ -3,6 +3,10 @@
 Serves what the SDK calls during a turn:
 - `POST /v3/conversations/{id}/activities` and `…/activities/{replyToId}`: a message from the
   bot; recorded in `sent` and answered with a new activity id;
+- `PUT /v3/conversations/{id}/activities/{activityId}`: Update Activity, replacing a message
+  the bot posted; recorded in `updated`, answered 200 with the activity's id, or 404 `NotFound`
+  for an activity it never posted there or that was deleted (`delete(activityId)`, as a person
+  deleting the message in Teams);
 - `GET /v3/conversations/{id}/members/{memberId}`: a member with `email` and
   `userPrincipalName` from `members` (404 `MemberNotFoundInConversation` otherwise).
 
@@ -38,6 +42,8 @@ class Sent:
     authorization: str | None
     # The bot's end of the TCP connection: the same port twice means a kept-alive connection.
     peer: tuple[str, int] | None = None
+    # The id this connector gave the message (what Update Activity names).
+    activity_id: str = ""
 
     @property
     def text(self) -> str:
@@ -60,11 +66,15 @@ class StandInConnector:
     # Activities refused with 413 MessageSizeTooBig, as Teams refuses them (stand_ins.message_size).
     too_big: list[dict[str, Any]] = field(default_factory=list)
     member_lookups: list[str] = field(default_factory=list)
+    # Replacements of posted messages (Update Activity), in order; `Sent.reply_to_id` holds the replaced id.
+    updated: list[Sent] = field(default_factory=list)
+    deleted: set[str] = field(default_factory=set)
     url: str = ""
     hung: list[Sent] = field(default_factory=list)
     hanging: asyncio.Event = field(default_factory=asyncio.Event)
     _faults: list[str] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
+    _posted: dict[str, str] = field(default_factory=dict)
     _server: LocalServer | None = None
     _release: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -82,6 +92,10 @@ class StandInConnector:
         assert kind in ("slow", "500", "429", "drop", "hang"), kind
         self._faults.extend([kind] * times)
 
+    def delete(self, activity_id: str) -> None:
+        """Someone deleted this message in Teams: it can no longer be updated."""
+        self.deleted.add(activity_id)
+
     def sent_to(self, conversation_id: str) -> list[Sent]:
         return [s for s in self.sent if s.conversation_id == conversation_id]
 
@@ -89,6 +103,7 @@ class StandInConnector:
         app = web.Application()
         app.router.add_post("/v3/conversations/{conversation}/activities", self._post_activity)
         app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._post_activity)
+        app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._put_activity)
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._get_member)
         self._server = LocalServer(app)
         self.url = await self._server.start() + "/"
@@ -123,16 +138,38 @@ class StandInConnector:
             self.hanging.set()
             await self._release.wait()
             return web.json_response({"error": {"code": "ServiceError", "message": "stand-in hung"}}, status=503)
+        activity_id = f"sent-{next(self._ids)}"
+        self._posted[activity_id] = request.match_info["conversation"]
         self.sent.append(
             Sent(
                 conversation_id=request.match_info["conversation"],
                 reply_to_id=request.match_info.get("reply_to"),
                 activity=body,
+                activity_id=activity_id,
                 authorization=request.headers.get("Authorization"),
                 peer=request.transport.get_extra_info("peername") if request.transport else None,
             )
         )
-        return web.json_response({"id": f"sent-{next(self._ids)}"}, status=201)
+        return web.json_response({"id": activity_id}, status=201)
+
+    async def _put_activity(self, request: web.Request) -> web.Response:
+        fault = self._faults.pop(0) if self._faults else None
+        if fault == "429":
+            return web.json_response(
+                {"error": {"code": "Throttled", "message": "slow down"}}, status=429, headers={"Retry-After": "1"}
+            )
+        if fault == "500":
+            return web.json_response({"error": {"code": "ServiceError", "message": "stand-in failure"}}, status=500)
+        conversation, activity_id = request.match_info["conversation"], request.match_info["activity"]
+        if self._posted.get(activity_id) != conversation or activity_id in self.deleted:
+            return web.json_response({"error": {"code": "NotFound", "message": "Activity not found"}}, status=404)
+        body = await request.json()
+        refused = too_big(body)
+        if refused is not None:
+            self.too_big.append(body)
+            return refused
+        self.updated.append(Sent(conversation, activity_id, body, request.headers.get("Authorization")))
+        return web.json_response({"id": activity_id}, status=200)
 
     async def _get_member(self, request: web.Request) -> web.Response:
         member_id = request.match_info["member"]
