@@ -15,14 +15,18 @@ was recorded in Teams, so the list, the schedule's source of truth, shows every 
 A POST is never repeated blindly: if the connection drops before Graph answers, the item may
 exist already. The note (or, without a notes column, an empty payment-reference column) carries
 a key naming the payment; the list is searched for an item with that key that no instalment
-here stands for, and only when there is none is the POST sent again. If even that cannot be
-told, the payment stays marked to be written and the person is told to check the list.
+here stands for, and only when there is none is the POST sent again. A list with neither column
+has nowhere to keep a key: the item is then known by every value written into it (agreement, due
+date, amount, paid date and amount paid). If even that cannot be told, the payment stays marked
+to be written and the person is told to check the list.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -57,8 +61,6 @@ NOT_CREATED = ("Recorded here, but not added to the payments list ({reason}). It
 WRITTEN_FIELDS = ("paid_date", "paid_amount", "payment_reference")
 CREATED_FIELDS = ("reference", "due_date", "amount", *WRITTEN_FIELDS, "note")
 CREATED_NOTE = "Recorded in Teams by {actor}: {note}. {key}"
-NO_KEY_COLUMN = ("the connection dropped before SharePoint answered and the list has no notes column to tell whether the "
-                 "item was made: check the payments list, and add the payment there if it is missing")
 CREATE_TRIES = 2
 
 
@@ -162,9 +164,10 @@ class PaymentWriteBack:
                 answer = await self.graph.call(http, "POST", f"{reader.list_path}/items", {"fields": values})
                 break
             except GraphOutcomeUnknown as unknown:
-                if key_column is None:
-                    return NOT_CREATED.format(reason=NO_KEY_COLUMN)
-                found = await self._made_earlier(reader, key_column, payment_key(made))
+                if key_column is not None:
+                    found = await self._made_earlier(reader, _holds_key(key_column, payment_key(made)))
+                else:  # no column to hold the key: the item is known by every value written into it
+                    found = await self._made_earlier(reader, _holds_values(values))
                 if found is not None:
                     async with session_factory(self.engine)() as session, session.begin():
                         await payment_listed(session, made.reference, made.number, *found)
@@ -181,16 +184,49 @@ class PaymentWriteBack:
         return ""
 
 
-    async def _made_earlier(self, reader: ListReader, column: ListColumn, key: str) -> tuple[str, str] | None:
-        """The item (id, eTag) a POST whose answer was lost made: its `column` holds `key` and no instalment here has it."""
+    async def _made_earlier(self, reader: ListReader, made_it: Callable[[dict[str, Any]], bool]) -> tuple[str, str] | None:
+        """The item (id, eTag) a POST whose answer was lost made: `made_it` says so of its fields, and no
+        instalment here stands for it already."""
         async with session_factory(self.engine)() as session:
             linked = await linked_item_ids(session)
         async for page in reader.pages():
             for item in page:
                 item_id = str(item.get("id") or "")
-                if item_id and item_id not in linked and key in str(item["fields"].get(column.name) or ""):
+                if item_id and item_id not in linked and made_it(item.get("fields") or {}):
                     return item_id, str(item.get("eTag") or item["fields"].get("@odata.etag") or "")
         return None
+
+
+def _holds_key(column: ListColumn, key: str) -> Callable[[dict[str, Any]], bool]:
+    """An item whose `column` holds the key this bot wrote into it."""
+    return lambda fields: key in str(fields.get(column.name) or "")
+
+
+def _holds_values(written: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
+    """An item holding every value written: the agreement, due date, amount, paid date and amount paid.
+
+    Used when the list has nowhere to keep a key. Another item with all the same values is the same
+    payment written by someone else, and standing for it is right too.
+    """
+    return lambda fields: all(_same(value, fields.get(name)) for name, value in written.items())
+
+
+def _same(written: Any, found: Any) -> bool:
+    """Whether SharePoint's value is the one written, as it hands values back: numbers as numbers or
+    text, lookup ids as text, dates as UTC instants with or without a `Z`."""
+    if found is None:
+        return False
+    if str(written).strip() == str(found).strip():
+        return True
+    try:
+        return float(written) == float(found)
+    except (TypeError, ValueError):
+        pass
+    try:
+        return datetime.fromisoformat(str(written).replace("Z", "+00:00")) == datetime.fromisoformat(
+            str(found).replace("Z", "+00:00"))
+    except ValueError:
+        return False
 
 
 def payment_key(made: UnlistedPayment) -> str:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncEngine
 from stand_ins.sharepoint import Fault, SpList
 from sync_fixtures import M365
-from test_payments_list_sync import REGISTER, STAFF, actions, payments_list, schedules, syncer
+from test_payments_list_sync import PAYMENT_COLUMNS, REGISTER, STAFF, actions, payments_list, schedules, syncer
 from test_unscheduled_payments import NO_SCHEDULE_FOR_HATE_CRIME
 
 from storage.db import session_factory
@@ -81,3 +81,45 @@ async def test_when_it_cannot_be_told_the_payment_waits_and_the_person_is_told(e
     assert len(await still_to_write(engine)) == 1
     await register_sync.sync_now()  # the next sync finishes it
     assert len(hate_crime_items(payments)) == 1 and await still_to_write(engine) == []
+
+
+# A list with no notes column and no payment-reference column: nowhere to keep a key.
+KEYLESS = [c for c in PAYMENT_COLUMNS if c.name not in ("Notes", "Remittance")]
+
+
+def keyless_rows(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [{name: value for name, value in row.items() if name not in ("Notes", "Remittance")} for row in rows]
+
+
+async def test_without_a_key_column_the_item_made_is_found_by_its_values(engine: AsyncEngine, m365: M365) -> None:
+    """POST done, connection dropped, no column for a key: the item holding exactly what was written is linked; one item."""
+    m365.make_register(REGISTER)
+    payments = payments_list(m365, keyless_rows(NO_SCHEDULE_FOR_HATE_CRIME), KEYLESS)
+    register_sync = syncer(engine, m365, REGISTER_WRITEBACK="on")
+    await register_sync.sync_now()
+    m365.sharepoint.faults.append(Fault(path_contains="/items", method="POST", drop=True, after=True))
+
+    reply = await actions(engine, register_sync).record(REF, "£5,000", "1 Dec", STAFF, staff=True)
+
+    assert "payments list" not in reply.split("chased.")[-1], reply
+    [made] = hate_crime_items(payments)
+    assert made["AmountPaid"] == 5000.0
+    assert await still_to_write(engine) == []
+    await register_sync.sync_now()
+    assert len(hate_crime_items(payments)) == 1
+
+
+async def test_without_a_key_column_a_look_alike_for_another_day_is_not_taken(engine: AsyncEngine, m365: M365) -> None:
+    """An item for the same agreement and amount paid on another day is a different payment: it is sent again once."""
+    m365.make_register(REGISTER)
+    other_day = {"Title": "Earlier", "Agreement": 2, "DueDate": "2026-11-02", "Instalment": 5000,
+                 "DatePaid": "2026-11-02", "AmountPaid": 5000}
+    payments = payments_list(m365, [*keyless_rows(NO_SCHEDULE_FOR_HATE_CRIME), other_day], KEYLESS)
+    register_sync = syncer(engine, m365, REGISTER_WRITEBACK="on")
+    await register_sync.sync_now()
+    m365.sharepoint.faults.append(Fault(path_contains="/items", method="POST", drop=True))
+
+    await actions(engine, register_sync).record(REF, "£5,000", "1 Dec", STAFF, staff=True)
+
+    assert sorted(str(item["DatePaid"])[:10] for item in hate_crime_items(payments)) == ["2026-11-02", "2026-12-01"]
+    assert await still_to_write(engine) == []

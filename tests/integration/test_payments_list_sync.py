@@ -46,10 +46,11 @@ PAYMENT_COLUMNS = [
 STAFF = "grace.okafor@mopac.example"
 
 
-def payments_list(m365: M365, rows: list[dict[str, object]]) -> SpList:
+def payments_list(m365: M365, rows: list[dict[str, object]], kept: list[SpColumn] = PAYMENT_COLUMNS) -> SpList:
+    """The payments list with `kept` columns (all by default) and these items."""
     assert m365.register is not None
     columns = [SpColumn(**{**c.__dict__, "lookup_list_id": m365.register.id}) if c.kind == "lookup" else c
-               for c in PAYMENT_COLUMNS]
+               for c in kept]
     payments = m365.sharepoint.add_list(PAYMENTS_LIST, columns)
     for row in rows:
         payments.add_item(row)
