@@ -337,8 +337,11 @@ def _about_named(
     query: Query, register: Sequence[Agreement], today: date, problems_of: ProblemsOf, index: RegisterIndex | None,
 ) -> Answer:
     """One agreement named by reference or by a loose name; several if the name fits several."""
-    by_reference = index.by_reference if index is not None else {a.reference.lower(): a for a in register}
-    found = [by_reference[r.lower()] for r in query.references if r.lower() in by_reference]
+    if index is not None:
+        found = [a for a in map(index.find, query.references) if a is not None]
+    else:
+        by_key = {a.reference.upper(): a for a in register}
+        found = [by_key[r.upper()] for r in query.references if r.upper() in by_key]
     if query.references and not found:
         named = ", ".join(query.references)
         return Answer(

@@ -55,6 +55,8 @@ MONTHS_NEED_A_DATE = (
     "An agreement runs across many months, so I can't group what runs in a period by month. "
     "Ask which agreements end (or start) in the period, by month: “grants ending this year by month”."
 )
+# A run of letters, digits, "_" and "-" standing alone: where a register's reference may be.
+WORD_RUN = re.compile(r"(?<![\w-])[\w-]+(?![\w-])")
 REFERENCE_LIKE = re.compile(r"(?<![\w-])[a-z]{2,10}[-_/]\d{2,4}[-_/]\d{1,5}[a-z]?(?![\w-])")
 # Words before a name that say which kind of name it is.
 AREA_CONTEXT = frozenset({"in", "across", "within", "around", "covering", "serving"})
@@ -108,15 +110,19 @@ class QuestionEngine:
         self._kept_read: tuple[tuple[str, date, str], str, Pieces] | None = None
         # References, dates per kind and status, and name values: questions look up, not scan.
         self.index = RegisterIndex(self.register)
+        # Reading references in a question always goes through the index's reference map.
+        self._find_reference = self.index.find
         # Answers by (query, day): the register never changes under an engine, so twenty
         # people asking "which grants expire this quarter?" today share one answer.
         self._answers: OrderedDict[tuple[Query, date], Answer] = OrderedDict()
-        self._references = {a.reference.lower(): a.reference for a in self.register}
-        self._reference_pattern = (
-            re.compile(
-                r"(?<![\w-])(" + "|".join(re.escape(r) for r in sorted(self._references, key=len, reverse=True)) + r")(?![\w-])"
-            )
-            if self._references
+        # References are found word by word through the index; only those with characters other
+        # than letters, digits, "_" and "-" (rare) need a pattern, which at 100,000 references
+        # would cost tens of megabytes.
+        odd = {a.reference.lower(): a.reference for a in self.register if not WORD_RUN.fullmatch(a.reference)}
+        self._odd_references = odd
+        self._odd_pattern = (
+            re.compile(r"(?<![\w-])(" + "|".join(re.escape(r) for r in sorted(odd, key=len, reverse=True)) + r")(?![\w-])")
+            if odd
             else None
         )
 
@@ -267,8 +273,7 @@ class QuestionEngine:
         """
         rest = " ".join(re.sub(r"[?!.]+$", "", refused.rest).split())
         rest = LEADING_VERBS.sub("", re.sub(r"^(?:all |the |our |about |on |for |of |to )+", "", rest))
-        if self._reference_pattern:
-            rest = self._reference_pattern.sub(lambda m: self._references[m.group(1)], rest)
+        rest = self._restore_references(rest)
         topical: list[str] = []
         if RETURNS_TOPIC.search(lowered):
             state = "overdue" if re.search(r"\b(?:overdue|late)\b", lowered) else "due"
@@ -384,12 +389,28 @@ class QuestionEngine:
 
     def _take_references(self, reading: Reading) -> tuple[str, ...]:
         found: list[str] = []
-        if self._reference_pattern:
-            for match in reading.take(self._reference_pattern):
-                found.append(self._references[match.group(1)])
+        if self._odd_pattern:
+            for match in reading.take(self._odd_pattern):
+                found.append(self._odd_references[match.group(1)])
+        for match in list(WORD_RUN.finditer(reading.text)):
+            agreement = self._find_reference(match.group(0))
+            if agreement is not None:
+                reading.blank(match.span())
+                found.append(agreement.reference)
         for match in reading.take(REFERENCE_LIKE):
             found.append(match.group(0).upper())
         return tuple(dict.fromkeys(found))
+
+    def _restore_references(self, text: str) -> str:
+        """`text` (lower case) with each reference in the register written as the register writes it."""
+        if self._odd_pattern:
+            text = self._odd_pattern.sub(lambda m: self._odd_references[m.group(1)], text)
+
+        def written(match: re.Match[str]) -> str:
+            agreement = self._find_reference(match.group(0))
+            return match.group(0) if agreement is None else agreement.reference
+
+        return WORD_RUN.sub(written, text)
 
     def _take_period(self, reading: Reading, today: date, question: str) -> FoundPeriod | None:
         try:

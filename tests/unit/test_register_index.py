@@ -116,3 +116,15 @@ def test_a_reference_is_found_whatever_its_case() -> None:
     first = parsed.agreements[0]
     assert index.find(first.reference.lower()) is first
     assert index.find(replace(first, reference="X").reference) is None
+
+
+def test_a_question_names_references_the_register_writes_with_slashes_or_spaces() -> None:
+    """Most references are letters, digits and hyphens; one written "VRU 2024/7" is still found."""
+    rows = demo_rows(TODAY)
+    rows[0] = {**rows[0], "reference": "VRU 2024/7"}
+    parsed = parse_rows(list(COLUMNS), ((n, [row[c] for c in COLUMNS]) for n, row in enumerate(rows, start=2)))
+    engine = QuestionEngine(list(parsed.agreements))
+    odd = engine.answer("tell me about vru 2024/7", TODAY)
+    plain = engine.answer(f"tell me about {rows[1]['reference'].lower()}", TODAY)
+    assert [m.agreement.reference for m in odd.matches] == ["VRU 2024/7"]
+    assert [m.agreement.reference for m in plain.matches] == [rows[1]["reference"]]
