@@ -10,6 +10,7 @@ the bot still reads (or is refused with `ContextUnreadable`, never half-read).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from datetime import date
@@ -84,9 +85,17 @@ def _decode(kind: Any, data: object) -> object:
 def _decode_dataclass(kind: type, data: object) -> object:
     if not isinstance(data, dict):
         raise TypeError(f"expected an object for {kind.__name__}")
-    hints = typing.get_type_hints(kind)
-    values = {f.name: _decode(hints[f.name], data[f.name]) for f in dataclasses.fields(kind) if f.name in data}
+    values = {name: _decode(hint, data[name]) for name, hint in _field_hints(kind) if name in data}
     return kind(**values)
+
+
+@functools.cache
+def _field_hints(kind: type) -> tuple[tuple[str, Any], ...]:
+    """Each field's name and type, worked out once per class: the annotations are strings
+    (`from __future__ import annotations`), and evaluating them cost more than a whole lookup
+    on every turn that carries a question context."""
+    hints = typing.get_type_hints(kind)
+    return tuple((field.name, hints[field.name]) for field in dataclasses.fields(kind))
 
 
 def _list(data: object) -> list[object]:

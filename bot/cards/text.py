@@ -27,6 +27,11 @@ _WHITESPACE = re.compile(r"\s+")
 # Between two `{`: the renderers expand `{{DATE(...)}}` and `{{TIME(...)}}` inside one TextRun,
 # never across two, so a run is split there and the braces still read as typed.
 _BETWEEN_BRACES = re.compile(r"(?<=\{)(?=\{)")
+# Control characters that are not whitespace: dropped from card text. Unicode puts every control
+# character (category Cc) below U+0100 and never adds one, so this class is the whole set.
+_CONTROLS = re.compile(
+    "[" + "".join(re.escape(c) for c in map(chr, range(0x100)) if unicodedata.category(c) == "Cc" and not c.isspace()) + "]"
+)
 
 ELLIPSIS = "…"
 # People read a card's "by whom and when" as the day it was in the office: London, GMT or BST.
@@ -40,9 +45,7 @@ def literal_runs(value: object) -> list[str]:
     characters are dropped. The characters themselves are never escaped: a TextRun shows them as
     they are. Only `{{` is split over two runs, so no date function can form.
     """
-    raw = str(value if value is not None else "")
-    kept = "".join(c for c in raw if c.isspace() or unicodedata.category(c) != "Cc")
-    flat = _WHITESPACE.sub(" ", kept)
+    flat = _WHITESPACE.sub(" ", _CONTROLS.sub("", str(value if value is not None else "")))
     return [piece for piece in _BETWEEN_BRACES.split(flat) if piece]
 
 
@@ -52,7 +55,7 @@ def escape_text(value: object) -> str:
     Never used inside a card: card text goes in TextRuns (`literal_runs`).
     """
     raw = str(value if value is not None else "")
-    text = " ".join("".join(c for c in raw if c.isspace() or unicodedata.category(c) != "Cc").split())
+    text = " ".join(_CONTROLS.sub("", raw).split())
     parts: list[str] = []
     for char in text:
         if char in _ENTITIES:

@@ -25,6 +25,7 @@ from botbuilder.schema import Activity
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.answering import Thread
+from bot.teams.replies import model_json
 from storage.conversations import ConversationRecord, channel_conversation_id, mark_blocked, save_conversation
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def conversation_type(activity: Activity) -> str:
 
 def conversation_record(activity: Activity, user_email: str = "") -> ConversationRecord:
     """The reference to store for this activity's conversation (a channel, never one thread)."""
-    reference: dict[str, Any] = TurnContext.get_conversation_reference(activity).serialize()
+    reference = model_json(TurnContext.get_conversation_reference(activity))
     conversation_id = channel_conversation_id(activity.conversation.id)
     reference.setdefault("conversation", {})["id"] = conversation_id
     tenant = tenant_of(activity)

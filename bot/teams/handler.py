@@ -17,7 +17,7 @@ from datetime import date
 from http import HTTPStatus
 from typing import Any
 
-from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import (
     Activity,
@@ -62,6 +62,7 @@ from bot.teams.conversations import (
     tenant_of,
     thread_of,
 )
+from bot.teams.replies import CARD_CONTENT_TYPE, CardAttachment
 from dialogs.intents import ASSESS_DECISION, ASSESS_REFRESH, NOTICE_REFRESH, RETURN_REFRESH, SUBMIT_RETURN
 from dialogs.returns_conversation import ReturnsConversation
 from dialogs.turn import Participant
@@ -85,7 +86,7 @@ SYNC_PROBLEMS_SHOWN = 5
 PUBLISH_STAFF_ONLY = "Only commissioning staff can publish the register. The published files are on the website."
 PUBLISH_NOT_AVAILABLE = "Publishing is not set up on this bot. Run commissioning-bot publish instead."
 WELCOME_REPEAT_SECONDS = 120
-CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
+CARD_RESPONSE = CARD_CONTENT_TYPE
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 # Universal Actions the return cards carry: answered by the return dialogs, with a card in place.
 RETURN_CARD_ACTIONS = (ASSESS_DECISION, ASSESS_REFRESH, SUBMIT_RETURN, RETURN_REFRESH, NOTICE_REFRESH)
@@ -97,8 +98,7 @@ def card_activity(card: dict[str, Any], *, text: str | None = None, summary: str
     `summary` is register text (an answer's headline): escaped like card text.
     """
     from bot.cards import summary_text
-
-    activity = MessageFactory.attachment(CardFactory.adaptive_card(card), text=text)
+    activity = MessageFactory.attachment(CardAttachment(card), text=text)
     if summary:
         activity.summary = summary_text(summary)
     return activity

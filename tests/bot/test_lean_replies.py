@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
 from conftest import RunningBot
 from stand_ins.credentials import STAND_IN_TOKEN
@@ -17,8 +18,9 @@ from teams_register import QUARTER_QUESTION
 from bot import cards
 from bot.answering import Reply
 from bot.questions.engine import QuestionEngine
+from bot.teams.conversations import conversation_record
 from bot.teams.handler import card_activity, reply_activity
-from bot.teams.replies import activity_json
+from bot.teams.replies import model_json
 from demo.register import COLUMNS, demo_rows
 from domain.register_rows import parse_rows
 
@@ -52,7 +54,22 @@ def test_every_kind_of_reply_serialises_exactly_as_msrest_does() -> None:
     ]
     for activity in replies:
         addressed(activity)
-        assert activity_json(activity) == activity.serialize()
+        assert model_json(activity) == activity.serialize()
+
+
+def test_the_conversation_reference_kept_for_alerts_is_what_msrest_would_store() -> None:
+    incoming = Activity(type=ActivityTypes.message, id="1:7", text="hello")
+    incoming.from_property = ChannelAccount(id="29:sam", name="Sam Lee", aad_object_id="aad-1", role="user")
+    incoming.recipient = ChannelAccount(id="28:bot", name="Register bot")
+    incoming.conversation = ConversationAccount(id="19:abc@thread.tacv2;messageid=99", conversation_type="channel",
+                                                tenant_id="t1", is_group=True, name="Contracts")
+    incoming.service_url, incoming.channel_id, incoming.locale = "https://smba.trafficmanager.net/uk/", "msteams", "en-GB"
+    reference = TurnContext.get_conversation_reference(incoming)
+    assert model_json(reference) == reference.serialize()
+    stored = conversation_record(incoming, "Sam.Lee@Example.gov.uk")
+    assert stored.reference["conversation"]["id"] == "19:abc@thread.tacv2"  # the channel, not the thread
+    assert stored.reference["user"] == {"id": "29:sam", "name": "Sam Lee", "aadObjectId": "aad-1", "role": "user"}
+    assert "activityId" not in stored.reference and stored.user_email == "sam.lee@example.gov.uk"
 
 
 async def test_replies_share_one_connection_and_carry_the_apps_token(secured_bot: RunningBot) -> None:
