@@ -11,6 +11,7 @@ The app password is kept in a `Secret`, which never shows its value in `repr`, `
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import os
@@ -179,9 +180,7 @@ class Settings:
         """May replies (and the bot's bearer token) go to `service_url`? Local mode adds loopback."""
         if not isinstance(service_url, str):
             return False
-        if any(url_matches(service_url, entry) for entry in self.allowed_service_urls):
-            return True
-        return local and _is_loopback_url(service_url)
+        return _service_url_allowed(service_url, self.allowed_service_urls, local)
 
     def for_local_mode(self) -> Settings:
         """Local mode runs anonymously (Agents Playground cannot sign requests): no credentials."""
@@ -280,6 +279,15 @@ def url_matches(url: str, entry: str) -> bool:
     if entry.startswith("*."):
         return host.endswith(entry[1:])
     return host == entry
+
+
+@functools.lru_cache(maxsize=256)
+def _service_url_allowed(service_url: str, allowed: tuple[str, ...], local: bool) -> bool:
+    """`Settings.service_url_allowed`, remembered: every activity is checked, and Teams sends
+    a handful of service URLs (parsing each against every entry cost more than the SQL of a turn)."""
+    if any(url_matches(service_url, entry) for entry in allowed):
+        return True
+    return local and _is_loopback_url(service_url)
 
 
 def _is_loopback_url(url: str) -> bool:

@@ -47,12 +47,12 @@ class QuestionContexts:
         """The context saved within the last day for this person here, or None."""
         cutoff = self._now().astimezone(UTC) - self._lifetime
         async with self._sessions() as session:
-            row = await session.scalar(
-                select(QuestionContext).where(
+            row = (await session.execute(
+                select(QuestionContext.data, QuestionContext.updated_at).where(
                     QuestionContext.conversation_id == conversation_id,
                     QuestionContext.user_id == user_id,
                 )
-            )
+            )).first()
             if row is None or _aware(row.updated_at) < cutoff:
                 return None
             return dict(row.data)

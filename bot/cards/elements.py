@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.cards.text import literal_runs, shorten
+from bot.cards.text import line_runs, literal_runs, shorten
 
 CARD_VERSION = "1.5"
 # Teams counts a bot message as the whole activity encoded in UTF-16 and refuses it (413
@@ -54,7 +54,7 @@ BOLD: Mapping[str, Any] = {"weight": "Bolder"}
 
 def text(value: object, **style: Any) -> Element:
     """Text shown exactly as written (register text, what people typed, our own words), wrapped."""
-    return rich(["".join(literal_runs(value)).strip()], **style)
+    return _block([{"type": "TextRun", "text": piece, **_run_style(style)} for piece in line_runs(value)], style)
 
 
 def rich(parts: Sequence[Part], **style: Any) -> Element:
@@ -63,13 +63,20 @@ def rich(parts: Sequence[Part], **style: Any) -> Element:
     `style` sets the block's spacing and alignment and every run's size, weight and colour. No
     part is read as Markdown, HTML or a mention, so nothing is escaped (`literal_runs`).
     """
-    block = {key: value for key, value in style.items() if key in _BLOCK_STYLES}
-    shared = {key: value for key, value in style.items() if key not in _BLOCK_STYLES}
+    shared = _run_style(style)
     inlines: list[Element] = []
     for part in parts:
         value, own = (part, {}) if isinstance(part, str) else part
         inlines.extend({"type": "TextRun", "text": piece, **shared, **own} for piece in literal_runs(value))
-    return {"type": "RichTextBlock", "inlines": inlines, **block}
+    return _block(inlines, style)
+
+
+def _run_style(style: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in style.items() if key not in _BLOCK_STYLES}
+
+
+def _block(inlines: list[Element], style: Mapping[str, Any]) -> Element:
+    return {"type": "RichTextBlock", "inlines": inlines, **{key: value for key, value in style.items() if key in _BLOCK_STYLES}}
 
 
 def heading(value: str) -> Element:

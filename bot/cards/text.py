@@ -45,7 +45,15 @@ def literal_runs(value: object) -> list[str]:
     characters are dropped. The characters themselves are never escaped: a TextRun shows them as
     they are. Only `{{` is split over two runs, so no date function can form.
     """
-    flat = _WHITESPACE.sub(" ", _CONTROLS.sub("", str(value if value is not None else "")))
+    return _runs(_WHITESPACE.sub(" ", _CONTROLS.sub("", str(value if value is not None else ""))))
+
+
+def line_runs(value: object) -> list[str]:
+    """`literal_runs` of a whole line of card text: without the spaces at either end."""
+    return _runs(_WHITESPACE.sub(" ", _CONTROLS.sub("", str(value if value is not None else ""))).strip())
+
+
+def _runs(flat: str) -> list[str]:
     return [piece for piece in _BETWEEN_BRACES.split(flat) if piece]
 
 
