@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import QuestionContext
+from storage.quick_reads import first_row
 
 CONTEXT_LIFETIME = timedelta(days=1)
 CLEANUP_EVERY = timedelta(hours=1)
@@ -46,16 +47,12 @@ class QuestionContexts:
     async def load(self, conversation_id: str, user_id: str) -> dict[str, Any] | None:
         """The context saved within the last day for this person here, or None."""
         cutoff = self._now().astimezone(UTC) - self._lifetime
-        async with self._sessions() as session:
-            row = (await session.execute(
-                select(QuestionContext.data, QuestionContext.updated_at).where(
-                    QuestionContext.conversation_id == conversation_id,
-                    QuestionContext.user_id == user_id,
-                )
-            )).first()
-            if row is None or _aware(row.updated_at) < cutoff:
-                return None
-            return dict(row.data)
+        row = await first_row(self._sessions, select(QuestionContext.data, QuestionContext.updated_at).where(
+            QuestionContext.conversation_id == conversation_id, QuestionContext.user_id == user_id,
+        ))
+        if row is None or _aware(row.updated_at) < cutoff:
+            return None
+        return dict(row.data)
 
     async def save(self, conversation_id: str, user_id: str, data: dict[str, Any]) -> None:
         """Replace this person's context here (and now and then delete everyone's expired ones)."""

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.agreement import Agreement
 from storage.agreements import load_register
-from storage.register_version import register_version
+from storage.register_version import latest_register_version, register_version
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,7 @@ class RegisterCache:
 
     async def current(self) -> Sequence[Agreement]:
         """The register as it is now; while a new version loads, the previous one (after a short wait)."""
-        async with self._sessions() as session:
-            version = await register_version(session)
+        version = await latest_register_version(self._sessions)
         if version == self._version:
             return self._register
         task = self._reload_to(version)

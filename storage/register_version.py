@@ -17,9 +17,10 @@ from typing import Any
 
 from sqlalchemy import event, select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import RegisterVersion
+from storage.quick_reads import first_row
 
 # The tables an `Agreement` is read from (`storage/agreements.py`).
 REGISTER_TABLES = ("agreements", "providers", "contacts", "kpis")
@@ -63,6 +64,15 @@ def _forget(connection: Connection, *_: Any) -> None:
     connection.info.pop(_BUMPED, None)
 
 
+_VERSION = select(RegisterVersion.version).where(RegisterVersion.id == 1)
+
+
 async def register_version(session: AsyncSession) -> int:
-    """The register's current version: one primary-key read."""
-    return int(await session.scalar(select(RegisterVersion.version).where(RegisterVersion.id == 1)) or 0)
+    """The register's current version as `session` sees it: one primary-key read."""
+    return int(await session.scalar(_VERSION) or 0)
+
+
+async def latest_register_version(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """The version last committed, read on its own (once per turn; on SQLite without a worker thread)."""
+    row = await first_row(sessions, _VERSION)
+    return int(row[0] or 0) if row is not None else 0
