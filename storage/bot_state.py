@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.db import session_factory
 from storage.models import BotStateItem
+from storage.quick_reads import all_rows, first_row
 
 ANY_ETAG = "*"
 
@@ -65,14 +66,14 @@ class BotStateTable:
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return {}
-        async with self._sessions() as session:
-            rows = (await session.execute(select(BotStateItem).where(BotStateItem.key.in_(wanted)))).scalars()
-            return {row.key: StoredState(row.etag, json.loads(row.data)) for row in rows}
+        rows = await all_rows(self._sessions, select(BotStateItem.key, BotStateItem.etag, BotStateItem.data)
+                              .where(BotStateItem.key.in_(wanted)))
+        return {key: StoredState(etag, json.loads(data)) for key, etag, data in rows}
 
     async def etag_of(self, key: str) -> str | None:
         """The e-tag `key` is stored with, `None` when nothing is: a check that its state is unchanged."""
-        async with self._sessions() as session:
-            return await session.scalar(select(BotStateItem.etag).where(BotStateItem.key == key))
+        row = await first_row(self._sessions, select(BotStateItem.etag).where(BotStateItem.key == key))
+        return None if row is None else str(row[0])
 
     @property
     def sole_writer(self) -> bool:

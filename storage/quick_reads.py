@@ -1,6 +1,7 @@
 """One-row reads answered on the thread that asks: SQLite lookups without aiosqlite's hand-offs.
 
-Every bot turn reads two rows by key: the register's version and the person's last question.
+Every bot turn reads rows by key: the register's version, the person's last question and,
+during a check-in, the dialog's state.
 Through aiosqlite each costs about half a millisecond of CPU — the statement handed to a worker
 thread and back several times, through SQLAlchemy's async layer — for a lookup SQLite answers
 in microseconds. That was a tenth of a one-agreement turn, twice. On SQLite such reads go here
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Engine, Row, Select, create_engine, event
 from sqlalchemy.engine import make_url
@@ -26,21 +27,27 @@ from sqlalchemy.pool import SingletonThreadPool
 
 log = logging.getLogger(__name__)
 
+_Ts = TypeVarTuple("_Ts")
 _ENGINES: weakref.WeakKeyDictionary[AsyncEngine, Engine | None] = weakref.WeakKeyDictionary()
 
 
-async def first_row(sessions: async_sessionmaker[AsyncSession], statement: Select[Any]) -> Row[Any] | None:
-    """The first row `statement` selects (None when there is none), read the cheapest way there is."""
+async def all_rows(sessions: async_sessionmaker[AsyncSession], statement: Select[*_Ts]) -> list[Row[*_Ts]]:
+    """The rows a small keyed `statement` selects, read the cheapest way there is."""
     quick = _quick_engine(sessions)
     if quick is not None:
         try:
             with quick.connect() as connection:
-                return connection.execute(statement).first()
+                return list(connection.execute(statement))
         except DBAPIError as error:
             log.debug("Quick read unavailable (%s); reading through a session", type(error.orig).__name__)
     async with sessions() as session:
-        row: Row[Any] | None = (await session.execute(statement)).first()
-    return row
+        return list(await session.execute(statement))
+
+
+async def first_row(sessions: async_sessionmaker[AsyncSession], statement: Select[*_Ts]) -> Row[*_Ts] | None:
+    """The one row a primary-key `statement` selects, or None."""
+    found = await all_rows(sessions, statement)
+    return found[0] if found else None
 
 
 def _quick_engine(sessions: async_sessionmaker[AsyncSession]) -> Engine | None:
