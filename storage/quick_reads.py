@@ -1,7 +1,7 @@
 """One-row reads answered on the thread that asks: SQLite lookups without aiosqlite's hand-offs.
 
 Every bot turn reads rows by key: the register's version, the person's last question and,
-during a check-in, the dialog's state.
+during a check-in, the dialog's state and the return being answered.
 Through aiosqlite each costs about half a millisecond of CPU — the statement handed to a worker
 thread and back several times, through SQLAlchemy's async layer — for a lookup SQLite answers
 in microseconds. That was a tenth of a one-agreement turn, twice. On SQLite such reads go here
@@ -48,6 +48,11 @@ async def first_row(sessions: async_sessionmaker[AsyncSession], statement: Selec
     """The one row a primary-key `statement` selects, or None."""
     found = await all_rows(sessions, statement)
     return found[0] if found else None
+
+
+def reads_quickly(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    """Whether `all_rows` reads `sessions`' database on the calling thread (SQLite on a file)."""
+    return _quick_engine(sessions) is not None
 
 
 def _quick_engine(sessions: async_sessionmaker[AsyncSession]) -> Engine | None:

@@ -13,13 +13,13 @@ so the question engine can use it alongside its other queries.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -53,6 +53,7 @@ from storage.db import session_factory
 from storage.models import AgreementRow, AuditEntry, OutboxItem, PaymentInstalment, Provider, ReturnKpiActual
 from storage.models import MonitoringPeriod as PeriodRow
 from storage.models import MonitoringReturn as ReturnRow
+from storage.quick_reads import all_rows, first_row, reads_quickly
 
 ACCEPT = "accept"
 AGREEMENTS_KEPT = 5000
@@ -96,23 +97,6 @@ class StalePrompt(Exception):
     def __init__(self, return_id: int) -> None:
         super().__init__(f"Return {return_id}: that question is no longer the one asked")
         self.return_id = return_id
-
-
-async def _take_prompt(session: AsyncSession, return_id: int, prompt_id: str | None) -> None:
-    """Consume the prompt this answer is for, or refuse the answer if it is not the one waiting.
-
-    Compare-and-set on `prompt_id`: it names the question last sent and not yet answered, so
-    an answer is stored once, for that question only. `None` means a caller outside the
-    check-in (the one-card form names its fields; demo seeding; tests).
-    """
-    if prompt_id is None:
-        return
-    taken = await session.execute(
-        update(ReturnRow).where(ReturnRow.id == return_id, ReturnRow.prompt_id == prompt_id, ReturnRow.prompt_id != "")
-        .values(prompt_id="").execution_options(synchronize_session=False)
-    )
-    if getattr(taken, "rowcount", 0) != 1:
-        raise StalePrompt(return_id)
 
 
 class ReturnIncomplete(Exception):
@@ -285,7 +269,7 @@ class ReturnsRepository:
     async def load(self, return_id: int) -> MonitoringReturn:
         """A return with its agreement, period and previous return; `UnknownReturn` if absent."""
         async with self._sessions() as session:
-            return await _load(session, return_id, agreements=self._agreements)
+            return await _load(session, return_id, agreements=self._agreements, read=_quickly(self._sessions))
 
     async def save_answer(
         self, return_id: int, key: str, value: str, actor: str, now: datetime | None = None, *,
@@ -300,14 +284,10 @@ class ReturnsRepository:
         """
         moment = now or datetime.now(UTC)
         async with self._sessions() as session, session.begin():
-            ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
-            _authorise(ret, speaking_for)
-            if ret.state not in OPEN_STATES:
-                raise ReturnNotOpen(return_id, ret.state)
-            await _take_prompt(session, return_id, prompt_id)
+            ret, read = await self._load_for_write(session, return_id, speaking_for)
             answers = apply_answer(ret.agreement, ret.period, ret.answers, key, value, has_previous=ret.previous is not None,
                                    paid_to_date=ret.paid_to_date)
-            await _write_answers(session, return_id, ret, answers, moment)
+            await _write_answers(session, ret, answers, moment, prompt_id=prompt_id, read=read)
             return replace(ret, answers=answers)
 
     async def use_previous_figures(
@@ -317,14 +297,26 @@ class ReturnsRepository:
         """"Same as last period": copy last period's figures as the starting point."""
         moment = now or datetime.now(UTC)
         async with self._sessions() as session, session.begin():
-            ret = await _load(session, return_id, for_update=True, agreements=self._agreements)
-            _authorise(ret, speaking_for)
-            if ret.state not in OPEN_STATES:
-                raise ReturnNotOpen(return_id, ret.state)
-            await _take_prompt(session, return_id, prompt_id)
+            ret, read = await self._load_for_write(session, return_id, speaking_for)
             answers = copy_from_previous(ret)
-            await _write_answers(session, return_id, ret, answers, moment)
+            await _write_answers(session, ret, answers, moment, prompt_id=prompt_id, read=read)
             return replace(ret, answers=answers)
+
+    async def _load_for_write(
+        self, session: AsyncSession, return_id: int, speaking_for: Iterable[str] | None
+    ) -> tuple[MonitoringReturn, Reader]:
+        """The open return, authorised, read under the write lock, and how to read more in this write.
+
+        On SQLite the lock is the whole database's, so once it is held nothing can commit but
+        this transaction, and what is committed is what it sees: the rest of its reads can skip
+        aiosqlite's hand-offs. On PostgreSQL they stay in the transaction.
+        """
+        read = _quickly(self._sessions) if reads_quickly(self._sessions) else _in_session(session)
+        ret = await _load(session, return_id, for_update=True, agreements=self._agreements, read=read)
+        _authorise(ret, speaking_for)
+        if ret.state not in OPEN_STATES:
+            raise ReturnNotOpen(return_id, ret.state)
+        return ret, read
 
     async def prompt_sent(self, return_id: int, prompt_id: str) -> None:
         """The check-in question `prompt_id` has reached Teams: it is now the one an answer may be for.
@@ -337,8 +329,8 @@ class ReturnsRepository:
 
     async def waiting_prompt(self, return_id: int) -> str:
         """The prompt id of the question sent and not yet answered ("" when none is waiting)."""
-        async with self._sessions() as session:
-            return await session.scalar(select(ReturnRow.prompt_id).where(ReturnRow.id == return_id)) or ""
+        row = await first_row(self._sessions, select(ReturnRow.prompt_id).where(ReturnRow.id == return_id))
+        return (row[0] if row else "") or ""
 
     async def submit(
         self, return_id: int, actor: str,
@@ -472,70 +464,99 @@ async def _agreement_row(session: AsyncSession, reference: str) -> AgreementRow 
 AgreementCache = dict[int, tuple[Any, Agreement]]
 
 
+Reader = Callable[[Any], Awaitable[Sequence[Row[Any]]]]  # a Select in, its rows out
+
+# The return's own columns and its period's, read as plain rows (no ORM identity map to fill).
+_RETURN_COLUMNS = (
+    ReturnRow.id, ReturnRow.state, ReturnRow.answers, ReturnRow.submitted_by, ReturnRow.submitted_at,
+    ReturnRow.assessed_by, ReturnRow.assessed_at, ReturnRow.rating, ReturnRow.assessment_comment,
+    PeriodRow.agreement_id, PeriodRow.label, PeriodRow.period_start, PeriodRow.period_end, PeriodRow.due_date,
+)
+
+
+def _in_session(session: AsyncSession) -> Reader:
+    """Reads inside `session`'s transaction: they see its own writes."""
+
+    async def read(statement: Any) -> Sequence[Row[Any]]:
+        return list(await session.execute(statement))
+
+    return read
+
+
+def _quickly(sessions: async_sessionmaker[AsyncSession]) -> Reader:
+    """Reads of what is committed, on SQLite without aiosqlite's hand-offs (`storage.quick_reads`)."""
+
+    async def read(statement: Any) -> Sequence[Row[Any]]:
+        return await all_rows(sessions, statement)
+
+    return read
+
+
 async def _load(
-    session: AsyncSession, return_id: int, *, for_update: bool = False, agreements: AgreementCache | None = None
+    session: AsyncSession, return_id: int, *, for_update: bool = False, agreements: AgreementCache | None = None,
+    read: Reader | None = None,
 ) -> MonitoringReturn:
     """A return with its agreement and the latest earlier return that was sent in (if any).
 
     `agreements` keeps agreements already turned into domain objects, keyed by row id and
     valid while the row's `updated_at` is unchanged (imports set it on every change).
+    `read` is how the rows are read (in `session` when not given): a caller that has written
+    nothing yet in `session` may read what is committed more cheaply.
     """
-    statement = (
-        select(ReturnRow, PeriodRow, AgreementRow.updated_at)
-        .join(PeriodRow, ReturnRow.period_id == PeriodRow.id)
-        .join(AgreementRow, PeriodRow.agreement_id == AgreementRow.id)
-        .where(ReturnRow.id == return_id)
-    )
+    read = read or _in_session(session)
     if for_update:
         # Take the write lock before reading: a row lock on PostgreSQL, the database write lock
         # on SQLite (so a read snapshot can never go stale under a concurrent writer).
         await session.execute(
             update(ReturnRow).where(ReturnRow.id == return_id).values(state=ReturnRow.state).execution_options(synchronize_session=False)
         )
-    found = (await session.execute(statement)).first()
-    if found is None:
+    found = await read(
+        select(*_RETURN_COLUMNS, AgreementRow.updated_at.label("agreement_updated"))
+        .join(PeriodRow, ReturnRow.period_id == PeriodRow.id)
+        .join(AgreementRow, PeriodRow.agreement_id == AgreementRow.id)
+        .where(ReturnRow.id == return_id)
+    )
+    if not found:
         raise UnknownReturn(str(return_id))
-    row, period_row, agreement_updated = found
-    kept = agreements.get(period_row.agreement_id) if agreements is not None else None
-    if kept is not None and kept[0] == agreement_updated:
+    row = found[0]
+    kept = agreements.get(row.agreement_id) if agreements is not None else None
+    if kept is not None and kept[0] == row.agreement_updated:
         agreement = kept[1]
     else:
-        agreement_row = await session.get(AgreementRow, period_row.agreement_id)
+        agreement_row = await session.get(AgreementRow, row.agreement_id)
         assert agreement_row is not None
         agreement = to_domain(agreement_row)
         if agreements is not None:
             if len(agreements) > AGREEMENTS_KEPT:
                 agreements.clear()
-            agreements[period_row.agreement_id] = (agreement_updated, agreement)
-    earlier = (
-        await session.execute(
-            select(ReturnRow, PeriodRow)
-            .join(PeriodRow, ReturnRow.period_id == PeriodRow.id)
-            .where(
-                PeriodRow.agreement_id == period_row.agreement_id,
-                PeriodRow.period_start < period_row.period_start,
-                ReturnRow.state.in_((SUBMITTED, QUERIED, ACCEPTED)),
-            )
-            .order_by(PeriodRow.period_start.desc())
-            .limit(1)
+            agreements[row.agreement_id] = (row.agreement_updated, agreement)
+    earlier = await read(
+        select(*_RETURN_COLUMNS)
+        .join(PeriodRow, ReturnRow.period_id == PeriodRow.id)
+        .where(
+            PeriodRow.agreement_id == row.agreement_id,
+            PeriodRow.period_start < row.period_start,
+            ReturnRow.state.in_((SUBMITTED, QUERIED, ACCEPTED)),
         )
-    ).first()
-    previous = _domain(earlier[0], earlier[1], agreement, None) if earlier is not None else None
-    paid = await paid_by(session, period_row.agreement_id, period_row.period_end)
-    return _domain(row, period_row, agreement, previous, paid)
+        .order_by(PeriodRow.period_start.desc())
+        .limit(1)
+    )
+    previous = _domain(earlier[0], agreement, None) if earlier else None
+    return _domain(row, agreement, previous, await _paid_by(read, row.agreement_id, row.period_end))
 
 
-async def paid_by(session: AsyncSession, agreement_id: int, day: date) -> Decimal | None:
+async def _paid_by(read: Reader, agreement_id: int, day: date) -> Decimal | None:
     """Money paid to the provider on or before `day`, from the stored payment schedule.
 
     `None` when the agreement has no stored schedule: spend is then judged against a straight
     line of the value, as before payments were recorded.
     """
-    count, paid = (await session.execute(
+    totals = (await read(
         select(func.count(PaymentInstalment.id),
                func.sum(PaymentInstalment.paid_amount).filter(PaymentInstalment.paid_on <= day))
         .where(PaymentInstalment.agreement_id == agreement_id)
-    )).one()
+    ))[0]
+    count, paid = totals[0], totals[1]
     if not count:
         return None
     return paid if paid is not None else Decimal("0.00")  # summed as the column's Pence type: pounds
@@ -546,11 +567,9 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment if moment is None or moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _domain(
-    row: ReturnRow, period_row: PeriodRow, agreement: Agreement, previous: MonitoringReturn | None,
-    paid_to_date: Decimal | None = None,
-) -> MonitoringReturn:
-    period = MonitoringPeriod(period_row.label, period_row.period_start, period_row.period_end, period_row.due_date)
+def _domain(row: Row[Any], agreement: Agreement, previous: MonitoringReturn | None, paid_to_date: Decimal | None = None) -> MonitoringReturn:
+    """A return from a row of `_RETURN_COLUMNS`."""
+    period = MonitoringPeriod(row.label, row.period_start, row.period_end, row.due_date)
     return MonitoringReturn(
         id=row.id, agreement=agreement, period=period, state=row.state,
         answers={str(k): str(v) for k, v in (row.answers or {}).items()},
@@ -560,30 +579,55 @@ def _domain(
     )
 
 
-async def _write_answers(session: AsyncSession, return_id: int, ret: MonitoringReturn, answers: dict[str, str], now: datetime) -> None:
-    """The answers JSON plus the columns and KPI rows staff queries read."""
-    row = await session.get(ReturnRow, return_id)
-    assert row is not None
-    row.answers = dict(answers)
-    row.spend_in_period = _money(answers.get(SPEND_IN_PERIOD))
-    row.spend_to_date = _money(answers.get(SPEND_TO_DATE))
-    row.rag = answers.get(RAG, "")
-    row.updated_at = now
-    existing = {a.kpi_name: a for a in (await session.scalars(select(ReturnKpiActual).where(ReturnKpiActual.return_id == return_id)))}
-    for kpi in ret.agreement.kpis:
-        actual = answers.get(kpi_key(kpi.name))
-        current = existing.pop(kpi.name, None)
-        if actual is None:
-            if current is not None:
-                await session.delete(current)
-            continue
+async def _write_answers(
+    session: AsyncSession, ret: MonitoringReturn, answers: dict[str, str], now: datetime, *, prompt_id: str | None, read: Reader,
+) -> None:
+    """The answers JSON plus the columns and KPI rows staff queries read.
+
+    With `prompt_id`, the answer is for that check-in question only: a compare-and-set on the
+    return's `prompt_id` (it names the question last sent and not yet answered) stores it once,
+    for that question, and uses the prompt up; `StalePrompt` if it is not the one waiting.
+    `None` means a caller outside the check-in (the one-card form names its fields; demo
+    seeding; tests).
+    """
+    where = [ReturnRow.id == ret.id]
+    values: dict[str, Any] = {
+        "answers": dict(answers), "spend_in_period": _money(answers.get(SPEND_IN_PERIOD)),
+        "spend_to_date": _money(answers.get(SPEND_TO_DATE)), "rag": answers.get(RAG, ""), "updated_at": now,
+    }
+    if prompt_id is not None:
+        where += [ReturnRow.prompt_id == prompt_id, ReturnRow.prompt_id != ""]
+        values["prompt_id"] = ""
+    written = await session.execute(update(ReturnRow).where(*where).values(values).execution_options(synchronize_session=False))
+    if prompt_id is not None and getattr(written, "rowcount", 0) != 1:
+        raise StalePrompt(ret.id)
+    await _write_kpi_actuals(session, ret, answers, read)
+
+
+async def _write_kpi_actuals(session: AsyncSession, ret: MonitoringReturn, answers: dict[str, str], read: Reader) -> None:
+    """One row per KPI answered, written only where it changed (most answers change none)."""
+    existing = {
+        r.kpi_name: r
+        for r in await read(
+            select(ReturnKpiActual.id, ReturnKpiActual.kpi_name, ReturnKpiActual.target, ReturnKpiActual.actual,
+                   ReturnKpiActual.shortfall_reason).where(ReturnKpiActual.return_id == ret.id)
+        )
+    }
+    wanted = {
+        kpi.name: (str(kpi.target), answers[kpi_key(kpi.name)], answers.get(reason_key(kpi.name), ""))
+        for kpi in ret.agreement.kpis if kpi_key(kpi.name) in answers
+    }
+    stale = [r.id for name, r in existing.items() if name not in wanted]
+    if stale:
+        await session.execute(delete(ReturnKpiActual).where(ReturnKpiActual.id.in_(stale)))
+    for name, (target, actual, reason) in wanted.items():
+        current = existing.get(name)
         if current is None:
-            current = ReturnKpiActual(return_id=return_id, kpi_name=kpi.name)
-            session.add(current)
-        current.target, current.actual = str(kpi.target), actual
-        current.shortfall_reason = answers.get(reason_key(kpi.name), "")
-    for stale in existing.values():
-        await session.delete(stale)
+            await session.execute(insert(ReturnKpiActual).values(
+                return_id=ret.id, kpi_name=name, target=target, actual=actual, shortfall_reason=reason))
+        elif (current.target, current.actual, current.shortfall_reason) != (target, actual, reason):
+            await session.execute(update(ReturnKpiActual).where(ReturnKpiActual.id == current.id).values(
+                target=target, actual=actual, shortfall_reason=reason))
 
 
 def _money(text: str | None) -> Decimal | None:
