@@ -464,7 +464,7 @@ async def _agreement_row(session: AsyncSession, reference: str) -> AgreementRow 
 AgreementCache = dict[int, tuple[Any, Agreement]]
 
 
-Reader = Callable[[Any], Awaitable[Sequence[Row[Any]]]]  # a Select in, its rows out
+Reader = Callable[[Any], Awaitable[Sequence[Any]]]  # a Select in, its rows out
 
 # The return's own columns and its period's, read as plain rows (no ORM identity map to fill).
 _RETURN_COLUMNS = (
@@ -477,7 +477,7 @@ _RETURN_COLUMNS = (
 def _in_session(session: AsyncSession) -> Reader:
     """Reads inside `session`'s transaction: they see its own writes."""
 
-    async def read(statement: Any) -> Sequence[Row[Any]]:
+    async def read(statement: Any) -> Sequence[Any]:
         return list(await session.execute(statement))
 
     return read
@@ -486,7 +486,7 @@ def _in_session(session: AsyncSession) -> Reader:
 def _quickly(sessions: async_sessionmaker[AsyncSession]) -> Reader:
     """Reads of what is committed, on SQLite without aiosqlite's hand-offs (`storage.quick_reads`)."""
 
-    async def read(statement: Any) -> Sequence[Row[Any]]:
+    async def read(statement: Any) -> Sequence[Any]:
         return await all_rows(sessions, statement)
 
     return read
@@ -551,12 +551,11 @@ async def _paid_by(read: Reader, agreement_id: int, day: date) -> Decimal | None
     `None` when the agreement has no stored schedule: spend is then judged against a straight
     line of the value, as before payments were recorded.
     """
-    totals = (await read(
+    count, paid = (await read(
         select(func.count(PaymentInstalment.id),
                func.sum(PaymentInstalment.paid_amount).filter(PaymentInstalment.paid_on <= day))
         .where(PaymentInstalment.agreement_id == agreement_id)
     ))[0]
-    count, paid = totals[0], totals[1]
     if not count:
         return None
     return paid if paid is not None else Decimal("0.00")  # summed as the column's Pence type: pounds
