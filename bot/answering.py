@@ -93,6 +93,9 @@ async def no_returns(today: date) -> Sequence[ReturnStatus]:
 
 EngineFactory = Callable[[Sequence[Agreement]], Engine]
 
+# Answered once per register version off the event loop (see `Assistant.prepare`).
+WARMED_QUESTION = "which agreements have data quality problems?"
+
 
 def _about_returns(question: str | None) -> bool:
     from bot.questions.engine import QuestionEngine
@@ -176,9 +179,13 @@ class Assistant:
         """Build the contact map and the whole-register engine for a new register version.
 
         Called by the register cache in its worker thread, beside the load, so the first turn on
-        a new version finds both ready instead of building them on the event loop.
+        a new version finds both ready instead of building them on the event loop. The day's
+        data-quality answer is worked out here too: it explains a third of the register, and
+        later days build on its rows.
         """
-        self._ready = (register, contact_index(register), self._engine_factory(list(register)))
+        engine = self._engine_factory(list(register))
+        engine.answer(WARMED_QUESTION, self._today())
+        self._ready = (register, contact_index(register), engine)
 
     def today(self) -> date:
         return self._today()

@@ -75,35 +75,80 @@ def problems(agreement: Agreement, today: date) -> tuple[Problem, ...]:
     Signature and expiry checks apply to active agreements only: a draft is not signed yet,
     and a terminated one has ended whatever its dates say.
     """
+    return with_expiry(standing_problems(agreement), agreement, today)
+
+
+def standing_problems(agreement: Agreement) -> tuple[Problem, ...]:
+    """The problems that do not depend on the day (all but expiry), in the order of `CODES`.
+
+    Worked out once per register version by the question index; `with_expiry` adds the one
+    problem a new day can bring.
+    """
     found: list[Problem] = []
-    found.extend(_dates(agreement, today))
+    found.extend(_dates(agreement))
     found.extend(_people(agreement))
     found.extend(_signature(agreement))
     if not agreement.project_code:
-        found.append(Problem(MISSING_PROJECT_CODE, "No project code: add the finance project code."))
+        found.append(_NO_PROJECT_CODE)
     if agreement.value is None:
-        found.append(Problem(MISSING_VALUE, "No value: add the total value over the whole term."))
+        found.append(_NO_VALUE)
     if agreement.missing_from_last_import:
-        found.append(Problem(MISSING_FROM_LAST_IMPORT, "Missing from the last register import: check whether it ended or was renamed."))
-    return tuple(sorted(found, key=_in_code_order))
+        found.append(_MISSING_FROM_IMPORT)
+    if len(found) > 1:
+        found.sort(key=_in_code_order)
+    return tuple(found)
+
+
+def is_expired_but_active(agreement: Agreement, today: date) -> bool:
+    """Past its (current) end date on `today` but still marked active."""
+    end = agreement.current_end_date
+    return agreement.status == "active" and end is not None and end < today
+
+
+def with_expiry(standing: tuple[Problem, ...], agreement: Agreement, today: date) -> tuple[Problem, ...]:
+    """`standing` (from `standing_problems(agreement)`) with the expiry problem of `today` in its place."""
+    if not is_expired_but_active(agreement, today):
+        return standing
+    end = agreement.current_end_date
+    assert end is not None
+    expired = Problem(
+        EXPIRED_BUT_ACTIVE,
+        f"Ended on {format_date(end)} but still marked active: record the extension or mark it terminated.",
+    )
+    place = next((i for i, p in enumerate(standing) if _CODE_ORDER[p.code] > _EXPIRY_ORDER), len(standing))
+    return (*standing[:place], expired, *standing[place:])
 
 
 def _in_code_order(problem: Problem) -> int:
     return _CODE_ORDER[problem.code]
 
 
-def _dates(agreement: Agreement, today: date) -> list[Problem]:
+# The problems whose sentence never varies, made once and shared by every agreement that has them.
+_NO_END_DATE = Problem(MISSING_END_DATE, "No end date: add the original end date.")
+_NO_START_DATE = Problem(MISSING_START_DATE, "No start date: add the start date.")
+_NO_CONTACT = Problem(MISSING_CONTACT, "No provider contact: add the key contact's name and email.")
+_NO_CONTACT_EMAIL = Problem(MISSING_CONTACT, "No provider contact email: add the key contact's email.")
+_NO_MANAGER = Problem(MISSING_CONTRACT_MANAGER, "No contract manager: add the responsible staff member's email.")
+_NO_PROJECT_CODE = Problem(MISSING_PROJECT_CODE, "No project code: add the finance project code.")
+_NO_VALUE = Problem(MISSING_VALUE, "No value: add the total value over the whole term.")
+_MISSING_FROM_IMPORT = Problem(
+    MISSING_FROM_LAST_IMPORT, "Missing from the last register import: check whether it ended or was renamed.",
+)
+_UNSIGNED = {
+    "ours": Problem(UNSIGNED, "Signed by us only: get the provider's signature."),
+    "none": Problem(UNSIGNED, "Not signed by either party: get it signed."),
+}
+_SIGNATURE_UNKNOWN = Problem(UNSIGNED, "Signature status not recorded: record whether both parties signed.")
+_EXPIRY_ORDER = _CODE_ORDER[EXPIRED_BUT_ACTIVE]
+
+
+def _dates(agreement: Agreement) -> list[Problem]:
     found: list[Problem] = []
     if agreement.end_date is None:
-        found.append(Problem(MISSING_END_DATE, "No end date: add the original end date."))
+        found.append(_NO_END_DATE)
     if agreement.start_date is None:
-        found.append(Problem(MISSING_START_DATE, "No start date: add the start date."))
+        found.append(_NO_START_DATE)
     end = agreement.current_end_date
-    if agreement.status == "active" and end is not None and end < today:
-        found.append(Problem(
-            EXPIRED_BUT_ACTIVE,
-            f"Ended on {format_date(end)} but still marked active: record the extension or mark it terminated.",
-        ))
     if agreement.end_date and agreement.extended_to and agreement.extended_to < agreement.end_date:
         found.append(Problem(
             EXTENDED_BEFORE_END,
@@ -120,27 +165,23 @@ def _dates(agreement: Agreement, today: date) -> list[Problem]:
 def _people(agreement: Agreement) -> list[Problem]:
     found: list[Problem] = []
     if not agreement.contact_name and not agreement.contact_email:
-        found.append(Problem(MISSING_CONTACT, "No provider contact: add the key contact's name and email."))
+        found.append(_NO_CONTACT)
     elif not agreement.contact_email:
-        found.append(Problem(MISSING_CONTACT, "No provider contact email: add the key contact's email."))
+        found.append(_NO_CONTACT_EMAIL)
     elif is_generic_email(agreement.contact_email):
         found.append(Problem(
             GENERIC_CONTACT_EMAIL,
             f"The provider contact email {agreement.contact_email} is a shared mailbox: add a named person's email.",
         ))
     if not agreement.contract_manager:
-        found.append(Problem(MISSING_CONTRACT_MANAGER, "No contract manager: add the responsible staff member's email."))
+        found.append(_NO_MANAGER)
     return found
 
 
 def _signature(agreement: Agreement) -> list[Problem]:
     if agreement.status != "active" or agreement.signed == "both":
         return []
-    message = {
-        "ours": "Signed by us only: get the provider's signature.",
-        "none": "Not signed by either party: get it signed.",
-    }.get(agreement.signed, "Signature status not recorded: record whether both parties signed.")
-    return [Problem(UNSIGNED, message)]
+    return [_UNSIGNED.get(agreement.signed, _SIGNATURE_UNKNOWN)]
 
 
 def is_generic_email(email: str) -> bool:

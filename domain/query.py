@@ -194,12 +194,13 @@ def _end_order(agreement: Agreement) -> tuple[int, date, str]:
 
 def _match(query: Query, agreement: Agreement, today: date, problems_of: ProblemsOf) -> Match:
     found: tuple[str, ...] = ()
-    if query.problem_codes is not None:
-        found = tuple(
-            p.message
-            for p in problems_of(agreement, today)
-            if not query.problem_codes or p.code in query.problem_codes
-        )
+    codes = query.problem_codes
+    if codes is not None:
+        problems = problems_of(agreement, today)
+        if codes:
+            found = tuple([p.message for p in problems if p.code in codes])
+        else:
+            found = tuple([p.message for p in problems])
     return Match(
         agreement=agreement,
         ended=agreement.has_ended(today),
@@ -211,14 +212,23 @@ def _match(query: Query, agreement: Agreement, today: date, problems_of: Problem
 def _remembered_matches(
     query: Query, candidates: Sequence[Agreement], today: date, problems_of: ProblemsOf, index: RegisterIndex,
 ) -> tuple[Match, ...]:
-    """Data-quality rows, each built once per day and set of problem codes (see `RegisterIndex.matches`)."""
+    """Data-quality rows, each built once per day and set of problem codes (see `RegisterIndex.matches`).
+
+    A row from the earlier day asked about is kept where the agreement has neither ended nor
+    started in between: the first question of a new day rebuilds only the rows that changed.
+    """
     assert query.problem_codes is not None
-    kept = index.matches(today, query.problem_codes)
+    kept, earlier = index.matches(today, query.problem_codes)
     rows: list[Match] = []
     for agreement in candidates:
         row = kept.get(id(agreement))
         if row is None:
-            row = kept[id(agreement)] = _match(query, agreement, today, problems_of)
+            before = earlier.get(id(agreement))
+            if before is not None and before.ended == agreement.has_ended(today) and before.not_started != agreement.has_started(today):
+                row = before
+            else:
+                row = _match(query, agreement, today, problems_of)
+            kept[id(agreement)] = row
         rows.append(row)
     return tuple(rows)
 

@@ -6,10 +6,11 @@ area or category starts from the agreements with those values. The index only na
 *candidates*: `domain/query.py` still applies every rule (`_wanted`) to them, so it may hand
 back more than match, never fewer, and answers are exactly those of a scan of the register.
 
-Data-quality problems depend on the day as well as the register, so they are worked out
-lazily, once per agreement and day, and the agreements that have any are kept in answer
-order: "which agreements have data quality problems?" then walks those few thousand rows,
-not the whole register.
+Data-quality problems are worked out with the index, all but one: whether an active agreement
+is past its end date depends on the day, and the agreements sorted by end date answer that
+with a bisect. The agreements with any problem are kept per day in answer order, so "which
+agreements have data quality problems?" walks those few thousand rows, not the whole
+register, even on the day's first asking.
 """
 
 from __future__ import annotations
@@ -17,13 +18,12 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from domain.agreement import Agreement
 from domain.answers import Match
-from domain.data_quality import Problem
-from domain.data_quality import problems as data_quality_problems
+from domain.data_quality import Problem, standing_problems, with_expiry
 
 if TYPE_CHECKING:
     from domain.query import Query
@@ -60,15 +60,16 @@ class _Dated:
 
 
 class _DayProblems:
-    """Data-quality problems on one day: per agreement as asked, and which agreements have any."""
+    """Data-quality problems on one day: which agreements have any, and the rows built for them."""
 
     def __init__(self, day: date) -> None:
         self.day = day
-        self.of: dict[int, tuple[Problem, ...]] = {}
         self.flagged: list[Agreement] | None = None
         self.flagged_order: Callable[[Agreement], object] | None = None
         # Answer rows by the problem codes asked about, then by id(agreement).
         self.matches: dict[frozenset[str], dict[int, Match]] = {}
+        # The rows of the last day asked about before this one: most agreements' rows are unchanged.
+        self.earlier: dict[frozenset[str], dict[int, Match]] = {}
 
 
 def _reference_key(reference: str) -> str:
@@ -98,6 +99,12 @@ class RegisterIndex:
         self.kinds = frozenset(kind for kind, _ in groups)
         self._by_end = {key: _Dated.build(group, lambda a: a.current_end_date) for key, group in groups.items()}
         self._by_start = {key: _Dated.build(group, lambda a: a.start_date) for key, group in groups.items()}
+        # Problems that do not depend on the day, by id(agreement), for the agreements that have any.
+        self._standing: dict[int, tuple[Problem, ...]] = {}
+        for agreement in register:
+            found = standing_problems(agreement)
+            if found:
+                self._standing[id(agreement)] = found
         # Rebuilt when the day changes. Threads may race to fill it; each fills it with the same values.
         self._day_problems: _DayProblems | None = None
 
@@ -106,12 +113,14 @@ class RegisterIndex:
         return self.by_reference.get(_reference_key(reference))
 
     def problems_of(self, agreement: Agreement, today: date) -> tuple[Problem, ...]:
-        """`domain.data_quality.problems`, remembered for the day: the register never changes under an index."""
-        day = self._on(today)
-        found = day.of.get(id(agreement))
-        if found is None:
-            found = day.of[id(agreement)] = data_quality_problems(agreement, today)
-        return found
+        """`domain.data_quality.problems`, from what the index worked out once for its register."""
+        standing = self._standing.get(id(agreement))  # the register holds its agreements, so ids are theirs
+        if standing is None:
+            if self.find(agreement.reference) is agreement:
+                return with_expiry((), agreement, today)
+            # Not this register's (or an earlier row with a repeated reference): work it out afresh.
+            standing = standing_problems(agreement)
+        return with_expiry(standing, agreement, today)
 
     def flagged(self, today: date, order: Callable[[Agreement], object]) -> list[Agreement]:
         """The agreements with any data-quality problem on `today`, sorted stably by `order`.
@@ -121,26 +130,37 @@ class RegisterIndex:
         """
         day = self._on(today)
         if day.flagged is None or day.flagged_order is not order:
-            found = [a for a in self.register if self.problems_of(a, today)]
+            wanted = set(self._standing)
+            yesterday = today - timedelta(days=1)
+            for (_kind, status), by_end in self._by_end.items():
+                if status == "active":
+                    wanted.update(id(a) for a in by_end.between(None, yesterday))
+            found = [a for a in self.register if id(a) in wanted]
             found.sort(key=order)  # type: ignore[arg-type]  # the caller's key returns comparable tuples
             day.flagged, day.flagged_order = found, order
         return day.flagged
 
-    def matches(self, today: date, codes: frozenset[str]) -> dict[int, Match]:
-        """Data-quality answer rows already built today for these problem codes, by id(agreement).
+    def matches(self, today: date, codes: frozenset[str]) -> tuple[dict[int, Match], dict[int, Match]]:
+        """Data-quality answer rows for these problem codes, by id(agreement): today's, and the earlier day's.
 
-        The caller fills it: a row depends only on the agreement, the day and the codes, so a
+        The caller fills today's: a row depends only on the agreement, the day and the codes, so a
         second question about the same problems reuses the rows instead of explaining them again.
+        A row from the earlier day still holds where the agreement has neither ended nor started
+        in between (its problems then differ only by expiry, which is "active and ended").
         """
-        kept = self._on(today).matches
+        day = self._on(today)
+        kept = day.matches
         if codes not in kept and len(kept) >= MATCH_SETS_KEPT:
             kept.clear()  # a few sets of codes are asked about in practice; never grow without bound
-        return kept.setdefault(codes, {})
+        return kept.setdefault(codes, {}), day.earlier.get(codes, {})
 
     def _on(self, today: date) -> _DayProblems:
         day = self._day_problems
         if day is None or day.day != today:
-            day = self._day_problems = _DayProblems(today)
+            fresh = _DayProblems(today)
+            if day is not None:
+                fresh.earlier = day.matches
+            day = self._day_problems = fresh
         return day
 
     def candidates(self, query: Query) -> Sequence[Agreement]:

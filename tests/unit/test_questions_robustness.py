@@ -1,8 +1,8 @@
 """Whatever people type, the question engine answers: never an exception, never a guess.
 
 Property tests throw arbitrary text — and arbitrary mixes of the words questions are made
-of — at the engine. Every answer is either understood, with an interpretation, or an
-honest refusal with examples.
+of — at the engine. Every answer is either understood, with an interpretation, a question
+back with the readings to choose from, or an honest refusal with examples.
 """
 
 from datetime import date
@@ -27,6 +27,9 @@ WORDS = [
 def _is_honest(answer) -> bool:  # type: ignore[no-untyped-def]
     if answer.understood:
         return bool(answer.interpretation) and answer.count == len(answer.references)
+    if answer.intent == "choose":
+        # An ambiguous period ("summer") is asked back, with each reading to pick: not a guess.
+        return answer.count == 0 and len(answer.choices) >= 2 and answer.headline.endswith("?")
     # A refusal offers the nearest real question first, then the same examples.
     return answer.count == 0 and bool(answer.examples) and set(ENGINE.examples) <= set(answer.examples)
 

@@ -101,6 +101,33 @@ def test_data_quality_answers_follow_the_day_asked_about(engine: QuestionEngine)
     assert later_answer.count > today_answer.count
 
 
+@pytest.mark.parametrize("question", [
+    "which agreements have data quality problems?",
+    "which grants have no end date?",
+    "which current agreements have data quality problems?",
+])
+def test_day_after_day_the_kept_rows_give_each_days_own_answer(engine: QuestionEngine, question: str) -> None:
+    """A new day's first data-quality answer reuses the day before's rows only where nothing changed.
+
+    The days run over a quarter's end, when many agreements end (and so turn past their end date
+    but still active) and some start, then jump back a year: each day's answer is that day's scan.
+    """
+    first = date(2027, 3, 27)
+    days = [date.fromordinal(first.toordinal() + n) for n in range(8)] + [date(2026, 3, 30), date(2027, 4, 2)]
+    for day in days:
+        engine._answers.clear()
+        indexed = engine.answer(question, day)
+        index, engine.index = engine.index, None  # type: ignore[assignment]
+        engine._answers.clear()
+        try:
+            scanned = engine.answer(question, day)
+        finally:
+            engine.index = index
+            engine._answers.clear()
+        assert indexed == scanned, day
+        assert indexed.count > 0, day
+
+
 def test_a_period_question_looks_only_at_its_period(engine: QuestionEngine) -> None:
     """The point of the index: "which grants expire this quarter?" starts from a few, not all."""
     query = engine.parse("which grants expire this quarter?", TODAY)
