@@ -102,13 +102,17 @@ async def reset_outbox(url: str, keep_before: datetime | None = None) -> None:
     await engine.dispose()
 
 
+# The service reads the bank holidays once, when it starts (`bot/app.py`), not per sweep.
+BANK_HOLIDAYS = BankHolidays()
+
+
 async def timed_sweep(url: str, today: date, *, dry_run: bool, engine: AsyncEngine | None = None) -> tuple[float, list[Alert], int]:
     """One sweep; on `engine` when given (as the long-running service sweeps, statements compiled once)."""
     own = engine is None
     engine = engine or create_engine(url)
     try:
         started = time.perf_counter()
-        result = await run_sweep(session_factory(engine), today, bank_holidays=BankHolidays(), dry_run=dry_run)
+        result = await run_sweep(session_factory(engine), today, bank_holidays=BANK_HOLIDAYS, dry_run=dry_run)
         return time.perf_counter() - started, result.alerts, result.agreements
     finally:
         if own:

@@ -201,6 +201,25 @@ class _Context:
     expiry_ascending: tuple[int, ...] = ()
     due_soon_until: date = date.min
     overdue_channel_after: timedelta = timedelta(0)
+    # The last agreement's card lines and message fields: its alerts (often four returns'
+    # worth) share them, and agreements are swept one at a time.
+    _lines_for: Agreement | None = field(default=None, init=False, repr=False)
+    _lines: tuple[tuple[str, str], ...] = field(default=(), init=False, repr=False)
+    _common: dict[str, object] = field(default_factory=dict, init=False, repr=False)
+
+    def details(self, agreement: Agreement) -> tuple[tuple[str, str], ...]:
+        """`_agreement_details(agreement)`, worked out once for the agreement being swept."""
+        self._remember(agreement)
+        return self._lines
+
+    def fields(self, agreement: Agreement, **extra: object) -> dict[str, object]:
+        """`_fields(agreement, **extra)`, its common part worked out once for the agreement being swept."""
+        self._remember(agreement)
+        return {**self._common, **extra}
+
+    def _remember(self, agreement: Agreement) -> None:
+        if self._lines_for is not agreement:
+            self._lines_for, self._lines, self._common = agreement, _agreement_details(agreement), _fields(agreement)
 
     def decision_for(self, agreement: Agreement) -> Decision | None:
         """The latest decision about the agreement's current end date, if any."""
@@ -357,7 +376,7 @@ def expiry_alerts(agreement: Agreement, context: _Context, days: int, out: list[
     end = agreement.current_end_date
     if not crossed or end is None:
         return
-    text: Text = lambda: (EXPIRY_MESSAGE.format(**_fields(agreement, days=days)), _agreement_details(agreement))  # noqa: E731
+    text: Text = lambda: (EXPIRY_MESSAGE.format(**context.fields(agreement, days=days)), context.details(agreement))  # noqa: E731
     _to_channel_and_manager(context, out, EXPIRY, agreement, str(crossed[0]), end, text)
 
 
@@ -370,8 +389,8 @@ def extension_decision_alerts(agreement: Agreement, context: _Context, days: int
     if not options_left or context.decision_for(agreement) is not None:
         return
     text: Text = lambda: (  # noqa: E731
-        EXTENSION_DECISION_MESSAGE.format(**_fields(agreement, options=options_left_words(options_left))),
-        _agreement_details(agreement),
+        EXTENSION_DECISION_MESSAGE.format(**context.fields(agreement, options=options_left_words(options_left))),
+        context.details(agreement),
     )
     threshold = str(context.thresholds.extension_decision_days)
     _owe(context, out, EXTENSION_DECISION, agreement, threshold, end, CHANNEL, text, options_left=options_left)
@@ -393,7 +412,7 @@ def decision_overdue_alerts(agreement: Agreement, context: _Context, days: int, 
     options_left = agreement.extension_options_left
     if not options_left or context.decision_for(agreement) is not None:
         return
-    text: Text = lambda: (DECISION_OVERDUE_MESSAGE.format(**_fields(agreement, days=days)), _agreement_details(agreement))  # noqa: E731
+    text: Text = lambda: (DECISION_OVERDUE_MESSAGE.format(**context.fields(agreement, days=days)), context.details(agreement))  # noqa: E731
     # The threshold part carries today's date, so each day's reminder is its own alert.
     threshold = f"{context.thresholds.decision_overdue_days}@{context.today.isoformat()}"
     _to_channel_and_manager(context, out, DECISION_OVERDUE, agreement, threshold, end, text, options_left)
@@ -411,8 +430,8 @@ def notice_due_alerts(agreement: Agreement, context: _Context, out: list[Alert])
     if decision is not None and decision.decision in CONTINUING_DECISIONS:
         return
     text: Text = lambda: (  # noqa: E731
-        NOTICE_DUE_MESSAGE.format(**_fields(agreement)),
-        _agreement_details(agreement) + (("Notice from", _day(notice_from)),),
+        NOTICE_DUE_MESSAGE.format(**context.fields(agreement)),
+        context.details(agreement) + (("Notice from", _day(notice_from)),),
     )
     _to_manager_or_channel(context, out, NOTICE_DUE, agreement, f"{context.thresholds.notice_months}m", end, text)
 
@@ -421,10 +440,10 @@ def _submitted(record: ReturnRecord | None) -> bool:
     return record is not None and (record.state in SUBMITTED_STATES or record.submitted_on is not None)
 
 
-def _return_text(template: str, agreement: Agreement, period: MonitoringPeriod, today: date) -> Text:
+def _return_text(template: str, agreement: Agreement, period: MonitoringPeriod, context: _Context) -> Text:
     def text() -> tuple[str, tuple[tuple[str, str], ...]]:
-        fields = _fields(agreement, period=period.label, due=_day(period.due), days=(today - period.due).days)
-        details = _agreement_details(agreement) + (("Period", period.label), ("Due", _day(period.due)))
+        fields = context.fields(agreement, period=period.label, due=_day(period.due), days=(context.today - period.due).days)
+        details = context.details(agreement) + (("Period", period.label), ("Due", _day(period.due)))
         return template.format(**fields), details
 
     return text
@@ -440,13 +459,13 @@ def return_alerts(agreement: Agreement, context: _Context, out: list[Alert]) -> 
             continue
         if today <= period.due:
             _to_provider(context, out, RETURN_DUE, agreement, str(limits.return_due_days), period.due,
-                         _return_text(RETURN_DUE_MESSAGE, agreement, period, today))
+                         _return_text(RETURN_DUE_MESSAGE, agreement, period, context))
             continue
         _to_provider(context, out, RETURN_OVERDUE, agreement, "1", period.due,
-                     _return_text(RETURN_OVERDUE_MESSAGE, agreement, period, today))
+                     _return_text(RETURN_OVERDUE_MESSAGE, agreement, period, context))
         if today >= period.due + context.overdue_channel_after:
             _owe(context, out, RETURN_OVERDUE, agreement, str(limits.overdue_channel_days), period.due, CHANNEL,
-                 _return_text(RETURN_OVERDUE_CHANNEL_MESSAGE, agreement, period, today))
+                 _return_text(RETURN_OVERDUE_CHANNEL_MESSAGE, agreement, period, context))
 
 
 def assessment_alerts(agreement: Agreement, context: _Context, out: list[Alert]) -> None:
@@ -464,8 +483,8 @@ def assessment_alerts(agreement: Agreement, context: _Context, out: list[Alert])
         def text(
             period: MonitoringPeriod = period, due: date = due, submitted_on: date = record.submitted_on,
         ) -> tuple[str, tuple[tuple[str, str], ...]]:
-            fields = _fields(agreement, period=period.label, submitted=_day(submitted_on), due=_day(due))
-            details = _agreement_details(agreement) + (("Period", period.label), ("Submitted", _day(submitted_on)))
+            fields = context.fields(agreement, period=period.label, submitted=_day(submitted_on), due=_day(due))
+            details = context.details(agreement) + (("Period", period.label), ("Submitted", _day(submitted_on)))
             return ASSESSMENT_PENDING_MESSAGE.format(**fields), details
 
         _to_manager_or_channel(context, out, ASSESSMENT_PENDING, agreement, f"{limit}wd", due, text)
@@ -563,11 +582,16 @@ def _weekly_alerts(live: Sequence[Agreement], context: _Context) -> list[Alert]:
     return alerts
 
 
-def _digest(rule: str, day: date, message: str, details: Iterable[tuple[str, str]]) -> Alert:
-    """A channel digest; its lines are capped so a big register still makes a small card."""
+def _digest(rule: str, day: date, message: str, details: Iterable[tuple[str, str]], total: int | None = None) -> Alert:
+    """A channel digest; its lines are capped so a big register still makes a small card.
+
+    `total` is the number of lines there are when `details` holds only the first
+    `MAX_DIGEST_LINES` of them (a caller with thousands need not write out the rest).
+    """
     lines = list(details)
-    if len(lines) > MAX_DIGEST_LINES:
-        lines = lines[:MAX_DIGEST_LINES] + [("…", MORE_DIGEST_LINES.format(count=len(lines) - MAX_DIGEST_LINES))]
+    total = len(lines) if total is None else total
+    if total > MAX_DIGEST_LINES:
+        lines = lines[:MAX_DIGEST_LINES] + [("…", MORE_DIGEST_LINES.format(count=total - MAX_DIGEST_LINES))]
     return Alert(
         rule=rule, reference="", due=day, audience=CHANNEL, threshold="weekly",
         idempotency_key=idempotency_key(rule, "", "weekly", day, CHANNEL), message=message, details=tuple(lines),
@@ -575,26 +599,29 @@ def _digest(rule: str, day: date, message: str, details: Iterable[tuple[str, str
 
 
 def weekly_digest(live: Sequence[Agreement], context: _Context, day: date) -> Alert:
-    """What ends, and which returns fall due, in the next 30 days (and returns already overdue)."""
+    """What ends, and which returns fall due, in the next 30 days (and returns already overdue).
+
+    Only the lines the card shows are written out: a register with no returns in yet owes tens
+    of thousands of overdue lines, of which the card lists the first `MAX_DIGEST_LINES`.
+    """
     today = context.today
     horizon = today + timedelta(days=context.thresholds.digest_horizon_days)
-    lines: list[tuple[str, str]] = []
     ending = sorted((a for a in live if a.current_end_date and today <= a.current_end_date <= horizon),
                     key=lambda a: (a.current_end_date, a.reference))
-    for agreement in ending:
-        lines.append((agreement.reference, f"ends {_day(agreement.current_end_date)}: {agreement.title} ({agreement.provider})"))
+    returns: list[tuple[Agreement, MonitoringPeriod]] = []  # returns due by the horizon or overdue, in line order
     due_count = 0
     for agreement in live:
         for period in context.periods_of(agreement):
-            if _submitted(context.returns.get((agreement.reference, period.start))):
+            if period.due > horizon or _submitted(context.returns.get((agreement.reference, period.start))):
                 continue
-            if today <= period.due <= horizon:
-                due_count += 1
-                lines.append((agreement.reference, f"{period.label} return due {_day(period.due)} ({agreement.provider})"))
-            elif period.due < today:
-                lines.append((agreement.reference, f"{period.label} return overdue since {_day(period.due)} ({agreement.provider})"))
+            due_count += period.due >= today
+            returns.append((agreement, period))
+    lines = [(a.reference, f"ends {_day(a.current_end_date)}: {a.title} ({a.provider})") for a in ending[:MAX_DIGEST_LINES]]
+    for agreement, period in returns[:MAX_DIGEST_LINES - len(lines)]:
+        state = f"due {_day(period.due)}" if period.due >= today else f"overdue since {_day(period.due)}"
+        lines.append((agreement.reference, f"{period.label} return {state} ({agreement.provider})"))
     message = WEEKLY_DIGEST_MESSAGE.format(expiring=len(ending), returns=due_count, horizon=context.thresholds.digest_horizon_days)
-    return _digest(WEEKLY_DIGEST, day, message, lines)
+    return _digest(WEEKLY_DIGEST, day, message, lines, total=len(ending) + len(returns))
 
 
 def data_quality_digest(live: Sequence[Agreement], context: _Context, day: date) -> Alert | None:

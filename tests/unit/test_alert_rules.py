@@ -267,6 +267,28 @@ def test_weekly_digest_and_data_quality_come_on_monday() -> None:
     assert not [x for x in tuesday if x.rule in (WEEKLY_DIGEST, DATA_QUALITY)]
 
 
+def test_a_long_weekly_digest_lists_the_first_lines_and_counts_the_rest() -> None:
+    """150 agreements ending soon and 150 with a return long overdue: 200 lines, then "and 100 more"."""
+    monday = date(2026, 11, 23)
+    ending = [agreement(f"END-{n:03d}", end_date=monday + timedelta(days=1 + n % 20)) for n in range(150)]
+    overdue = [
+        agreement(f"RET-{n:03d}", monitoring="quarterly", start_date=date(2026, 4, 1), first_imported=date(2026, 4, 1))
+        for n in range(150)
+    ]
+    alerts = sweep(*ending, *overdue, today=monday, last_sweep=date(2026, 11, 20))
+    weekly = next(x for x in alerts if x.rule == WEEKLY_DIGEST)
+    overdue_lines = [line for line in weekly.details if line[0].startswith("RET-")]
+    total_overdue = 2 * 150  # the April–June and July–September returns of each
+    assert len(weekly.details) == 201
+    assert weekly.details[-1] == ("…", f"and {150 + total_overdue - 200} more")
+    assert [line[0] for line in weekly.details[:150]] == sorted(
+        (a.reference for a in ending), key=lambda r: (ending[int(r[4:])].end_date, r),
+    )
+    assert overdue_lines[0] == ("RET-000", "Q1 2026/27 return overdue since 15 Jul 2026 (Safer Lives)")
+    assert len(overdue_lines) == 50
+    assert weekly.message.startswith("This week: 150 agreements end and 0 monitoring returns fall due")
+
+
 def test_easter_monday_digest_is_caught_up_on_tuesday() -> None:
     """No sweep on Good Friday or Easter Monday 2026; Tuesday 7 April sends Monday's digest."""
     assert digest_day(date(2026, 4, 2), date(2026, 4, 7)) == date(2026, 4, 6)
