@@ -16,13 +16,14 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from botbuilder.core import CardFactory, MessageFactory, PrivateConversationState, Storage, TurnContext
+from botbuilder.core import CardFactory, MessageFactory, Storage, TurnContext
 from botbuilder.dialogs import DialogSet
 
 from dialogs import checkin_text as say
 from dialogs.assessment import AssessmentDialog
 from dialogs.assessment_form import AssessmentForm, FormReply
 from dialogs.checkin import CheckinDialog
+from dialogs.dialog_state import DialogTurnState
 from dialogs.idle_dialogs import IdleDialogs
 from dialogs.intents import (
     ASSESS_DECISION,
@@ -57,7 +58,7 @@ class ReturnsConversation:
     """One per app: owns the dialogs and their state; `handle` is called once per message."""
 
     def __init__(self, storage: Storage, repo: ReturnsRepository, cards: ReturnCards, today: Callable[[], date]) -> None:
-        self._state = PrivateConversationState(storage)
+        self._state = DialogTurnState(storage)
         self._idle = IdleDialogs(storage)
         self._dialogs = DialogSet(self._state.create_property(DIALOG_STATE))
         self._dialogs.add(CheckinDialog(repo, cards, today))

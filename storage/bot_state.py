@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -28,6 +28,30 @@ from storage.models import BotStateItem
 from storage.quick_reads import all_rows, first_row
 
 ANY_ETAG = "*"
+
+# Built once with named parameters: building a statement and its cache key costs SQLAlchemy
+# far more than running it, and a check-in turn reads and writes its state every time.
+_READ = (
+    select(BotStateItem.key, BotStateItem.etag, BotStateItem.data)
+    .where(BotStateItem.key.in_(bindparam("keys", expanding=True)))
+)
+_ETAG = select(BotStateItem.etag).where(BotStateItem.key == bindparam("state_key"))
+_REPLACE = (
+    update(BotStateItem)
+    .where(BotStateItem.key == bindparam("state_key"), BotStateItem.etag == bindparam("expected"))
+    .values(etag=bindparam("new_etag"), data=bindparam("new_data"), updated_at=bindparam("now", type_=BotStateItem.updated_at.type))
+)
+_UPSERTS = {
+    name: insert(BotStateItem)
+    .values(key=bindparam("state_key"), etag=bindparam("new_etag"), data=bindparam("new_data"),
+            updated_at=bindparam("now", type_=BotStateItem.updated_at.type))
+    .on_conflict_do_update(
+        index_elements=[BotStateItem.key],
+        set_={"etag": bindparam("new_etag"), "data": bindparam("new_data"),
+              "updated_at": bindparam("now", type_=BotStateItem.updated_at.type)},
+    )
+    for name, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
 
 
 class EtagConflict(Exception):
@@ -66,13 +90,12 @@ class BotStateTable:
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return {}
-        rows = await all_rows(self._sessions, select(BotStateItem.key, BotStateItem.etag, BotStateItem.data)
-                              .where(BotStateItem.key.in_(wanted)))
+        rows = await all_rows(self._sessions, _READ, {"keys": wanted})
         return {key: StoredState(etag, json.loads(data)) for key, etag, data in rows}
 
     async def etag_of(self, key: str) -> str | None:
         """The e-tag `key` is stored with, `None` when nothing is: a check that its state is unchanged."""
-        row = await first_row(self._sessions, select(BotStateItem.etag).where(BotStateItem.key == key))
+        row = await first_row(self._sessions, _ETAG, {"state_key": key})
         return None if row is None else str(row[0])
 
     @property
@@ -94,11 +117,9 @@ class BotStateTable:
                     await self._upsert(session, key, etag, text, now)
                 else:
                     # An UPDATE without RETURNING gives a `CursorResult`; `Session.execute` is typed as `Result`.
-                    result = cast(CursorResult[Any], await session.execute(
-                        update(BotStateItem)
-                        .where(BotStateItem.key == key, BotStateItem.etag == change.expected_etag)
-                        .values(etag=etag, data=text, updated_at=now)
-                    ))
+                    result = cast(CursorResult[Any], await session.execute(_REPLACE, {
+                        "state_key": key, "expected": change.expected_etag, "new_etag": etag, "new_data": text, "now": now,
+                    }))
                     if result.rowcount != 1:
                         raise EtagConflict(key)
                 new_etags[key] = etag
@@ -113,9 +134,6 @@ class BotStateTable:
             await session.execute(delete(BotStateItem).where(BotStateItem.key.in_(wanted)))
 
     async def _upsert(self, session: AsyncSession, key: str, etag: str, text: str, now: datetime) -> None:
-        insert = postgresql_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(BotStateItem).values(key=key, etag=etag, data=text, updated_at=now)
-        statement = statement.on_conflict_do_update(
-            index_elements=[BotStateItem.key], set_={"etag": etag, "data": text, "updated_at": now}
-        )
-        await session.execute(statement)
+        """Insert the row, or overwrite whatever is stored under `key`."""
+        statement = _UPSERTS[self._engine.dialect.name]
+        await session.execute(statement, {"state_key": key, "new_etag": etag, "new_data": text, "now": now})

@@ -31,22 +31,26 @@ _Ts = TypeVarTuple("_Ts")
 _ENGINES: weakref.WeakKeyDictionary[AsyncEngine, Engine | None] = weakref.WeakKeyDictionary()
 
 
-async def all_rows(sessions: async_sessionmaker[AsyncSession], statement: Select[*_Ts]) -> list[Row[*_Ts]]:
-    """The rows a small keyed `statement` selects, read the cheapest way there is."""
+async def all_rows(
+    sessions: async_sessionmaker[AsyncSession], statement: Select[*_Ts], parameters: dict[str, Any] | None = None,
+) -> list[Row[*_Ts]]:
+    """The rows a small keyed `statement` selects (with its named `parameters`), read the cheapest way there is."""
     quick = _quick_engine(sessions)
     if quick is not None:
         try:
             with quick.connect() as connection:
-                return list(connection.execute(statement))
+                return list(connection.execute(statement, parameters))
         except DBAPIError as error:
             log.debug("Quick read unavailable (%s); reading through a session", type(error.orig).__name__)
     async with sessions() as session:
-        return list(await session.execute(statement))
+        return list(await session.execute(statement, parameters))
 
 
-async def first_row(sessions: async_sessionmaker[AsyncSession], statement: Select[*_Ts]) -> Row[*_Ts] | None:
+async def first_row(
+    sessions: async_sessionmaker[AsyncSession], statement: Select[*_Ts], parameters: dict[str, Any] | None = None,
+) -> Row[*_Ts] | None:
     """The one row a primary-key `statement` selects, or None."""
-    found = await all_rows(sessions, statement)
+    found = await all_rows(sessions, statement, parameters)
     return found[0] if found else None
 
 

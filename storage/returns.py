@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -325,11 +325,11 @@ class ReturnsRepository:
         killed mid-send) can never be answered; the question is asked again under a new id.
         """
         async with self._sessions() as session, session.begin():
-            await session.execute(update(ReturnRow).where(ReturnRow.id == return_id).values(prompt_id=prompt_id))
+            await session.execute(_SEND_PROMPT, {"return_id": return_id, "sent": prompt_id})
 
     async def waiting_prompt(self, return_id: int) -> str:
         """The prompt id of the question sent and not yet answered ("" when none is waiting)."""
-        row = await first_row(self._sessions, select(ReturnRow.prompt_id).where(ReturnRow.id == return_id))
+        row = await first_row(self._sessions, _WAITING_PROMPT, {"return_id": return_id})
         return (row[0] if row else "") or ""
 
     async def submit(
@@ -464,7 +464,7 @@ async def _agreement_row(session: AsyncSession, reference: str) -> AgreementRow 
 AgreementCache = dict[int, tuple[Any, Agreement]]
 
 
-Reader = Callable[[Any], Awaitable[Sequence[Any]]]  # a Select in, its rows out
+Reader = Callable[..., Awaitable[Sequence[Any]]]  # a Select (and its parameters) in, its rows out
 
 # The return's own columns and its period's, read as plain rows (no ORM identity map to fill).
 _RETURN_COLUMNS = (
@@ -473,12 +473,69 @@ _RETURN_COLUMNS = (
     PeriodRow.agreement_id, PeriodRow.label, PeriodRow.period_start, PeriodRow.period_end, PeriodRow.due_date,
 )
 
+# The statements every check-in turn runs, built once with named parameters. SQLAlchemy's
+# cost is in building a statement and working out its cache key, not in running it: a fresh
+# `select(…).join(…).where(…)` cost about 220 µs a time against 15 µs for one built here.
+_TAKE_LOCK = (
+    update(ReturnRow).where(ReturnRow.id == bindparam("return_id")).values(state=ReturnRow.state)
+    .execution_options(synchronize_session=False)
+)
+_RETURN_AND_PERIOD = (
+    select(*_RETURN_COLUMNS, AgreementRow.updated_at.label("agreement_updated"))
+    .join(PeriodRow, ReturnRow.period_id == PeriodRow.id)
+    .join(AgreementRow, PeriodRow.agreement_id == AgreementRow.id)
+    .where(ReturnRow.id == bindparam("return_id"))
+)
+_EARLIER_RETURN = (
+    select(*_RETURN_COLUMNS)
+    .join(PeriodRow, ReturnRow.period_id == PeriodRow.id)
+    .where(
+        PeriodRow.agreement_id == bindparam("agreement_id"),
+        PeriodRow.period_start < bindparam("before"),
+        ReturnRow.state.in_((SUBMITTED, QUERIED, ACCEPTED)),
+    )
+    .order_by(PeriodRow.period_start.desc())
+    .limit(1)
+)
+_PAID_BY = (
+    select(func.count(PaymentInstalment.id),
+           func.sum(PaymentInstalment.paid_amount).filter(PaymentInstalment.paid_on <= bindparam("day")))
+    .where(PaymentInstalment.agreement_id == bindparam("agreement_id"))
+)
+_WAITING_PROMPT = select(ReturnRow.prompt_id).where(ReturnRow.id == bindparam("return_id"))
+_SEND_PROMPT = (
+    update(ReturnRow).where(ReturnRow.id == bindparam("return_id")).values(prompt_id=bindparam("sent"))
+    .execution_options(synchronize_session=False)
+)
+_KPI_ACTUALS = (
+    select(ReturnKpiActual.id, ReturnKpiActual.kpi_name, ReturnKpiActual.target, ReturnKpiActual.actual,
+           ReturnKpiActual.shortfall_reason).where(ReturnKpiActual.return_id == bindparam("return_id"))
+)
+_ANSWER_VALUES = {
+    "answers": bindparam("new_answers", type_=ReturnRow.answers.type),
+    "spend_in_period": bindparam("new_spend_in_period", type_=ReturnRow.spend_in_period.type),
+    "spend_to_date": bindparam("new_spend_to_date", type_=ReturnRow.spend_to_date.type),
+    "rag": bindparam("new_rag", type_=ReturnRow.rag.type),
+    "updated_at": bindparam("new_updated_at", type_=ReturnRow.updated_at.type),
+}
+_STORE_ANSWERS = (
+    update(ReturnRow).where(ReturnRow.id == bindparam("return_id")).values(_ANSWER_VALUES)
+    .execution_options(synchronize_session=False)
+)
+# The check-in's answer: stored only for the question sent and still waiting, which it uses up.
+_STORE_PROMPTED_ANSWERS = (
+    update(ReturnRow)
+    .where(ReturnRow.id == bindparam("return_id"), ReturnRow.prompt_id == bindparam("prompt"), ReturnRow.prompt_id != "")
+    .values({**_ANSWER_VALUES, "prompt_id": ""})
+    .execution_options(synchronize_session=False)
+)
+
 
 def _in_session(session: AsyncSession) -> Reader:
     """Reads inside `session`'s transaction: they see its own writes."""
 
-    async def read(statement: Any) -> Sequence[Any]:
-        return list(await session.execute(statement))
+    async def read(statement: Any, parameters: dict[str, Any] | None = None) -> Sequence[Any]:
+        return list(await session.execute(statement, parameters))
 
     return read
 
@@ -486,8 +543,8 @@ def _in_session(session: AsyncSession) -> Reader:
 def _quickly(sessions: async_sessionmaker[AsyncSession]) -> Reader:
     """Reads of what is committed, on SQLite without aiosqlite's hand-offs (`storage.quick_reads`)."""
 
-    async def read(statement: Any) -> Sequence[Any]:
-        return await all_rows(sessions, statement)
+    async def read(statement: Any, parameters: dict[str, Any] | None = None) -> Sequence[Any]:
+        return await all_rows(sessions, statement, parameters)
 
     return read
 
@@ -507,15 +564,8 @@ async def _load(
     if for_update:
         # Take the write lock before reading: a row lock on PostgreSQL, the database write lock
         # on SQLite (so a read snapshot can never go stale under a concurrent writer).
-        await session.execute(
-            update(ReturnRow).where(ReturnRow.id == return_id).values(state=ReturnRow.state).execution_options(synchronize_session=False)
-        )
-    found = await read(
-        select(*_RETURN_COLUMNS, AgreementRow.updated_at.label("agreement_updated"))
-        .join(PeriodRow, ReturnRow.period_id == PeriodRow.id)
-        .join(AgreementRow, PeriodRow.agreement_id == AgreementRow.id)
-        .where(ReturnRow.id == return_id)
-    )
+        await session.execute(_TAKE_LOCK, {"return_id": return_id})
+    found = await read(_RETURN_AND_PERIOD, {"return_id": return_id})
     if not found:
         raise UnknownReturn(str(return_id))
     row = found[0]
@@ -530,17 +580,7 @@ async def _load(
             if len(agreements) > AGREEMENTS_KEPT:
                 agreements.clear()
             agreements[row.agreement_id] = (row.agreement_updated, agreement)
-    earlier = await read(
-        select(*_RETURN_COLUMNS)
-        .join(PeriodRow, ReturnRow.period_id == PeriodRow.id)
-        .where(
-            PeriodRow.agreement_id == row.agreement_id,
-            PeriodRow.period_start < row.period_start,
-            ReturnRow.state.in_((SUBMITTED, QUERIED, ACCEPTED)),
-        )
-        .order_by(PeriodRow.period_start.desc())
-        .limit(1)
-    )
+    earlier = await read(_EARLIER_RETURN, {"agreement_id": row.agreement_id, "before": row.period_start})
     previous = _domain(earlier[0], agreement, None) if earlier else None
     return _domain(row, agreement, previous, await _paid_by(read, row.agreement_id, row.period_end))
 
@@ -551,11 +591,7 @@ async def _paid_by(read: Reader, agreement_id: int, day: date) -> Decimal | None
     `None` when the agreement has no stored schedule: spend is then judged against a straight
     line of the value, as before payments were recorded.
     """
-    count, paid = (await read(
-        select(func.count(PaymentInstalment.id),
-               func.sum(PaymentInstalment.paid_amount).filter(PaymentInstalment.paid_on <= day))
-        .where(PaymentInstalment.agreement_id == agreement_id)
-    ))[0]
+    count, paid = (await read(_PAID_BY, {"agreement_id": agreement_id, "day": day}))[0]
     if not count:
         return None
     return paid if paid is not None else Decimal("0.00")  # summed as the column's Pence type: pounds
@@ -589,17 +625,16 @@ async def _write_answers(
     `None` means a caller outside the check-in (the one-card form names its fields; demo
     seeding; tests).
     """
-    where = [ReturnRow.id == ret.id]
-    values: dict[str, Any] = {
-        "answers": dict(answers), "spend_in_period": _money(answers.get(SPEND_IN_PERIOD)),
-        "spend_to_date": _money(answers.get(SPEND_TO_DATE)), "rag": answers.get(RAG, ""), "updated_at": now,
+    parameters: dict[str, Any] = {
+        "return_id": ret.id, "new_answers": dict(answers), "new_spend_in_period": _money(answers.get(SPEND_IN_PERIOD)),
+        "new_spend_to_date": _money(answers.get(SPEND_TO_DATE)), "new_rag": answers.get(RAG, ""), "new_updated_at": now,
     }
-    if prompt_id is not None:
-        where += [ReturnRow.prompt_id == prompt_id, ReturnRow.prompt_id != ""]
-        values["prompt_id"] = ""
-    written = await session.execute(update(ReturnRow).where(*where).values(values).execution_options(synchronize_session=False))
-    if prompt_id is not None and getattr(written, "rowcount", 0) != 1:
-        raise StalePrompt(ret.id)
+    if prompt_id is None:
+        await session.execute(_STORE_ANSWERS, parameters)
+    else:
+        written = await session.execute(_STORE_PROMPTED_ANSWERS, {**parameters, "prompt": prompt_id})
+        if getattr(written, "rowcount", 0) != 1:
+            raise StalePrompt(ret.id)
     await _write_kpi_actuals(session, ret, answers, read)
 
 
@@ -607,10 +642,7 @@ async def _write_kpi_actuals(session: AsyncSession, ret: MonitoringReturn, answe
     """One row per KPI answered, written only where it changed (most answers change none)."""
     existing = {
         r.kpi_name: r
-        for r in await read(
-            select(ReturnKpiActual.id, ReturnKpiActual.kpi_name, ReturnKpiActual.target, ReturnKpiActual.actual,
-                   ReturnKpiActual.shortfall_reason).where(ReturnKpiActual.return_id == ret.id)
-        )
+        for r in await read(_KPI_ACTUALS, {"return_id": ret.id})
     }
     wanted = {
         kpi.name: (str(kpi.target), answers[kpi_key(kpi.name)], answers.get(reason_key(kpi.name), ""))
