@@ -15,7 +15,8 @@ write cost per turn for a real dialog state, and a check that every return holds
 answers its provider gave (none lost, none mixed up between providers).
 
 This is a benchmark, not a test: it prints a Markdown table and exits 0 whether or not the
-target (p99 ≤ 100 ms on SQLite) is met, saying which.
+target (issue 10: p99 ≤ 1 s, every answer kept) is met, saying which, beside the
+stricter 100 ms this bench first aimed at.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ from domain.agreement import Agreement, Kpi  # noqa: E402
 from domain.monitoring import monitoring_periods  # noqa: E402
 from domain.returns import expected_spend_to_date  # noqa: E402
 
-P99_TARGET = 0.100
+P99_TARGET = 1.0  # issue 10's target
+P99_AIM = 0.100  # the stricter figure this bench first aimed at
 TURNS_PER_RETURN = 10
 
 
@@ -297,7 +299,9 @@ async def main() -> None:
     print("| What | Value |\n|---|---|")
     print(f"| Turns per second | {len(latencies) / elapsed:.1f} |")
     print(f"| Median turn latency | {statistics.median(latencies) * 1000:.1f} ms |")
-    print(f"| p99 turn latency | {p99(latencies) * 1000:.1f} ms (target ≤ {P99_TARGET * 1000:.0f} ms on SQLite: {met}) |")
+    aim = "met" if p99(latencies) <= P99_AIM else "not met"
+    print(f"| p99 turn latency | {p99(latencies) * 1000:.1f} ms (target ≤ {P99_TARGET:g} s: {met}; "
+          f"aim ≤ {P99_AIM * 1000:.0f} ms: {aim}) |")
     print(f"| Slowest turn | {max(latencies) * 1000:.1f} ms |")
     print(f"| Bot-state read per turn (median) | {read_cost * 1000:.2f} ms |")
     print(f"| Bot-state write per turn (median) | {write_cost * 1000:.2f} ms |")
