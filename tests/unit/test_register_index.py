@@ -14,6 +14,7 @@ import pytest
 
 from bot.questions.engine import QuestionEngine
 from demo.register import COLUMNS, demo_rows, register_rows
+from domain.answers import Answer
 from domain.register_index import RegisterIndex
 from domain.register_rows import parse_rows
 
@@ -68,18 +69,22 @@ def engine() -> QuestionEngine:
     return QuestionEngine(list(parsed.agreements))
 
 
+def _scanned(engine: QuestionEngine, question: str, day: date) -> Answer:
+    """The answer the rules alone give, every agreement scanned, with nothing remembered."""
+    index, engine.index = engine.index, None  # type: ignore[assignment]
+    engine._answers.clear()
+    try:
+        return engine.answer(question, day)
+    finally:
+        engine.index = index
+        engine._answers.clear()
+
+
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_the_index_gives_the_answer_a_full_scan_gives(engine: QuestionEngine, question: str) -> None:
     engine._answers.clear()  # answers are remembered per query: each side must work its own out
     indexed = engine.answer(question, TODAY)
-    index, engine.index = engine.index, None  # type: ignore[assignment]
-    engine._answers.clear()
-    try:
-        scanned = engine.answer(question, TODAY)
-    finally:
-        engine.index = index
-        engine._answers.clear()
-    assert indexed == scanned
+    assert indexed == _scanned(engine, question, TODAY)
     assert indexed.understood, indexed.headline
 
 
@@ -90,14 +95,7 @@ def test_data_quality_answers_follow_the_day_asked_about(engine: QuestionEngine)
     engine._answers.clear()
     today_answer = engine.answer(question, TODAY)
     later_answer = engine.answer(question, later)
-    index, engine.index = engine.index, None  # type: ignore[assignment]
-    engine._answers.clear()
-    try:
-        scanned = engine.answer(question, later)
-    finally:
-        engine.index = index
-        engine._answers.clear()
-    assert later_answer == scanned
+    assert later_answer == _scanned(engine, question, later)
     assert later_answer.count > today_answer.count
 
 
@@ -117,14 +115,7 @@ def test_day_after_day_the_kept_rows_give_each_days_own_answer(engine: QuestionE
     for day in days:
         engine._answers.clear()
         indexed = engine.answer(question, day)
-        index, engine.index = engine.index, None  # type: ignore[assignment]
-        engine._answers.clear()
-        try:
-            scanned = engine.answer(question, day)
-        finally:
-            engine.index = index
-            engine._answers.clear()
-        assert indexed == scanned, day
+        assert indexed == _scanned(engine, question, day), day
         assert indexed.count > 0, day
 
 
