@@ -16,6 +16,7 @@ from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from domain.agreement import Agreement
 from domain.alerts import (
@@ -33,6 +34,11 @@ from domain.alerts import (
 from domain.payments import ZERO, Instalment, PaymentRules
 from domain.values import format_date, format_money
 from domain.working_days import add_working_days
+
+# A schedule repeats its amounts and due dates across thousands of agreements: a first sweep of a
+# large register writes tens of thousands of payment alerts, each formatting both several times.
+_money = lru_cache(maxsize=4096)(format_money)
+_day = lru_cache(maxsize=8192)(format_date)
 
 PAYMENT_DUE = "payment_due"
 PAYMENT_OVERDUE = "payment_overdue"
@@ -184,22 +190,13 @@ def may_owe_alert(window: PaymentWindow, reference: str, number: int, due: date,
     return not told
 
 
-def _fields(agreement: Agreement, instalment: Instalment, today: date, sweep: PaymentSweep, template: str) -> dict[str, object]:
-    return {
-        "title": agreement.title, "reference": agreement.reference, "provider": agreement.provider,
-        "number": instalment.number, "amount": format_money(instalment.amount), "due": format_date(instalment.due),
-        "outstanding": format_money(instalment.outstanding),
-        "days": (today - instalment.due).days,
-    }
-
-
 def details(agreement: Agreement, instalment: Instalment) -> tuple[tuple[str, str], ...]:
     """The card's lines for one instalment."""
     lines = [("Reference", agreement.reference), ("Title", agreement.title), ("Provider", agreement.provider),
-             ("Instalment", str(instalment.number)), ("Due", format_date(instalment.due)),
-             ("Amount", format_money(instalment.amount))]
+             ("Instalment", str(instalment.number)), ("Due", _day(instalment.due)),
+             ("Amount", _money(instalment.amount))]
     if instalment.paid_amount > ZERO:
-        lines.append(("Paid so far", format_money(instalment.paid_amount)))
+        lines.append(("Paid so far", _money(instalment.paid_amount)))
     if instalment.generated:
         lines.append(("Schedule", "generated from the payment profile, not from the register"))
     if agreement.contract_manager:
@@ -215,7 +212,11 @@ def _owe(
     if key in sweep.sent_keys:
         return
     lines = details(agreement, instalment) + ((("Note", note),) if note else ())
-    message = template.format(**_fields(agreement, instalment, today, sweep, template))
+    message = template.format(
+        title=agreement.title, reference=agreement.reference, provider=agreement.provider, number=instalment.number,
+        amount=_money(instalment.amount), due=_day(instalment.due), outstanding=_money(instalment.outstanding),
+        days=(today - instalment.due).days,
+    )
     out.append(Alert(rule, agreement.reference, instalment.due, audience, threshold, key, message, lines, recipient))
 
 
@@ -238,36 +239,42 @@ def payment_digest(agreements: Sequence[Agreement], sweep: PaymentSweep, today: 
         return None
     horizon = today + timedelta(days=sweep.thresholds.digest_horizon_days)
     overdue_until = latest_due_after(today, sweep.rules.overdue_after, sweep.bank_holidays)
-    overdue: list[tuple[Agreement, Instalment]] = []
-    due: list[tuple[Agreement, Instalment]] = []
-    for agreement in agreements:
-        for instalment in sweep.schedules.get(agreement.reference, ()):
-            if instalment.fully_paid or not agreement.is_live:
+    live = {agreement.reference: agreement for agreement in agreements if agreement.is_live}
+    # (due, reference, number, ...) sorts into line order by itself: a reference numbers each instalment once.
+    overdue: list[tuple[date, str, int, Agreement, Instalment]] = []
+    due: list[tuple[date, str, int, Agreement, Instalment]] = []
+    for reference, schedule in sweep.schedules.items():
+        agreement = live.get(reference)
+        if agreement is None:
+            continue
+        for instalment in schedule:
+            if instalment.fully_paid:
                 continue
             if instalment.due <= overdue_until:
-                overdue.append((agreement, instalment))
+                overdue.append((instalment.due, reference, instalment.number, agreement, instalment))
             elif today <= instalment.due <= horizon:
-                due.append((agreement, instalment))
+                due.append((instalment.due, reference, instalment.number, agreement, instalment))
     if not overdue and not due:
         return None
-    lines = [(a.reference, f"overdue since {format_date(i.due)}: {format_money(i.outstanding)} to {a.provider}")
-             for a, i in sorted(overdue, key=_order)]
-    lines += [(a.reference, f"due {format_date(i.due)}: {format_money(i.outstanding)} to {a.provider}")
-              for a, i in sorted(due, key=_order)]
-    if len(lines) > MAX_DIGEST_LINES:
-        lines = lines[:MAX_DIGEST_LINES] + [("…", MORE_DIGEST_LINES.format(count=len(lines) - MAX_DIGEST_LINES))]
+    # Only the lines the card shows are written out: a first sweep can owe tens of thousands.
+    overdue.sort()
+    lines = [(a.reference, f"overdue since {_day(i.due)}: {_money(i.outstanding)} to {a.provider}")
+             for *_, a, i in overdue[:MAX_DIGEST_LINES]]
+    room = MAX_DIGEST_LINES - len(lines)
+    if room:
+        due.sort()
+        lines += [(a.reference, f"due {_day(i.due)}: {_money(i.outstanding)} to {a.provider}") for *_, a, i in due[:room]]
+    hidden = len(overdue) + len(due) - len(lines)
+    if hidden:
+        lines.append(("…", MORE_DIGEST_LINES.format(count=hidden)))
     message = DIGEST_MESSAGE.format(overdue=len(overdue), overdue_total=_total(overdue), due=len(due),
                                     horizon=sweep.thresholds.digest_horizon_days, due_total=_total(due))
     key = idempotency_key(PAYMENT_DIGEST, "", "weekly", day, CHANNEL)
     return Alert(PAYMENT_DIGEST, "", day, CHANNEL, "weekly", key, message, tuple(lines))
 
 
-def _order(pair: tuple[Agreement, Instalment]) -> tuple[date, str, int]:
-    return pair[1].due, pair[0].reference, pair[1].number
-
-
-def _total(pairs: Sequence[tuple[Agreement, Instalment]]) -> str:
-    return format_money(sum((i.outstanding for _, i in pairs), Decimal(0)))
+def _total(lines: Sequence[tuple[date, str, int, Agreement, Instalment]]) -> str:
+    return _money(sum((line[-1].outstanding for line in lines), Decimal(0)))
 
 
 def payment_recorded(

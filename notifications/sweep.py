@@ -52,14 +52,10 @@ def _quality_check() -> QualityCheck:
     return problems
 
 
-def _prefilter(
-    today: date, last: date | None, limits: AlertThresholds, returns: list[ReturnRecord], paying: Iterable[str] = (),
-) -> Wanted | None:
-    """On a digest day every live agreement counts; otherwise only those that could alert today
-    (an instalment due soon or unpaid counts too). The database selects by `alert_window` first,
-    so most rows of a large register are never read; this check then decides row by row."""
-    if digest_day(last, today, limits.digest_weekday) is not None:
-        return None
+def _prefilter(today: date, limits: AlertThresholds, returns: list[ReturnRecord], paying: Iterable[str] = ()) -> Wanted:
+    """Off a digest day, only agreements that could alert today count (an instalment due soon or
+    unpaid counts too). The database selects by `alert_window` first, so most rows of a large
+    register are never read; this check then decides row by row."""
     with_returns = {record.reference for record in returns} | set(paying)
 
     def wanted(end: date | None, monitoring: str, start: date | None, imported: date | None, reference: str) -> bool:
@@ -144,8 +140,13 @@ async def _sweep(
         returns = await alerts_repo.return_records(session)
         sent_keys = await all_keys(session)
         unpaid = await _instalments(session, today, last, bank_holidays, sent_keys)
-        paying = payment_candidates(PaymentSweep(schedules=unpaid, sent_keys=sent_keys, bank_holidays=bank_holidays), today)
-        wanted = _prefilter(today, last, limits, returns, paying)
+        # On a digest day every live agreement is read (the digests list them all), so there is
+        # no narrowing to do; otherwise only those that can alert, instalments included.
+        wanted: Wanted | None = None
+        paying: set[str] = set()
+        if digest_day(last, today, limits.digest_weekday) is None:
+            paying = payment_candidates(PaymentSweep(schedules=unpaid, sent_keys=sent_keys, bank_holidays=bank_holidays), today)
+            wanted = _prefilter(today, limits, returns, paying)
         window = None if wanted is None else alert_window(today, limits)
         agreements = await alerts_repo.live_agreements(session, wanted, window, paying)
         sweep_input = SweepInput(

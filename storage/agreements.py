@@ -176,7 +176,7 @@ def _builder(
     """Builds one `Agreement` from one raw row into `found` (unless `wanted` says it cannot matter)."""
     options_cache: dict[str, tuple[int, ...]] = {}
     no_contact = ("", "")
-    day = _days()
+    day = shared_days()
 
     def build(row: Any, found: dict[int, Agreement]) -> None:
         (row_id, reference, kind, title, provider, provider_org_id, funding_stream, project_code, pence, start_date,
@@ -201,7 +201,7 @@ def _builder(
         name, email = contacts.get(row_id, no_contact)
         found[row_id] = Agreement(
             reference=reference, kind=kind, title=title, provider=provider, provider_id=provider_org_id,
-            funding_stream=funding_stream, project_code=project_code, value=_shared_pounds(pence, one),
+            funding_stream=funding_stream, project_code=project_code, value=shared_pounds(pence, one),
             start_date=start_date, award_date=award_date, end_date=end_date,
             extension_options=options, extended_to=extended_to, area=area, category=category,
             contract_manager=contract_manager, contact_name=name, contact_email=email, monitoring=monitoring,
@@ -218,7 +218,7 @@ def _day(value: str | date | None) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _days() -> Callable[[str | date | None], date | None]:
+def shared_days() -> Callable[[str | date | None], date | None]:
     """`_day`, each distinct date text read once and its `date` shared by every row that has it."""
     seen: dict[str | date | None, date | None] = {}
 
@@ -234,8 +234,8 @@ def _days() -> Callable[[str | date | None], date | None]:
 _UNSEEN = object()
 
 
-def _shared_pounds(pence: int | None, one: dict[Any, Any]) -> Decimal | None:
-    """`_pounds`, one `Decimal` per distinct amount."""
+def shared_pounds(pence: int | None, one: dict[Any, Any]) -> Decimal | None:
+    """Whole pence read raw as pounds (`_pounds`), one `Decimal` per distinct amount in `one`."""
     if pence is None:
         return None
     key = ("pence", pence)

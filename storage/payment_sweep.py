@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.payment_alerts import PaymentWindow, may_owe_alert
 from domain.payments import Instalment
-from storage.payments import AGREEMENTS, INSTALMENTS, UNPAID, _schedules
+from storage.payments import AGREEMENTS, INSTALMENTS, SCHEDULE_COLUMNS, UNPAID, schedules_from_rows
 
 LIVE = "active"  # `domain.agreement.Agreement.is_live`
 _CHUNK = 5000  # ids a query names at once (SQLite allows 32,766 parameters)
@@ -61,11 +61,9 @@ async def alertable_schedules(
     rows: list[Any] = []
     for start in range(0, len(kept), _CHUNK):
         rows += (await connection.execute(
-            select(AGREEMENTS.c.reference, INSTALMENTS.c.number, INSTALMENTS.c.due, INSTALMENTS.c.amount,
-                   INSTALMENTS.c.paid_on, INSTALMENTS.c.paid_amount, INSTALMENTS.c.payment_reference,
-                   INSTALMENTS.c.note, INSTALMENTS.c.generated)
+            select(*SCHEDULE_COLUMNS)
             .join(AGREEMENTS, AGREEMENTS.c.id == INSTALMENTS.c.agreement_id)
             .where(INSTALMENTS.c.id.in_(kept[start:start + _CHUNK]))
         )).all()
     rows.sort(key=lambda row: (row[0], row[2], row[1]))
-    return _schedules(rows)
+    return schedules_from_rows(rows)
