@@ -148,6 +148,29 @@ def test_the_monday_digest_lists_overdue_and_coming_payments() -> None:
     assert [line for _, line in digest.details][0].startswith("overdue since 2 Nov 2026")
 
 
+def test_a_long_payments_digest_shows_the_earliest_lines_and_counts_every_instalment() -> None:
+    """A first sweep can owe thousands of lines: the card lists the earliest 200, overdue first,
+    says how many more there are, and the headline counts and totals all of them."""
+    grants, schedules = [], {}
+    for n in range(150):  # 150 agreements, each one instalment overdue and one due this month
+        reference = f"GR-2025-{n:03d}"
+        grants.append(grant(reference))
+        schedules[reference] = (
+            Instalment(reference, 1, date(2026, 10, 1 + n % 30), Decimal("1000")),
+            Instalment(reference, 2, date(2026, 12, 1 + n % 20), Decimal("500.50"), paid_amount=Decimal("0.50")),
+        )
+    alerts = payment_alerts(list(reversed(grants)), PaymentSweep(schedules=schedules, bank_holidays=HOLIDAYS,
+                                                                 last_sweep=date(2026, 11, 20)), date(2026, 11, 23))
+    digest = next(a for a in alerts if a.rule == PAYMENT_DIGEST)
+    assert digest.message == "Payments: 150 overdue (£150,000) and 150 due in the next 30 days (£75,000)."
+    lines = [line for _, line in digest.details]
+    assert len(lines) == 201 and digest.details[-1] == ("…", "and 100 more")
+    assert all(line.startswith("overdue since") for line in lines[:150])
+    assert lines[0] == "overdue since 1 Oct 2026: £1,000 to Safer London"
+    assert digest.details[0][0] == "GR-2025-000" and digest.details[1][0] == "GR-2025-030"  # by due date, then reference
+    assert lines[150] == "due 1 Dec 2026: £500 to Safer London" and digest.details[150][0] == "GR-2025-000"
+
+
 def test_a_recorded_payment_tells_only_that_agreements_provider_what_comes_next() -> None:
     """The notice goes to the provider's own contact, with the next instalment."""
     schedule = [instalment(date(2026, 4, 1), number=1), instalment(date(2026, 7, 1), number=2)]
