@@ -184,10 +184,11 @@ def may_owe_alert(window: PaymentWindow, reference: str, number: int, due: date,
         rule, threshold = PAYMENT_DUE, f"#{number}:{window.due_soon}"
     else:
         rule, threshold = PAYMENT_OVERDUE, f"#{number}:{window.overdue}"
-    told = any(idempotency_key(rule, reference, threshold, due, audience) in sent for audience in (CONTRACT_MANAGER, CHANNEL))
-    if due <= window.channel_until:
-        told = told and idempotency_key(PAYMENT_OVERDUE, reference, f"#{number}:{window.channel}", due, CHANNEL) in sent
-    return not told
+    if (idempotency_key(rule, reference, threshold, due, CONTRACT_MANAGER) not in sent
+            and idempotency_key(rule, reference, threshold, due, CHANNEL) not in sent):
+        return True
+    return (due <= window.channel_until
+            and idempotency_key(PAYMENT_OVERDUE, reference, f"#{number}:{window.channel}", due, CHANNEL) not in sent)
 
 
 def details(agreement: Agreement, instalment: Instalment) -> tuple[tuple[str, str], ...]:

@@ -50,7 +50,7 @@ PROFILES: dict[str, tuple[int, bool]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Instalment:
     """One expected payment to a provider, and what has been paid against it so far."""
 
