@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.agreement import Agreement
 from domain.alerts import (
     Alert,
     AlertThresholds,
@@ -37,8 +38,7 @@ from domain.working_days import add_working_days, is_working_day
 from storage import alerts_repo
 from storage.agreements import Wanted
 from storage.outbox import add_alerts, all_keys
-from storage.payment_sweep import alertable_schedules
-from storage.payments import load_schedules
+from storage.payment_sweep import alertable_schedules, digest_schedules
 
 log = logging.getLogger(__name__)
 
@@ -64,21 +64,30 @@ def _prefilter(today: date, limits: AlertThresholds, returns: list[ReturnRecord]
     return wanted
 
 
-async def _instalments(
-    session: AsyncSession, today: date, last: date | None, bank_holidays: Container[date], sent_keys: Container[str],
-) -> dict[str, tuple[Instalment, ...]]:
-    """The instalments the payment rules need today, by reference.
+async def _ordinary_day(
+    session: AsyncSession, today: date, limits: AlertThresholds, returns: list[ReturnRecord],
+    bank_holidays: Container[date], sent_keys: Container[str],
+) -> tuple[list[Agreement], dict[str, tuple[Instalment, ...]]]:
+    """Off a digest day, only what can alert today: the instalments that can owe an alert not
+    already sent (`sent_keys`), and the agreements in the alert window, with returns or with
+    one of those instalments."""
+    unpaid = await alertable_schedules(session, payment_window(today, bank_holidays, thresholds=PaymentThresholds()), sent_keys)
+    paying = payment_candidates(PaymentSweep(schedules=unpaid, sent_keys=sent_keys, bank_holidays=bank_holidays), today)
+    wanted = _prefilter(today, limits, returns, paying)
+    return await alerts_repo.live_agreements(session, wanted, alert_window(today, limits), paying), unpaid
 
-    Only stored schedules alert: a generated one (PAYMENT_PROFILE) is an estimate, not a promise.
-    On the digest day every unpaid instalment due within the digest's horizon (the digest lists
-    them all); on other days only those that can owe an alert not already sent (`sent_keys`).
-    """
+
+async def _digest_day(
+    session: AsyncSession, today: date, bank_holidays: Container[date],
+) -> tuple[list[Agreement], dict[str, tuple[Instalment, ...]]]:
+    """On the digest day, every live agreement (the digests list them all) and every unpaid
+    instalment of theirs due within the payments digest's horizon."""
     limits = PaymentThresholds()
-    if digest_day(last, today, limits.digest_weekday) is None:
-        return await alertable_schedules(session, payment_window(today, bank_holidays, thresholds=limits), sent_keys)
     soon = add_working_days(today, limits.due_soon, bank_holidays)
     horizon = max(soon, today + timedelta(days=limits.digest_horizon_days))
-    return await load_schedules(session, unpaid_only=True, due_until=horizon)
+    live = await alerts_repo.every_live_agreement(session)
+    unpaid = await digest_schedules(session, {row_id: agreement.reference for row_id, agreement in live.items()}, horizon)
+    return sorted(live.values(), key=lambda agreement: agreement.reference), unpaid
 
 
 @dataclass
@@ -139,16 +148,11 @@ async def _sweep(
         last = await alerts_repo.last_sweep_day(session, before=today)
         returns = await alerts_repo.return_records(session)
         sent_keys = await all_keys(session)
-        unpaid = await _instalments(session, today, last, bank_holidays, sent_keys)
-        # On a digest day every live agreement is read (the digests list them all), so there is
-        # no narrowing to do; otherwise only those that can alert, instalments included.
-        wanted: Wanted | None = None
-        paying: set[str] = set()
+        # Only stored schedules alert: a generated one (PAYMENT_PROFILE) is an estimate, not a promise.
         if digest_day(last, today, limits.digest_weekday) is None:
-            paying = payment_candidates(PaymentSweep(schedules=unpaid, sent_keys=sent_keys, bank_holidays=bank_holidays), today)
-            wanted = _prefilter(today, limits, returns, paying)
-        window = None if wanted is None else alert_window(today, limits)
-        agreements = await alerts_repo.live_agreements(session, wanted, window, paying)
+            agreements, unpaid = await _ordinary_day(session, today, limits, returns, bank_holidays, sent_keys)
+        else:
+            agreements, unpaid = await _digest_day(session, today, bank_holidays)
         sweep_input = SweepInput(
             agreements=agreements,
             returns=returns,

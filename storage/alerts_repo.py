@@ -62,6 +62,13 @@ def _london_day(moment: datetime | None) -> date | None:
 
 # --- the register, returns, decisions and snoozes ------------------------------------------
 
+async def every_live_agreement(session: AsyncSession) -> dict[int, Agreement]:
+    """Every active agreement by row id, with what the alert rules and data-quality checks read:
+    a digest day's register (the digests list them all). The row ids let the instalments read
+    with it name their agreement without a join."""
+    return await load_agreements(session, active_only=True, with_kpis=False, with_extra=False)
+
+
 async def live_agreements(
     session: AsyncSession, wanted: Wanted | None = None, window: AlertWindow | None = None,
     references: Collection[str] = (),

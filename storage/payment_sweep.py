@@ -1,47 +1,62 @@
-"""The instalments a sweep reads on an ordinary day: only those that can owe an alert today.
+"""The instalments a sweep reads: on an ordinary day only those that can owe an alert today, on
+the digest day every unpaid one due within the digest's horizon.
 
 A register of 100,000 agreements with 8 instalments each holds 800,000 rows, nearly all of them
-paid or already chased. The sweep reads, from the partial index of unpaid instalments alone
-(`ix_payment_instalments_unpaid`: due date, agreement and number), the instalments not fully
-paid that are due by the end of the reminder window, with their agreement's reference and
-status; `domain.payment_alerts.may_owe_alert` checks each one's alert keys against the outbox
-keys the sweep holds anyway; and only the few thousand kept are read in full. The rules in
+paid or already chased. The partial index of unpaid instalments (`ix_payment_instalments_unpaid`)
+holds every column the payment rules read, so neither read touches the instalment rows
+themselves. On an ordinary day the sweep reads, from that index, the instalments not fully paid
+that are due by the end of the reminder window, with their agreement's reference and status;
+`domain.payment_alerts.may_owe_alert` checks each one's alert keys against the outbox keys the
+sweep holds anyway; and only the few thousand kept are read in full. The rules in
 `domain.payment_alerts` then decide the rest as before.
 
 Checking the keys in Python rather than in SQL is the point: a lookup in a set of keys costs a
 fraction of a probe of the outbox's index, and most unpaid instalments of a large register are
 old ones already chased at every step, each needing three probes a day.
+
+An instalment's note is free text the payment rules never read, and too long to index, so the
+instalments read here carry none (their `note` is empty).
 """
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Iterable, Mapping
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import BigInteger, Select, String, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.payment_alerts import PaymentWindow, may_owe_alert
 from domain.payments import Instalment
-from storage.payments import AGREEMENTS, INSTALMENTS, SCHEDULE_COLUMNS, UNPAID, schedules_from_rows
+from storage.payments import AGREEMENTS, INSTALMENTS, UNPAID, schedules_from_rows
 
 LIVE = "active"  # `domain.agreement.Agreement.is_live`
 _CHUNK = 5000  # ids a query names at once (SQLite allows 32,766 parameters)
 
+# What the payment rules read of an instalment, every one held by the unpaid index; dates and
+# pence raw, converted once per distinct value by `schedules_from_rows`.
+_RULE_COLUMNS: tuple[Any, ...] = (
+    INSTALMENTS.c.agreement_id, INSTALMENTS.c.number, type_coerce(INSTALMENTS.c.due, String),
+    type_coerce(INSTALMENTS.c.amount, BigInteger), type_coerce(INSTALMENTS.c.paid_on, String),
+    type_coerce(INSTALMENTS.c.paid_amount, BigInteger), INSTALMENTS.c.payment_reference, INSTALMENTS.c.generated,
+)
+
 
 def unpaid_query(window: PaymentWindow) -> Select[Any]:
     """Each unpaid instalment due by the end of the reminder window and not in its grace days:
-    id, reference, number, due, status.
+    id, agreement id, reference, number, due, status.
 
     `UNPAID` exactly as the partial index states it, so both databases read that index and
-    never the paid rows, nor (on SQLite, whose index holds the row id) the rows themselves.
+    never the paid rows, nor the instalment rows themselves.
     The grace days (after the due date, before it is overdue) are left out from the index
     entries alone, as a filter on the one range scan: their agreements are never looked up.
     Two ranges would make SQLite scan the index twice and merge row ids, slower than this.
     """
     due = INSTALMENTS.c.due
     return (
-        select(INSTALMENTS.c.id, AGREEMENTS.c.reference, INSTALMENTS.c.number, due, AGREEMENTS.c.status)
+        select(INSTALMENTS.c.id, INSTALMENTS.c.agreement_id, AGREEMENTS.c.reference, INSTALMENTS.c.number, due,
+               AGREEMENTS.c.status)
         .join(AGREEMENTS, AGREEMENTS.c.id == INSTALMENTS.c.agreement_id)
         .where(UNPAID, due <= window.soon_until, or_(due <= window.overdue_until, due >= window.today))
     )
@@ -59,16 +74,44 @@ async def alertable_schedules(
     active agreement instead of the partial index of unpaid instalments.
     """
     connection = await session.connection()
-    kept = [
-        row_id for row_id, reference, number, due, status in (await connection.execute(unpaid_query(window))).all()
-        if status == LIVE and may_owe_alert(window, reference, number, due, sent_keys)
-    ]
+    kept: list[int] = []
+    references: dict[int, str] = {}
+    for row_id, agreement_id, reference, number, due, status in (await connection.execute(unpaid_query(window))).all():
+        if status == LIVE and may_owe_alert(window, reference, number, due, sent_keys):
+            kept.append(row_id)
+            references[agreement_id] = reference
     rows: list[Any] = []
     for start in range(0, len(kept), _CHUNK):
         rows += (await connection.execute(
-            select(*SCHEDULE_COLUMNS)
-            .join(AGREEMENTS, AGREEMENTS.c.id == INSTALMENTS.c.agreement_id)
-            .where(INSTALMENTS.c.id.in_(kept[start:start + _CHUNK]))
+            select(*_RULE_COLUMNS).where(INSTALMENTS.c.id.in_(kept[start:start + _CHUNK]))
         )).all()
-    rows.sort(key=lambda row: (row[0], row[2], row[1]))
-    return schedules_from_rows(rows)
+    return _by_reference(rows, references)
+
+
+async def digest_schedules(
+    session: AsyncSession, references: Mapping[int, str], due_until: date,
+) -> dict[str, tuple[Instalment, ...]]:
+    """Every unpaid instalment due by `due_until` of the agreements in `references` (row id to reference).
+
+    What the digest day's rules read. The caller has the live agreements already (a digest lists
+    them all), so their references come from there rather than from a join with every row.
+    """
+    connection = await session.connection()
+    return _by_reference((await connection.execute(digest_query(due_until))).all(), references)
+
+
+def digest_query(due_until: date) -> Select[Any]:
+    """What the payment rules read of every unpaid instalment due by `due_until`, by agreement id:
+    from the unpaid index alone, no instalment row nor agreement read."""
+    return select(*_RULE_COLUMNS).where(UNPAID, INSTALMENTS.c.due <= due_until)
+
+
+def _by_reference(rows: Iterable[Any], references: Mapping[int, str]) -> dict[str, tuple[Instalment, ...]]:
+    """Rows of `_RULE_COLUMNS` as schedules (in due order) of the agreements `references` names."""
+    named = [
+        (references[agreement_id], number, due, pence, paid_on, paid_pence, payment_reference, "", generated)
+        for agreement_id, number, due, pence, paid_on, paid_pence, payment_reference, generated in rows
+        if agreement_id in references
+    ]
+    named.sort(key=lambda row: (row[0], row[2], row[1]))
+    return schedules_from_rows(named)

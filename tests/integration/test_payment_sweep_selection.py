@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from notifications.sweep import run_sweep
 from storage import alerts_repo
 from storage.db import session_factory
 from storage.outbox import all_keys
-from storage.payment_sweep import alertable_schedules
+from storage.payment_sweep import alertable_schedules, digest_schedules
 from storage.payments import import_payments, load_schedules
 from storage.register_import import import_register
 
@@ -86,3 +87,27 @@ async def test_a_terminated_agreements_unpaid_instalments_are_not_read_on_an_ord
         chosen = await alertable_schedules(session, payment_window(day, HOLIDAYS), await all_keys(session))
     assert "OPCC-2022-100" in everything and "OPCC-2022-100" not in chosen
     assert await compare(engine, day) > 0  # the same alerts either way
+
+
+async def test_a_digest_days_instalments_are_every_unpaid_one_of_the_live_agreements(
+    engine: AsyncEngine, tmp_path: Path,
+) -> None:
+    """Read from the index alone, with the references of the agreements already loaded: the same
+    instalments (less their notes, which no rule reads) and the same alerts and digest as from all of them."""
+    await import_register(engine, write_csv(tmp_path, [HEADER, *ROWS], name="register.csv"), today=TODAY, actor=ACTOR)
+    rows = [[*row, "Note" if n == 0 else f"agreed late by letter {n}"] for n, row in enumerate(schedule_rows())]
+    rows.append(["OPCC-2022-100", "2026-10-01", "1000", "", "", ""])  # terminated, unpaid, overdue
+    await import_payments(engine, write_csv(tmp_path, rows, name="payments.csv"), today=TODAY)
+    monday, horizon = date(2026, 11, 30), date(2026, 12, 30)
+    async with session_factory(engine)() as session:
+        everything = await load_schedules(session, unpaid_only=True, due_until=horizon)
+        live = await alerts_repo.every_live_agreement(session)
+        read = await digest_schedules(session, {row_id: agreement.reference for row_id, agreement in live.items()}, horizon)
+    references = {agreement.reference for agreement in live.values()}
+    assert "OPCC-2022-100" in everything and "OPCC-2022-100" not in read
+    assert read == {ref: tuple(replace(i, note="") for i in items) for ref, items in everything.items() if ref in references}
+    agreements = sorted(live.values(), key=lambda agreement: agreement.reference)
+    from_all = payment_alerts(agreements, PaymentSweep(schedules=everything, bank_holidays=HOLIDAYS), monday)
+    from_read = payment_alerts(agreements, PaymentSweep(schedules=read, bank_holidays=HOLIDAYS), monday)
+    assert from_read == from_all
+    assert any(a.rule == "payment_digest" for a in from_read) and len(from_read) > 1

@@ -9,18 +9,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date
+from typing import Any
 
 import pytest
 from alembic import command
 from database_servers import DATABASES, execute_autocommit, postgres_admin_url
-from sqlalchemy import inspect, text
+from sqlalchemy import Select, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.payment_alerts import payment_window
 from notifications.calendar import BankHolidays
 from storage.db import alembic_config, async_url, create_engine, upgrade
-from storage.payment_sweep import unpaid_query
+from storage.payment_sweep import digest_query, unpaid_query
 
 INDEX = "ix_payment_instalments_unpaid"
 
@@ -55,9 +56,9 @@ def _downgrade(connection: Connection, revision: str) -> None:
     command.downgrade(config, revision)
 
 
-async def _plan(engine: AsyncEngine) -> str:
-    """The database's plan for the sweep's own query, as text."""
-    query = unpaid_query(payment_window(date(2026, 12, 8), BankHolidays()))
+async def _plan(engine: AsyncEngine, query: Select[Any] | None = None) -> str:
+    """The database's plan for the sweep's own query (an ordinary day's, unless told), as text."""
+    query = query if query is not None else unpaid_query(payment_window(date(2026, 12, 8), BankHolidays()))
     async with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             compiled = query.compile(engine.sync_engine, compile_kwargs={"literal_binds": True})
@@ -92,3 +93,30 @@ async def test_the_sweeps_query_for_unpaid_instalments_reads_the_partial_index(f
         await connection.run_sync(_downgrade, "0008")
     await fresh.dispose()  # a pooled SQLite connection would reuse the statement it prepared with the index
     assert INDEX not in await _plan(fresh)
+
+
+def _index_columns(connection: Connection) -> list[str]:
+    index = next(i for i in inspect(connection).get_indexes("payment_instalments") if i["name"] == INDEX)
+    return [str(column) for column in index["column_names"]]
+
+
+async def test_0011_makes_the_unpaid_index_hold_what_the_rules_read_and_gives_it_back(fresh: AsyncEngine) -> None:
+    """Up to 0011 the index carries the amounts, paid date, generated flag and payment reference
+    (not the free-text note); down to 0010 it is the due date, agreement and number again."""
+    rules_read = ["due", "agreement_id", "number", "amount", "paid_amount", "paid_on", "generated", "payment_reference"]
+    await upgrade(fresh)
+    async with fresh.connect() as connection:
+        assert await connection.run_sync(_index_columns) == rules_read
+    async with fresh.begin() as connection:
+        await connection.run_sync(_downgrade, "0010")
+    async with fresh.connect() as connection:
+        assert await connection.run_sync(_index_columns) == ["due", "agreement_id", "number"]
+
+
+async def test_a_digest_days_read_of_unpaid_instalments_comes_from_the_index(fresh: AsyncEngine) -> None:
+    """Both planners answer the digest day's query from the unpaid index; SQLite from the index alone."""
+    await upgrade(fresh)
+    plan = await _plan(fresh, digest_query(date(2026, 12, 30)))
+    assert INDEX in plan
+    if fresh.dialect.name == "sqlite":
+        assert f"COVERING INDEX {INDEX}" in plan
