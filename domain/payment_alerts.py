@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import Protocol
 
 from domain.agreement import Agreement
 from domain.alerts import (
@@ -58,6 +59,41 @@ NO_NEXT_PAYMENT = "That completes the payments we have scheduled."
 DIGEST_MESSAGE = "Payments: {overdue} overdue ({overdue_total}) and {due} due in the next {horizon} days ({due_total})."
 
 
+class Payee(Protocol):
+    """What the payment rules read of an agreement: an `Agreement` has it all; a sweep loads a
+    `PaymentParty` for an agreement that can owe nothing but a payment alert today."""
+
+    @property
+    def reference(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def contract_manager(self) -> str: ...
+    @property
+    def is_live(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentParty:
+    """A live agreement as the payment rules see it: what is paid, to whom, and who manages it.
+
+    The first sweep after a payments import owes payment alerts for thousands of agreements no
+    other rule has anything to say about today; reading these four columns for them, rather than
+    whole agreements run through every rule, is most of what keeps that sweep cheap.
+    """
+
+    reference: str
+    title: str
+    provider: str
+    contract_manager: str
+
+    @property
+    def is_live(self) -> bool:
+        return True  # only live agreements are read as parties (`storage.payment_sweep`)
+
+
 @dataclass(frozen=True)
 class PaymentThresholds:
     """Working days before a due date to remind, and after it to tell the channel."""
@@ -93,7 +129,7 @@ def latest_due_after(today: date, working_days: int, bank_holidays: Container[da
     return day
 
 
-def payment_alerts(agreements: Sequence[Agreement], sweep: PaymentSweep, today: date) -> list[Alert]:
+def payment_alerts(agreements: Sequence[Payee], sweep: PaymentSweep, today: date) -> list[Alert]:
     """Every payment alert owed today and not already in the outbox, in a stable order."""
     limits, holidays = sweep.thresholds, sweep.bank_holidays
     overdue_until = latest_due_after(today, sweep.rules.overdue_after, holidays)
@@ -191,7 +227,7 @@ def may_owe_alert(window: PaymentWindow, reference: str, number: int, due: date,
             and idempotency_key(PAYMENT_OVERDUE, reference, f"#{number}:{window.channel}", due, CHANNEL) not in sent)
 
 
-def details(agreement: Agreement, instalment: Instalment) -> tuple[tuple[str, str], ...]:
+def details(agreement: Payee, instalment: Instalment) -> tuple[tuple[str, str], ...]:
     """The card's lines for one instalment."""
     lines = [("Reference", agreement.reference), ("Title", agreement.title), ("Provider", agreement.provider),
              ("Instalment", str(instalment.number)), ("Due", _day(instalment.due)),
@@ -206,7 +242,7 @@ def details(agreement: Agreement, instalment: Instalment) -> tuple[tuple[str, st
 
 
 def _owe(
-    out: list[Alert], sweep: PaymentSweep, agreement: Agreement, instalment: Instalment, rule: str, threshold: str,
+    out: list[Alert], sweep: PaymentSweep, agreement: Payee, instalment: Instalment, rule: str, threshold: str,
     audience: str, recipient: str, template: str, today: date, note: str = "",
 ) -> None:
     key = idempotency_key(rule, agreement.reference, threshold, instalment.due, audience)
@@ -222,7 +258,7 @@ def _owe(
 
 
 def _to_manager(
-    out: list[Alert], sweep: PaymentSweep, agreement: Agreement, instalment: Instalment, rule: str, threshold: str,
+    out: list[Alert], sweep: PaymentSweep, agreement: Payee, instalment: Instalment, rule: str, threshold: str,
     template: str, today: date,
 ) -> None:
     """To the contract manager; to the channel, saying why, when none is recorded."""
@@ -233,7 +269,7 @@ def _to_manager(
         _owe(out, sweep, agreement, instalment, rule, threshold, CHANNEL, CHANNEL, template, today, NO_CONTRACT_MANAGER_NOTE)
 
 
-def payment_digest(agreements: Sequence[Agreement], sweep: PaymentSweep, today: date) -> Alert | None:
+def payment_digest(agreements: Sequence[Payee], sweep: PaymentSweep, today: date) -> Alert | None:
     """On digest day: one line per instalment overdue or due in the next 30 days; none when there are none."""
     day = digest_day(sweep.last_sweep, today, sweep.thresholds.digest_weekday)
     if day is None:
@@ -242,8 +278,8 @@ def payment_digest(agreements: Sequence[Agreement], sweep: PaymentSweep, today: 
     overdue_until = latest_due_after(today, sweep.rules.overdue_after, sweep.bank_holidays)
     live = {agreement.reference: agreement for agreement in agreements if agreement.is_live}
     # (due, reference, number, ...) sorts into line order by itself: a reference numbers each instalment once.
-    overdue: list[tuple[date, str, int, Agreement, Instalment]] = []
-    due: list[tuple[date, str, int, Agreement, Instalment]] = []
+    overdue: list[tuple[date, str, int, Payee, Instalment]] = []
+    due: list[tuple[date, str, int, Payee, Instalment]] = []
     for reference, schedule in sweep.schedules.items():
         agreement = live.get(reference)
         if agreement is None:
@@ -274,7 +310,7 @@ def payment_digest(agreements: Sequence[Agreement], sweep: PaymentSweep, today: 
     return Alert(PAYMENT_DIGEST, "", day, CHANNEL, "weekly", key, message, tuple(lines))
 
 
-def _total(lines: Sequence[tuple[date, str, int, Agreement, Instalment]]) -> str:
+def _total(lines: Sequence[tuple[date, str, int, Payee, Instalment]]) -> str:
     return _money(sum((line[-1].outstanding for line in lines), Decimal(0)))
 
 

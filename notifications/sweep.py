@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -32,7 +32,7 @@ from domain.alerts import (
     could_alert,
     digest_day,
 )
-from domain.payment_alerts import PaymentSweep, PaymentThresholds, payment_alerts, payment_candidates, payment_window
+from domain.payment_alerts import Payee, PaymentParty, PaymentSweep, PaymentThresholds, payment_alerts, payment_window
 from domain.payments import Instalment
 from domain.working_days import add_working_days, is_working_day
 from storage import alerts_repo
@@ -52,11 +52,11 @@ def _quality_check() -> QualityCheck:
     return problems
 
 
-def _prefilter(today: date, limits: AlertThresholds, returns: list[ReturnRecord], paying: Iterable[str] = ()) -> Wanted:
-    """Off a digest day, only agreements that could alert today count (an instalment due soon or
-    unpaid counts too). The database selects by `alert_window` first, so most rows of a large
-    register are never read; this check then decides row by row."""
-    with_returns = {record.reference for record in returns} | set(paying)
+def _prefilter(today: date, limits: AlertThresholds, returns: list[ReturnRecord]) -> Wanted:
+    """Off a digest day, only agreements that could alert today count. The database selects by
+    `alert_window` first, so most rows of a large register are never read; this check then
+    decides row by row."""
+    with_returns = {record.reference for record in returns}
 
     def wanted(end: date | None, monitoring: str, start: date | None, imported: date | None, reference: str) -> bool:
         return reference in with_returns or could_alert(end, monitoring, start, imported, today, limits)
@@ -64,22 +64,38 @@ def _prefilter(today: date, limits: AlertThresholds, returns: list[ReturnRecord]
     return wanted
 
 
+@dataclass(frozen=True)
+class _DayReads:
+    """What a sweep reads for today: agreements for every rule, and for the payment rules only."""
+
+    agreements: list[Agreement]
+    unpaid: dict[str, tuple[Instalment, ...]]
+    payment_only: list[PaymentParty] = field(default_factory=list)
+
+    def payees(self) -> list[Payee]:
+        """Everyone the payment rules look at, in reference order (the order alerts are written in)."""
+        if not self.payment_only:
+            return list(self.agreements)
+        return sorted([*self.agreements, *self.payment_only], key=lambda payee: payee.reference)
+
+
 async def _ordinary_day(
     session: AsyncSession, today: date, limits: AlertThresholds, returns: list[ReturnRecord],
     bank_holidays: Container[date], sent_keys: Container[str],
-) -> tuple[list[Agreement], dict[str, tuple[Instalment, ...]]]:
+) -> _DayReads:
     """Off a digest day, only what can alert today: the instalments that can owe an alert not
-    already sent (`sent_keys`), and the agreements in the alert window, with returns or with
-    one of those instalments."""
-    unpaid = await alertable_schedules(session, payment_window(today, bank_holidays, thresholds=PaymentThresholds()), sent_keys)
-    paying = payment_candidates(PaymentSweep(schedules=unpaid, sent_keys=sent_keys, bank_holidays=bank_holidays), today)
-    wanted = _prefilter(today, limits, returns, paying)
-    return await alerts_repo.live_agreements(session, wanted, alert_window(today, limits), paying), unpaid
+    already sent (`sent_keys`); the agreements in the alert window or with returns; and, as
+    payment parties, the agreements of those instalments that no other rule needs today."""
+    alertable = await alertable_schedules(session, payment_window(today, bank_holidays, thresholds=PaymentThresholds()), sent_keys)
+    agreements = await alerts_repo.live_agreements(session, _prefilter(today, limits, returns), alert_window(today, limits))
+    known = {agreement.reference for agreement in agreements}
+    payment_only = [party for reference, party in alertable.parties.items() if reference not in known]
+    return _DayReads(agreements, alertable.schedules, payment_only)
 
 
 async def _digest_day(
     session: AsyncSession, today: date, bank_holidays: Container[date],
-) -> tuple[list[Agreement], dict[str, tuple[Instalment, ...]]]:
+) -> _DayReads:
     """On the digest day, every live agreement (the digests list them all) and every unpaid
     instalment of theirs due within the payments digest's horizon."""
     limits = PaymentThresholds()
@@ -87,7 +103,7 @@ async def _digest_day(
     horizon = max(soon, today + timedelta(days=limits.digest_horizon_days))
     live = await alerts_repo.every_live_agreement(session)
     unpaid = await digest_schedules(session, {row_id: agreement.reference for row_id, agreement in live.items()}, horizon)
-    return sorted(live.values(), key=lambda agreement: agreement.reference), unpaid
+    return _DayReads(sorted(live.values(), key=lambda agreement: agreement.reference), unpaid)
 
 
 @dataclass
@@ -150,11 +166,11 @@ async def _sweep(
         sent_keys = await all_keys(session)
         # Only stored schedules alert: a generated one (PAYMENT_PROFILE) is an estimate, not a promise.
         if digest_day(last, today, limits.digest_weekday) is None:
-            agreements, unpaid = await _ordinary_day(session, today, limits, returns, bank_holidays, sent_keys)
+            reads = await _ordinary_day(session, today, limits, returns, bank_holidays, sent_keys)
         else:
-            agreements, unpaid = await _digest_day(session, today, bank_holidays)
+            reads = await _digest_day(session, today, bank_holidays)
         sweep_input = SweepInput(
-            agreements=agreements,
+            agreements=reads.agreements,
             returns=returns,
             decisions=await alerts_repo.decisions(session),
             snoozes=await alerts_repo.snoozes(session, today),
@@ -164,11 +180,12 @@ async def _sweep(
             quality=_quality_check(),
         )
     new = alerts_due(sweep_input, today, limits)
-    new += payment_alerts(agreements, PaymentSweep(
-        schedules=unpaid, sent_keys=sweep_input.sent_keys, snoozes=sweep_input.snoozes,
+    new += payment_alerts(reads.payees(), PaymentSweep(
+        schedules=reads.unpaid, sent_keys=sweep_input.sent_keys, snoozes=sweep_input.snoozes,
         bank_holidays=bank_holidays, last_sweep=last,
     ), today)
-    result = SweepResult(today, swept=True, alerts=new, last_sweep=last, agreements=len(agreements))
+    result = SweepResult(today, swept=True, alerts=new, last_sweep=last,
+                         agreements=len(reads.agreements) + len(reads.payment_only))
     if not dry_run:
         async with sessions.begin() as session:
             result.written = await add_alerts(session, new, started_at)
@@ -176,6 +193,6 @@ async def _sweep(
     result.seconds = time.perf_counter() - started
     log.info(
         "Sweep for %s: %d agreements, %d new alerts%s in %.2fs",
-        today, len(agreements), len(new), " (dry run)" if dry_run else "", result.seconds,
+        today, result.agreements, len(new), " (dry run)" if dry_run else "", result.seconds,
     )
     return result

@@ -8,7 +8,6 @@ KPIs. Everything else here is small.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, overload
@@ -71,33 +70,22 @@ async def every_live_agreement(session: AsyncSession) -> dict[int, Agreement]:
 
 async def live_agreements(
     session: AsyncSession, wanted: Wanted | None = None, window: AlertWindow | None = None,
-    references: Collection[str] = (),
 ) -> list[Agreement]:
     """Active agreements with what the alert rules and data-quality checks read (no KPIs), by reference.
 
-    With a `window`, only rows whose dates fall in it, rows with stored monitoring returns and
-    the `references` named are read at all (the date columns are indexed); `wanted` then skips
-    rows that cannot alert today before an `Agreement` is built for them. No rule or register
-    check reads the extra columns, so their JSON is never decoded here.
+    With a `window`, only rows whose dates fall in it and rows with stored monitoring returns
+    are read at all (the date columns are indexed); `wanted` then skips rows that cannot alert
+    today before an `Agreement` is built for them. No rule or register check reads the extra
+    columns, so their JSON is never decoded here.
     """
     if window is None:
         found = await load_agreements(session, active_only=True, wanted=wanted, with_kpis=False, with_extra=False)
     else:
         found = await load_agreements(session, active_only=True, wanted=wanted, with_kpis=False, with_extra=False,
                                       where=or_(_in_window(window), AgreementRow.id.in_(_with_returns())))
-        named = sorted(set(references) - {agreement.reference for agreement in found.values()})
-        for start in range(0, len(named), _REFERENCE_CHUNK):
-            # Found by reference, their status checked here: asked for both in SQL, SQLite's
-            # planner walks every active agreement through the status index, chunk after chunk.
-            chunk = await load_agreements(
-                session, wanted=wanted, with_kpis=False, with_extra=False,
-                where=AgreementRow.reference.in_(named[start:start + _REFERENCE_CHUNK]),
-            )
-            found.update((row_id, agreement) for row_id, agreement in chunk.items() if agreement.status == "active")
     return sorted(found.values(), key=lambda agreement: agreement.reference)
 
 
-_REFERENCE_CHUNK = 500
 
 
 def _in_window(window: AlertWindow) -> ColumnElement[bool]:

@@ -5,9 +5,9 @@ A register of 100,000 agreements with 8 instalments each holds 800,000 rows, nea
 paid or already chased. The partial index of unpaid instalments (`ix_payment_instalments_unpaid`)
 holds every column the payment rules read, so neither read touches the instalment rows
 themselves. On an ordinary day the sweep reads, from that index, the instalments not fully paid
-that are due by the end of the reminder window, with their agreement's reference and status;
+that are due by the end of the reminder window, with what the rules read of their agreement;
 `domain.payment_alerts.may_owe_alert` checks each one's alert keys against the outbox keys the
-sweep holds anyway; and only the few thousand kept are read in full. The rules in
+sweep holds anyway; and only the few thousand kept are converted. The rules in
 `domain.payment_alerts` then decide the rest as before.
 
 Checking the keys in Python rather than in SQL is the point: a lookup in a set of keys costs a
@@ -21,18 +21,21 @@ instalments read here carry none (their `note` is empty).
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, Select, String, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.payment_alerts import PaymentWindow, may_owe_alert
+from domain.payment_alerts import PaymentParty, PaymentWindow, may_owe_alert
 from domain.payments import Instalment
+from storage.agreements import shared_days
+from storage.models import Provider, table_of
 from storage.payments import AGREEMENTS, INSTALMENTS, UNPAID, schedules_from_rows
 
 LIVE = "active"  # `domain.agreement.Agreement.is_live`
-_CHUNK = 5000  # ids a query names at once (SQLite allows 32,766 parameters)
+PROVIDERS = table_of(Provider)
 
 # What the payment rules read of an instalment, every one held by the unpaid index; dates and
 # pence raw, converted once per distinct value by `schedules_from_rows`.
@@ -44,8 +47,9 @@ _RULE_COLUMNS: tuple[Any, ...] = (
 
 
 def unpaid_query(window: PaymentWindow) -> Select[Any]:
-    """Each unpaid instalment due by the end of the reminder window and not in its grace days:
-    id, agreement id, reference, number, due, status.
+    """Each unpaid instalment due by the end of the reminder window and not in its grace days,
+    with its agreement as the payment rules read it: reference, status, title, provider,
+    contract manager, then `_RULE_COLUMNS` after the agreement id.
 
     `UNPAID` exactly as the partial index states it, so both databases read that index and
     never the paid rows, nor the instalment rows themselves.
@@ -55,37 +59,46 @@ def unpaid_query(window: PaymentWindow) -> Select[Any]:
     """
     due = INSTALMENTS.c.due
     return (
-        select(INSTALMENTS.c.id, INSTALMENTS.c.agreement_id, AGREEMENTS.c.reference, INSTALMENTS.c.number, due,
-               AGREEMENTS.c.status)
+        select(AGREEMENTS.c.reference, AGREEMENTS.c.status, AGREEMENTS.c.title, PROVIDERS.c.name,
+               AGREEMENTS.c.contract_manager, *_RULE_COLUMNS[1:])
         .join(AGREEMENTS, AGREEMENTS.c.id == INSTALMENTS.c.agreement_id)
+        .join(PROVIDERS, PROVIDERS.c.id == AGREEMENTS.c.provider_id)
         .where(UNPAID, due <= window.soon_until, or_(due <= window.overdue_until, due >= window.today))
     )
 
 
-async def alertable_schedules(
-    session: AsyncSession, window: PaymentWindow, sent_keys: Container[str],
-) -> dict[str, tuple[Instalment, ...]]:
+@dataclass(frozen=True)
+class Alertable:
+    """The instalments that can owe an alert today, by reference, and their agreements as payment parties."""
+
+    schedules: dict[str, tuple[Instalment, ...]]
+    parties: dict[str, PaymentParty]
+
+
+async def alertable_schedules(session: AsyncSession, window: PaymentWindow, sent_keys: Container[str]) -> Alertable:
     """Only the unpaid instalments of live agreements that can owe an alert today not in `sent_keys`.
 
     Exactly the instalments `payment_candidates` would keep (a test compares the two), less those
     of agreements that are not live: `payment_alerts` never alerts for them, so their unpaid
     instalments would otherwise be read, and their agreements loaded, every day for nothing.
     The status is checked here, not in SQL, where it would lead SQLite's planner to walk every
-    active agreement instead of the partial index of unpaid instalments.
+    active agreement instead of the partial index of unpaid instalments. One read gives all
+    that is needed, so the first sweep after a payments import, which keeps tens of thousands,
+    reads nothing more, neither instalments by id nor agreements by reference.
     """
     connection = await session.connection()
-    kept: list[int] = []
-    references: dict[int, str] = {}
-    for row_id, agreement_id, reference, number, due, status in (await connection.execute(unpaid_query(window))).all():
-        if status == LIVE and may_owe_alert(window, reference, number, due, sent_keys):
-            kept.append(row_id)
-            references[agreement_id] = reference
-    rows: list[Any] = []
-    for start in range(0, len(kept), _CHUNK):
-        rows += (await connection.execute(
-            select(*_RULE_COLUMNS).where(INSTALMENTS.c.id.in_(kept[start:start + _CHUNK]))
-        )).all()
-    return _by_reference(rows, references)
+    day = shared_days()
+    kept: list[tuple[Any, ...]] = []
+    parties: dict[str, PaymentParty] = {}
+    for reference, status, title, provider, manager, number, due, *paid, generated in (
+        await connection.execute(unpaid_query(window))
+    ).all():
+        if status == LIVE and may_owe_alert(window, reference, number, cast(date, day(due)), sent_keys):
+            kept.append((reference, number, due, *paid, "", generated))
+            if reference not in parties:
+                parties[reference] = PaymentParty(reference, title, provider, manager or "")
+    kept.sort(key=lambda row: (row[0], row[2], row[1]))
+    return Alertable(schedules_from_rows(kept), parties)
 
 
 async def digest_schedules(

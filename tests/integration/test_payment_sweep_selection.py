@@ -47,7 +47,7 @@ async def compare(engine: AsyncEngine, day: date) -> int:
     async with session_factory(engine)() as session:
         everything = await load_schedules(session, unpaid_only=True, due_until=horizon)
         sent = await all_keys(session)
-        chosen = await alertable_schedules(session, payment_window(day, HOLIDAYS), sent)
+        chosen = (await alertable_schedules(session, payment_window(day, HOLIDAYS), sent)).schedules
         agreements = await alerts_repo.live_agreements(session, None)
     wanted = payment_candidates(PaymentSweep(schedules=everything, sent_keys=sent, bank_holidays=HOLIDAYS), day)
     assert set(chosen) == wanted & {agreement.reference for agreement in agreements}  # live ones: no others alert
@@ -84,7 +84,7 @@ async def test_a_terminated_agreements_unpaid_instalments_are_not_read_on_an_ord
     day = date(2026, 12, 1)
     async with session_factory(engine)() as session:
         everything = await load_schedules(session, unpaid_only=True)
-        chosen = await alertable_schedules(session, payment_window(day, HOLIDAYS), await all_keys(session))
+        chosen = (await alertable_schedules(session, payment_window(day, HOLIDAYS), await all_keys(session))).schedules
     assert "OPCC-2022-100" in everything and "OPCC-2022-100" not in chosen
     assert await compare(engine, day) > 0  # the same alerts either way
 
@@ -111,3 +111,31 @@ async def test_a_digest_days_instalments_are_every_unpaid_one_of_the_live_agreem
     from_read = payment_alerts(agreements, PaymentSweep(schedules=read, bank_holidays=HOLIDAYS), monday)
     assert from_read == from_all
     assert any(a.rule == "payment_digest" for a in from_read) and len(from_read) > 1
+
+
+QUIET = ["OPCC-2025-050", "grant", "Hate crime advocacy", "Stop Hate UK", "", "Core", "PC-5050", "£90,000",
+         "2025-04-01", "", "2030-03-31", "", "", "Camden", "hate crime", "cara.ode@opcc.example.gov.uk", "", "",
+         "none", "", "both", "active", "", ""]
+
+
+async def test_an_agreement_owed_only_payment_alerts_is_chased_as_fully_as_any_other(
+    engine: AsyncEngine, tmp_path: Path,
+) -> None:
+    """No other rule reads it today (no monitoring, ending in 2030), so the sweep reads it for the payment
+    rules alone: its alerts name the same title, provider and manager as the whole agreement would."""
+    await import_register(engine, write_csv(tmp_path, [HEADER, *ROWS, QUIET], name="register.csv"), today=TODAY, actor=ACTOR)
+    rows = [PAYMENTS_HEADER, ["OPCC-2025-050", "2026-10-01", "22500", "", ""],
+            ["OPCC-2025-050", "2026-11-26", "22500", "", ""], ["OPCC-2025-050", "2027-01-04", "22500", "", ""]]
+    await import_payments(engine, write_csv(tmp_path, rows, name="payments.csv"), today=TODAY)
+    tuesday = date(2026, 11, 24)
+    result = await run_sweep(session_factory(engine), tuesday, bank_holidays=HOLIDAYS, dry_run=True)
+    async with session_factory(engine)() as session:
+        everything = await load_schedules(session, unpaid_only=True)
+        agreements = await alerts_repo.live_agreements(session, None)
+    quiet = [alert for alert in result.alerts if alert.reference == "OPCC-2025-050"]
+    expected = payment_alerts(agreements, PaymentSweep(schedules=everything, bank_holidays=HOLIDAYS), tuesday)
+    assert quiet == [alert for alert in expected if alert.reference == "OPCC-2025-050"]
+    assert {(alert.rule, alert.audience) for alert in quiet} == {
+        ("payment_overdue", "contract_manager"), ("payment_overdue", "channel"), ("payment_due", "contract_manager")}
+    assert all("Hate crime advocacy" in alert.message for alert in quiet)
+    assert ("Provider", "Stop Hate UK") in quiet[0].details and quiet[0].recipient in ("cara.ode@opcc.example.gov.uk", "channel")
