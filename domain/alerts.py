@@ -150,7 +150,7 @@ class Snooze:
     until: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Alert:
     """One alert owed to one audience. `details` are (label, text) lines for the card."""
 

@@ -144,15 +144,15 @@ def payment_alerts(agreements: Sequence[Payee], sweep: PaymentSweep, today: date
         for instalment in schedule:
             if instalment.fully_paid or instalment.due > soon_until:
                 continue
+            wording = _Wording(agreement, instalment, today)
             if instalment.due >= today:
-                _to_manager(owed, sweep, agreement, instalment, PAYMENT_DUE, f"#{instalment.number}:{limits.due_soon}wd",
-                            DUE_MESSAGE, today)
+                _to_manager(owed, sweep, wording, PAYMENT_DUE, f"#{instalment.number}:{limits.due_soon}wd", DUE_MESSAGE)
             elif instalment.due <= overdue_until:
-                _to_manager(owed, sweep, agreement, instalment, PAYMENT_OVERDUE,
-                            f"#{instalment.number}:{sweep.rules.overdue_after}wd", OVERDUE_MESSAGE, today)
+                _to_manager(owed, sweep, wording, PAYMENT_OVERDUE, f"#{instalment.number}:{sweep.rules.overdue_after}wd",
+                            OVERDUE_MESSAGE)
                 if instalment.due <= channel_until:
-                    _owe(owed, sweep, agreement, instalment, PAYMENT_OVERDUE, f"#{instalment.number}:{limits.channel_after}wd",
-                         CHANNEL, CHANNEL, OVERDUE_CHANNEL_MESSAGE, today)
+                    _owe(owed, sweep, wording, PAYMENT_OVERDUE, f"#{instalment.number}:{limits.channel_after}wd",
+                         CHANNEL, CHANNEL, OVERDUE_CHANNEL_MESSAGE)
     digest = payment_digest(agreements, sweep, today)
     if digest is not None and digest.idempotency_key not in sweep.sent_keys:
         owed.append(digest)
@@ -241,32 +241,53 @@ def details(agreement: Payee, instalment: Instalment) -> tuple[tuple[str, str], 
     return tuple(lines)
 
 
+class _Wording:
+    """One instalment's card lines and message fields, worked out when its first alert is owed and
+    shared by the rest: an instalment long overdue owes its manager and the channel at once, and a
+    first sweep after a payments import owes tens of thousands of such pairs."""
+
+    __slots__ = ("agreement", "instalment", "_today", "_lines", "_fields")
+
+    def __init__(self, agreement: Payee, instalment: Instalment, today: date) -> None:
+        self.agreement, self.instalment, self._today = agreement, instalment, today
+        self._lines: tuple[tuple[str, str], ...] | None = None
+        self._fields: dict[str, object] | None = None
+
+    def lines(self) -> tuple[tuple[str, str], ...]:
+        if self._lines is None:
+            self._lines = details(self.agreement, self.instalment)
+        return self._lines
+
+    def message(self, template: str) -> str:
+        if self._fields is None:
+            agreement, instalment = self.agreement, self.instalment
+            self._fields = {
+                "title": agreement.title, "reference": agreement.reference, "provider": agreement.provider,
+                "number": instalment.number, "amount": _money(instalment.amount), "due": _day(instalment.due),
+                "outstanding": _money(instalment.outstanding), "days": (self._today - instalment.due).days,
+            }
+        return template.format(**self._fields)
+
+
 def _owe(
-    out: list[Alert], sweep: PaymentSweep, agreement: Payee, instalment: Instalment, rule: str, threshold: str,
-    audience: str, recipient: str, template: str, today: date, note: str = "",
+    out: list[Alert], sweep: PaymentSweep, wording: _Wording, rule: str, threshold: str, audience: str, recipient: str,
+    template: str, note: str = "",
 ) -> None:
-    key = idempotency_key(rule, agreement.reference, threshold, instalment.due, audience)
+    reference, due = wording.agreement.reference, wording.instalment.due
+    key = idempotency_key(rule, reference, threshold, due, audience)
     if key in sweep.sent_keys:
         return
-    lines = details(agreement, instalment) + ((("Note", note),) if note else ())
-    message = template.format(
-        title=agreement.title, reference=agreement.reference, provider=agreement.provider, number=instalment.number,
-        amount=_money(instalment.amount), due=_day(instalment.due), outstanding=_money(instalment.outstanding),
-        days=(today - instalment.due).days,
-    )
-    out.append(Alert(rule, agreement.reference, instalment.due, audience, threshold, key, message, lines, recipient))
+    lines = wording.lines() + ((("Note", note),) if note else ())
+    out.append(Alert(rule, reference, due, audience, threshold, key, wording.message(template), lines, recipient))
 
 
-def _to_manager(
-    out: list[Alert], sweep: PaymentSweep, agreement: Payee, instalment: Instalment, rule: str, threshold: str,
-    template: str, today: date,
-) -> None:
+def _to_manager(out: list[Alert], sweep: PaymentSweep, wording: _Wording, rule: str, threshold: str, template: str) -> None:
     """To the contract manager; to the channel, saying why, when none is recorded."""
-    if agreement.contract_manager:
-        _owe(out, sweep, agreement, instalment, rule, threshold, CONTRACT_MANAGER, agreement.contract_manager.lower(),
-             template, today)
+    manager = wording.agreement.contract_manager
+    if manager:
+        _owe(out, sweep, wording, rule, threshold, CONTRACT_MANAGER, manager.lower(), template)
     else:
-        _owe(out, sweep, agreement, instalment, rule, threshold, CHANNEL, CHANNEL, template, today, NO_CONTRACT_MANAGER_NOTE)
+        _owe(out, sweep, wording, rule, threshold, CHANNEL, CHANNEL, template, NO_CONTRACT_MANAGER_NOTE)
 
 
 def payment_digest(agreements: Sequence[Payee], sweep: PaymentSweep, today: date) -> Alert | None:
