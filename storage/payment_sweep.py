@@ -97,8 +97,7 @@ async def alertable_schedules(session: AsyncSession, window: PaymentWindow, sent
             kept.append((reference, number, due, *paid, "", generated))
             if reference not in parties:
                 parties[reference] = PaymentParty(reference, title, provider, manager or "")
-    kept.sort(key=lambda row: (row[0], row[2], row[1]))
-    return Alertable(schedules_from_rows(kept), parties)
+    return Alertable(_in_due_order(kept), parties)
 
 
 async def digest_schedules(
@@ -126,5 +125,10 @@ def _by_reference(rows: Iterable[Any], references: Mapping[int, str]) -> dict[st
         for agreement_id, number, due, pence, paid_on, paid_pence, payment_reference, generated in rows
         if agreement_id in references
     ]
-    named.sort(key=lambda row: (row[0], row[2], row[1]))
-    return schedules_from_rows(named)
+    return _in_due_order(named)
+
+
+def _in_due_order(rows: list[tuple[Any, ...]]) -> dict[str, tuple[Instalment, ...]]:
+    """Rows in `schedules_from_rows`'s order, sorted by reference, due date and number, as schedules."""
+    rows.sort(key=lambda row: (row[0], row[2], row[1]))
+    return schedules_from_rows(rows)
