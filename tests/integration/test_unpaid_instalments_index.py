@@ -120,3 +120,14 @@ async def test_a_digest_days_read_of_unpaid_instalments_comes_from_the_index(fre
     assert INDEX in plan
     if fresh.dialect.name == "sqlite":
         assert f"COVERING INDEX {INDEX}" in plan
+
+
+async def test_both_sweep_reads_come_in_due_order_without_a_sort(fresh: AsyncEngine) -> None:
+    """The sweep groups instalments into schedules as they come, trusting the index's due order:
+    SQLite must walk the index in order rather than sort (PostgreSQL may sort; its order is still asked for)."""
+    await upgrade(fresh)
+    for query in (unpaid_query(payment_window(date(2026, 12, 8), BankHolidays())), digest_query(date(2026, 12, 30))):
+        compiled = str(query.compile(fresh.sync_engine))
+        assert "ORDER BY payment_instalments.due, payment_instalments.agreement_id, payment_instalments.number" in compiled
+        if fresh.dialect.name == "sqlite":
+            assert "TEMP B-TREE" not in await _plan(fresh, query)
