@@ -8,7 +8,7 @@ medians is the cost of the payment rules inside the sweep (target ≤ 1.3×), by
 CPU seconds (steadier on a shared machine). A Monday sweep reads every live agreement (digests);
 a Tuesday sweep only those that could alert.
 
-    .venv/bin/python bench/payments.py [--size 100000] [--repeats 5]
+    .venv/bin/python bench/payments.py [--size 100000] [--repeats 9]
 """
 
 from __future__ import annotations
@@ -126,6 +126,6 @@ async def main(size: int, repeats: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9)
     options = parser.parse_args()
     asyncio.run(main(options.size, options.repeats))
