@@ -12,7 +12,7 @@ once per sweep (which due dates are overdue today), never once per instalment.
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -47,12 +47,6 @@ PAYMENT_RECORDED = "payment_recorded"
 PAYMENT_DIGEST = "payment_digest"
 PAYMENT_RULES: tuple[str, ...] = (PAYMENT_DUE, PAYMENT_OVERDUE, PAYMENT_RECORDED, PAYMENT_DIGEST)
 
-DUE_MESSAGE = "Instalment {number} of {title} ({reference}), {amount}, is due on {due}. Check it is on the next payment run."
-OVERDUE_MESSAGE = (
-    "Instalment {number} of {title} ({reference}), {amount}, was due on {due} and {outstanding} is still unpaid. "
-    "Chase finance, then say \"record payment for {reference} £amount paid date\"."
-)
-OVERDUE_CHANNEL_MESSAGE = "{provider} is still waiting for {outstanding} of {title} ({reference}), due on {due}: {days} days late. Chase finance today."
 RECORDED_MESSAGE = "We have paid {amount} for {title} ({reference}) on {paid}. {next}"
 NEXT_PAYMENT = "Your next payment, {amount}, is due on {due}."
 NO_NEXT_PAYMENT = "That completes the payments we have scheduled."
@@ -131,30 +125,29 @@ def latest_due_after(today: date, working_days: int, bank_holidays: Container[da
 
 def payment_alerts(agreements: Sequence[Payee], sweep: PaymentSweep, today: date) -> list[Alert]:
     """Every payment alert owed today and not already in the outbox, in a stable order."""
-    limits, holidays = sweep.thresholds, sweep.bank_holidays
-    overdue_until = latest_due_after(today, sweep.rules.overdue_after, holidays)
-    channel_until = latest_due_after(today, limits.channel_after, holidays)
-    soon_until = add_working_days(today, limits.due_soon, holidays)
+    window = payment_window(today, sweep.bank_holidays, sweep.rules, sweep.thresholds)
+    soon_until, overdue_until, channel_until = window.soon_until, window.overdue_until, window.channel_until
     snoozed = {s.reference for s in sweep.snoozes if s.until >= today and s.rule in ("*", PAYMENT_DUE, PAYMENT_OVERDUE)}
+    schedules, sent = sweep.schedules, sweep.sent_keys
     owed: list[Alert] = []
     for agreement in agreements:
-        schedule = sweep.schedules.get(agreement.reference)
+        schedule = schedules.get(agreement.reference)
         if not schedule or not agreement.is_live or agreement.reference in snoozed:
             continue
         for instalment in schedule:
-            if instalment.fully_paid or instalment.due > soon_until:
-                continue
+            due = instalment.due
+            if due > soon_until or overdue_until < due < today or instalment.fully_paid:
+                continue  # not due soon, in its grace days, or paid
             wording = _Wording(agreement, instalment, today)
-            if instalment.due >= today:
-                _to_manager(owed, sweep, wording, PAYMENT_DUE, f"#{instalment.number}:{limits.due_soon}wd", DUE_MESSAGE)
-            elif instalment.due <= overdue_until:
-                _to_manager(owed, sweep, wording, PAYMENT_OVERDUE, f"#{instalment.number}:{sweep.rules.overdue_after}wd",
-                            OVERDUE_MESSAGE)
-                if instalment.due <= channel_until:
-                    _owe(owed, sweep, wording, PAYMENT_OVERDUE, f"#{instalment.number}:{limits.channel_after}wd",
-                         CHANNEL, CHANNEL, OVERDUE_CHANNEL_MESSAGE)
+            if due >= today:
+                _to_manager(owed, sent, wording, PAYMENT_DUE, f"#{instalment.number}:{window.due_soon}", _due_message)
+                continue
+            _to_manager(owed, sent, wording, PAYMENT_OVERDUE, f"#{instalment.number}:{window.overdue}", _overdue_message)
+            if due <= channel_until:
+                _owe(owed, sent, wording, PAYMENT_OVERDUE, f"#{instalment.number}:{window.channel}",
+                     CHANNEL, CHANNEL, _overdue_channel_message)
     digest = payment_digest(agreements, sweep, today)
-    if digest is not None and digest.idempotency_key not in sweep.sent_keys:
+    if digest is not None and digest.idempotency_key not in sent:
         owed.append(digest)
     return owed
 
@@ -242,52 +235,66 @@ def details(agreement: Payee, instalment: Instalment) -> tuple[tuple[str, str], 
 
 
 class _Wording:
-    """One instalment's card lines and message fields, worked out when its first alert is owed and
-    shared by the rest: an instalment long overdue owes its manager and the channel at once, and a
-    first sweep after a payments import owes tens of thousands of such pairs."""
+    """One instalment's card lines, worked out when its first alert is owed and shared by the rest:
+    an instalment long overdue owes its manager and the channel at once, and a first sweep after
+    a payments import owes tens of thousands of such pairs."""
 
-    __slots__ = ("agreement", "instalment", "_today", "_lines", "_fields")
+    __slots__ = ("agreement", "instalment", "today", "_lines")
 
     def __init__(self, agreement: Payee, instalment: Instalment, today: date) -> None:
-        self.agreement, self.instalment, self._today = agreement, instalment, today
+        self.agreement, self.instalment, self.today = agreement, instalment, today
         self._lines: tuple[tuple[str, str], ...] | None = None
-        self._fields: dict[str, object] | None = None
 
     def lines(self) -> tuple[tuple[str, str], ...]:
         if self._lines is None:
             self._lines = details(self.agreement, self.instalment)
         return self._lines
 
-    def message(self, template: str) -> str:
-        if self._fields is None:
-            agreement, instalment = self.agreement, self.instalment
-            self._fields = {
-                "title": agreement.title, "reference": agreement.reference, "provider": agreement.provider,
-                "number": instalment.number, "amount": _money(instalment.amount), "due": _day(instalment.due),
-                "outstanding": _money(instalment.outstanding), "days": (self._today - instalment.due).days,
-            }
-        return template.format(**self._fields)
+
+# An alert's message, written out with f-strings: a first sweep after a payments import writes
+# tens of thousands, and `str.format` with a dict of fields cost five times as much per message.
+Message = Callable[[_Wording], str]
+
+
+def _due_message(wording: _Wording) -> str:
+    agreement, instalment = wording.agreement, wording.instalment
+    return (f"Instalment {instalment.number} of {agreement.title} ({agreement.reference}), {_money(instalment.amount)}, "
+            f"is due on {_day(instalment.due)}. Check it is on the next payment run.")
+
+
+def _overdue_message(wording: _Wording) -> str:
+    agreement, instalment = wording.agreement, wording.instalment
+    return (f"Instalment {instalment.number} of {agreement.title} ({agreement.reference}), {_money(instalment.amount)}, "
+            f"was due on {_day(instalment.due)} and {_money(instalment.outstanding)} is still unpaid. "
+            f'Chase finance, then say "record payment for {agreement.reference} £amount paid date".')
+
+
+def _overdue_channel_message(wording: _Wording) -> str:
+    agreement, instalment = wording.agreement, wording.instalment
+    return (f"{agreement.provider} is still waiting for {_money(instalment.outstanding)} of {agreement.title} "
+            f"({agreement.reference}), due on {_day(instalment.due)}: {(wording.today - instalment.due).days} days late. "
+            "Chase finance today.")
 
 
 def _owe(
-    out: list[Alert], sweep: PaymentSweep, wording: _Wording, rule: str, threshold: str, audience: str, recipient: str,
-    template: str, note: str = "",
+    out: list[Alert], sent: Container[str], wording: _Wording, rule: str, threshold: str, audience: str, recipient: str,
+    message: Message, note: str = "",
 ) -> None:
     reference, due = wording.agreement.reference, wording.instalment.due
     key = idempotency_key(rule, reference, threshold, due, audience)
-    if key in sweep.sent_keys:
+    if key in sent:
         return
     lines = wording.lines() + ((("Note", note),) if note else ())
-    out.append(Alert(rule, reference, due, audience, threshold, key, wording.message(template), lines, recipient))
+    out.append(Alert(rule, reference, due, audience, threshold, key, message(wording), lines, recipient))
 
 
-def _to_manager(out: list[Alert], sweep: PaymentSweep, wording: _Wording, rule: str, threshold: str, template: str) -> None:
+def _to_manager(out: list[Alert], sent: Container[str], wording: _Wording, rule: str, threshold: str, message: Message) -> None:
     """To the contract manager; to the channel, saying why, when none is recorded."""
     manager = wording.agreement.contract_manager
     if manager:
-        _owe(out, sweep, wording, rule, threshold, CONTRACT_MANAGER, manager.lower(), template)
+        _owe(out, sent, wording, rule, threshold, CONTRACT_MANAGER, manager.lower(), message)
     else:
-        _owe(out, sweep, wording, rule, threshold, CHANNEL, CHANNEL, template, NO_CONTRACT_MANAGER_NOTE)
+        _owe(out, sent, wording, rule, threshold, CHANNEL, CHANNEL, message, NO_CONTRACT_MANAGER_NOTE)
 
 
 def payment_digest(agreements: Sequence[Payee], sweep: PaymentSweep, today: date) -> Alert | None:
